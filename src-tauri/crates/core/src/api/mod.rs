@@ -1,0 +1,209 @@
+//! THE service layer: one async fn per user action, taking a [`Ctx`] and an [`Actor`]. The
+//! Tauri commands, the MCP tools and the CLI subcommands are thin shells over these; if a
+//! shell needs an `if`, the logic belongs here.
+
+pub mod profiles;
+pub mod query;
+pub mod write;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::error::{Error, Result};
+use crate::influx::{self, Client};
+use crate::model::{Actor, ApiKind, Profile, ProfileSource, TlsOptions};
+use crate::secrets::{Secret, SecretStore};
+use crate::store::Store;
+
+pub use crate::model::Actor as ActorKind;
+
+/// Something that happened, for the GUI (and later the activity log). Never carries a secret.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Event {
+    pub actor: Actor,
+    /// e.g. "profile.add", "query.run", "write".
+    pub action: String,
+    /// A human summary, e.g. the profile name or "3 points to demo".
+    pub detail: String,
+}
+
+/// The `env` profile from `INFLUX_*` variables: process-only, wins over the active profile.
+#[derive(Clone)]
+pub struct EnvProfile {
+    pub profile: Profile,
+    pub token: Option<Secret>,
+}
+
+pub const ENV_PROFILE_ID: &str = "env";
+
+impl EnvProfile {
+    /// Read `INFLUX_URL`, `INFLUX_TOKEN`, `INFLUX_ORG`, `INFLUX_BUCKET`, `INFLUX_TIMEOUT` (ms),
+    /// `INFLUX_VERIFY_SSL` through `var` (so tests need not touch the process environment).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Option<EnvProfile>> {
+        let Some(url) = var("INFLUX_URL").filter(|u| !u.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let timeout_ms = match var("INFLUX_TIMEOUT").filter(|s| !s.trim().is_empty()) {
+            None => crate::model::DEFAULT_TIMEOUT_MS,
+            Some(t) => t.trim().parse::<u64>().map_err(|_| {
+                Error::invalid(format!("INFLUX_TIMEOUT must be milliseconds (a whole number), not \"{t}\""))
+            })?,
+        };
+        let skip_verify = match var("INFLUX_VERIFY_SSL").map(|s| s.trim().to_ascii_lowercase()) {
+            None => false,
+            Some(s) if s.is_empty() || matches!(s.as_str(), "1" | "true" | "yes" | "on") => false,
+            Some(s) if matches!(s.as_str(), "0" | "false" | "no" | "off") => true,
+            Some(s) => {
+                return Err(Error::invalid(format!("INFLUX_VERIFY_SSL must be true or false, not \"{s}\"")));
+            }
+        };
+        let token = var("INFLUX_TOKEN").filter(|t| !t.is_empty()).map(Secret::new);
+        let profile = Profile {
+            id: ENV_PROFILE_ID.into(),
+            name: ENV_PROFILE_ID.into(),
+            url: url.trim().to_string(),
+            api: var("INFLUX_API").as_deref().and_then(ApiKind::parse).unwrap_or(ApiKind::Auto),
+            org: var("INFLUX_ORG").filter(|s| !s.is_empty()),
+            database: var("INFLUX_BUCKET").filter(|s| !s.is_empty()),
+            username: var("INFLUX_USERNAME").filter(|s| !s.is_empty()),
+            tls: TlsOptions { skip_verify, ca_cert: None },
+            timeout_ms,
+            secret_stored: token.is_some(),
+            source: ProfileSource::Env,
+            ..Profile::default()
+        };
+        Ok(Some(EnvProfile { profile, token }))
+    }
+}
+
+/// How to build a [`Ctx`].
+pub struct CtxOptions {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub secrets: SecretStore,
+    pub env_profile: Option<EnvProfile>,
+}
+
+impl CtxOptions {
+    /// Directories from `INFLUXDESK_CONFIG_DIR` / `INFLUXDESK_DATA_DIR` (else the OS dirs),
+    /// secrets in the OS keychain, and the `env` profile from `INFLUX_*`.
+    pub fn from_env() -> Result<CtxOptions> {
+        let var = |k: &str| std::env::var(k).ok();
+        let config_dir = var("INFLUXDESK_CONFIG_DIR")
+            .map(PathBuf::from)
+            .or_else(|| dirs::config_dir().map(|d| d.join("influxdesk")))
+            .ok_or_else(|| Error::Storage("no config directory: set INFLUXDESK_CONFIG_DIR".into()))?;
+        let data_dir = var("INFLUXDESK_DATA_DIR")
+            .map(PathBuf::from)
+            .or_else(|| dirs::data_dir().map(|d| d.join("influxdesk")))
+            .ok_or_else(|| Error::Storage("no data directory: set INFLUXDESK_DATA_DIR".into()))?;
+        Ok(CtxOptions {
+            config_dir,
+            data_dir,
+            secrets: SecretStore::keychain(),
+            env_profile: EnvProfile::from_vars(var)?,
+        })
+    }
+}
+
+/// Everything an action needs. Shared (`Arc`) by the GUI, the CLI and the MCP server.
+pub struct Ctx {
+    pub(crate) store: Store,
+    pub(crate) secrets: SecretStore,
+    pub(crate) env: Option<EnvProfile>,
+    pub(crate) data_dir: PathBuf,
+    events: broadcast::Sender<Event>,
+    /// Detected API per profile id (for `auto` profiles), so queries do not probe each time.
+    detected: Mutex<HashMap<String, ApiKind>>,
+}
+
+impl Ctx {
+    pub fn new(opts: CtxOptions) -> Arc<Ctx> {
+        let (events, _) = broadcast::channel(256);
+        Arc::new(Ctx {
+            store: Store::new(opts.config_dir),
+            secrets: opts.secrets,
+            env: opts.env_profile,
+            data_dir: opts.data_dir,
+            events,
+            detected: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn config_dir(&self) -> &std::path::Path {
+        self.store.dir()
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
+    pub fn info(&self) -> crate::model::AppInfo {
+        crate::model::AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            config_dir: self.store.dir().display().to_string(),
+            data_dir: self.data_dir.display().to_string(),
+            secret_store: self.secrets.describe().to_string(),
+            env_profile: self.env.is_some(),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    pub(crate) fn emit(&self, actor: &Actor, action: &str, detail: impl Into<String>) {
+        let detail = detail.into();
+        tracing::info!(target: "influxdesk::activity", ?actor, action, %detail);
+        let _ = self.events.send(Event { actor: actor.clone(), action: action.into(), detail });
+    }
+
+    pub(crate) fn forget_detected(&self, id: &str) {
+        self.detected.lock().expect("detected map").remove(id);
+    }
+
+    /// The secret of a profile: the env token, or the keychain's.
+    pub(crate) async fn secret_of(&self, p: &Profile) -> Result<Option<Secret>> {
+        if p.source == ProfileSource::Env {
+            return Ok(self.env.as_ref().and_then(|e| e.token.clone()));
+        }
+        if !p.secret_stored {
+            return Ok(None);
+        }
+        match self.secrets.get(&p.id).await? {
+            Some(s) => Ok(Some(s)),
+            None => Err(Error::Unauthorized(format!(
+                "the keychain has no token/password for profile \"{}\" although one was saved. \
+                 Edit the profile and enter it again.",
+                p.name
+            ))),
+        }
+    }
+
+    /// A client for a profile, with `auto` resolved (probed once per profile and cached).
+    pub(crate) async fn client(&self, p: &Profile) -> Result<Client> {
+        let secret = self.secret_of(p).await?;
+        if p.api != ApiKind::Auto {
+            return Client::new(p, secret);
+        }
+        let cached = self.detected.lock().expect("detected map").get(&p.id).copied();
+        if let Some(api) = cached {
+            let mut resolved = p.clone();
+            resolved.api = api;
+            return Client::new(&resolved, secret);
+        }
+        let (client, probe) = Client::connect(p, secret).await?;
+        self.detected.lock().expect("detected map").insert(p.id.clone(), probe.api);
+        Ok(client)
+    }
+}
+
+/// The language a profile speaks natively once its API is known.
+pub fn natural_language(api: ApiKind) -> crate::model::QueryLanguage {
+    influx::default_language(api)
+}

@@ -1,0 +1,571 @@
+//! The InfluxDB HTTP client for all three API generations (v1 `/query` `/write`; v2
+//! `/api/v2/*`; v3 `/api/v3/*`), coded against the official specs in `shared/specs`. It knows
+//! HTTP, auth schemes, detection and response formats; it knows nothing of profiles files,
+//! keychains or actors (that is `api`). Every failure becomes an [`Error`] that keeps the
+//! server's text and says what to do; no error or log line carries a secret or a URL query.
+
+pub mod lineproto;
+pub mod parse;
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::model::{ApiKind, Frame, Precision, Profile, QueryLanguage};
+use crate::secrets::Secret;
+use parse::Budget;
+
+/// What `/ping` (and friends) told us about the server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub api: ApiKind,
+    pub product: String,
+    pub version: String,
+    pub latency_ms: f64,
+}
+
+enum Auth {
+    None,
+    /// v1 user + password, sent as HTTP basic auth (1.6.7 rejects `Token user:pass`).
+    Basic(String, Secret),
+    /// `Authorization: Token <t>` (v2; v1 1.8+; v3 accepts it too).
+    Token(Secret),
+    /// `Authorization: Bearer <t>` (v3).
+    Bearer(Secret),
+}
+
+/// A client for one server with one set of credentials.
+pub struct Client {
+    http: reqwest::Client,
+    base: url::Url,
+    api: ApiKind,
+    org: Option<String>,
+    username: Option<String>,
+    secret: Option<Secret>,
+    auth: Auth,
+}
+
+impl Client {
+    /// Build a client for `profile`. With `api: auto` call [`Client::connect`] instead, which
+    /// probes the server first.
+    pub fn new(profile: &Profile, secret: Option<Secret>) -> Result<Client> {
+        let base = parse_url(&profile.url)?;
+        let timeout = Duration::from_millis(if profile.timeout_ms == 0 {
+            crate::model::DEFAULT_TIMEOUT_MS
+        } else {
+            profile.timeout_ms
+        });
+        let mut b = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("influxdesk/", env!("CARGO_PKG_VERSION")))
+            .danger_accept_invalid_certs(profile.tls.skip_verify);
+        if let Some(ca) = profile.tls.ca_cert.as_deref().filter(|s| !s.trim().is_empty()) {
+            let pem = std::fs::read(ca).map_err(|e| {
+                Error::invalid(format!(
+                    "the CA certificate file {ca} could not be read ({e}). Pick a PEM file with \
+                     the certificate of the CA that signed the server's certificate."
+                ))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Error::invalid(format!("{ca} is not a PEM certificate file ({e})."))
+            })?;
+            if certs.is_empty() {
+                return Err(Error::invalid(format!("{ca} contains no PEM certificate.")));
+            }
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        let http = b
+            .build()
+            .map_err(|e| Error::Internal(format!("could not build the HTTP client: {e}")))?;
+        let mut c = Client {
+            http,
+            base,
+            api: profile.api,
+            org: profile.org.clone().filter(|s| !s.is_empty()),
+            username: profile.username.clone().filter(|s| !s.is_empty()),
+            secret: secret.filter(|s| !s.is_empty()),
+            auth: Auth::None,
+        };
+        c.set_api(profile.api);
+        Ok(c)
+    }
+
+    /// Build a client and, for `api: auto`, probe the server to learn which API it speaks.
+    pub async fn connect(profile: &Profile, secret: Option<Secret>) -> Result<(Client, Probe)> {
+        let mut c = Client::new(profile, secret)?;
+        let probe = c.probe().await?;
+        if profile.api == ApiKind::Auto {
+            c.set_api(probe.api);
+        }
+        Ok((c, probe))
+    }
+
+    fn set_api(&mut self, api: ApiKind) {
+        self.api = api;
+        self.auth = match (api, &self.username, &self.secret) {
+            (_, _, None) => Auth::None,
+            (ApiKind::V1, Some(u), Some(s)) => Auth::Basic(u.clone(), s.clone()),
+            (ApiKind::V3, _, Some(s)) => Auth::Bearer(s.clone()),
+            (_, _, Some(s)) => Auth::Token(s.clone()),
+        };
+    }
+
+    pub fn api(&self) -> ApiKind {
+        self.api
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut url = self.base.clone();
+        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
+        url.set_path(&joined);
+        let rb = self.http.request(method, url);
+        match &self.auth {
+            Auth::None => rb,
+            Auth::Basic(u, p) => rb.basic_auth(u, Some(p.expose())),
+            Auth::Token(t) => rb.header("Authorization", format!("Token {}", t.expose())),
+            Auth::Bearer(t) => rb.header("Authorization", format!("Bearer {}", t.expose())),
+        }
+    }
+
+    async fn send(&self, rb: RequestBuilder, what: &str) -> Result<Response> {
+        rb.send().await.map_err(|e| self.send_error(e, what))
+    }
+
+    fn send_error(&self, e: reqwest::Error, what: &str) -> Error {
+        let url = self.base.as_str().trim_end_matches('/');
+        let mut chain = String::new();
+        let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+        while let Some(s) = src {
+            chain = s.to_string();
+            src = s.source();
+        }
+        let lower = chain.to_ascii_lowercase();
+        if e.is_timeout() {
+            Error::Timeout(format!(
+                "{what} timed out talking to {url}. The server may be overloaded or the query \
+                 too large: narrow the time range, or raise the profile's timeout."
+            ))
+        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            Error::Unreachable(format!(
+                "TLS with {url} failed ({chain}). If the server uses a self-signed or private CA \
+                 certificate, set the profile's CA certificate file (\"skip verify\" also works \
+                 but is insecure); if the server speaks plain HTTP, use an http:// URL."
+            ))
+        } else if e.is_connect() {
+            let why = if lower.contains("refused") {
+                "connection refused: nothing listens there. Is InfluxDB running, and is the port right?"
+            } else if lower.contains("dns") || lower.contains("resolve") || lower.contains("lookup") {
+                "the host name does not resolve. Check the URL's host."
+            } else {
+                "check the URL and that the server is reachable from this machine."
+            };
+            Error::Unreachable(format!("could not connect to {url} for {what}: {why}"))
+        } else {
+            Error::Unreachable(format!("{what} failed talking to {url}: {}", e.without_url()))
+        }
+    }
+
+    /// Map a non-success HTTP answer to an error, keeping the server's text.
+    async fn check(&self, resp: Response, what: &str) -> Result<Response> {
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let body = resp.text().await.unwrap_or_default();
+        Err(self.status_error(status, &body, what))
+    }
+
+    fn status_error(&self, status: StatusCode, body: &str, what: &str) -> Error {
+        let server = server_message(body);
+        let server_part = if server.is_empty() { String::new() } else { format!(": {server}") };
+        let url = self.base.as_str().trim_end_matches('/');
+        match status {
+            StatusCode::UNAUTHORIZED => Error::Unauthorized(format!(
+                "{url} rejected the credentials for {what} (401{server_part}). {}",
+                match self.api {
+                    ApiKind::V1 => "Check the profile's username and password.",
+                    _ => "Check the profile's API token (and that it has not been revoked).",
+                }
+            )),
+            StatusCode::FORBIDDEN => Error::Forbidden(format!(
+                "{url} refused {what} (403{server_part}). The credentials are valid but lack \
+                 permission: use a token or user with access to this resource."
+            )),
+            StatusCode::NOT_FOUND => Error::NotFound(format!(
+                "{what}: not found (404{server_part}). Check the database/bucket name{}.",
+                if self.api == ApiKind::V2 { " and the organization" } else { "" }
+            )),
+            StatusCode::CONFLICT => Error::Conflict(format!("{what}: conflict (409{server_part}).")),
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY if what.starts_with("query") => {
+                if self.api == ApiKind::V1 || server.contains("error parsing query") {
+                    parse::classify_v1_error(&server)
+                } else {
+                    Error::QuerySyntax(format!("the server could not run the query ({}{server_part}).", status.as_u16()))
+                }
+            }
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => Error::InvalidInput(format!(
+                "{what} was rejected ({}{server_part}).",
+                status.as_u16()
+            )),
+            StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => Error::Timeout(format!(
+                "{what} timed out on the server ({}{server_part}). Narrow the query or time range.",
+                status.as_u16()
+            )),
+            s => Error::Internal(format!(
+                "{url} answered {} to {what}{server_part}",
+                s.as_u16()
+            )),
+        }
+    }
+
+    /// Ask `/ping` (and `/health` where needed) which server this is.
+    pub async fn probe(&self) -> Result<Probe> {
+        let start = Instant::now();
+        let resp = self.send(self.request(Method::GET, "/ping"), "the connection test").await?;
+        let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+        let status = resp.status();
+        let header = |n: &str| {
+            resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string)
+        };
+        let version_h = header("x-influxdb-version");
+        let build_h = header("x-influxdb-build");
+        if status == StatusCode::UNAUTHORIZED {
+            let body = resp.text().await.unwrap_or_default();
+            return Err(self.status_error(status, &body, "the connection test"));
+        }
+        if !status.is_success() {
+            let body = resp.text().await.unwrap_or_default();
+            return Err(Error::Unreachable(format!(
+                "{} does not look like InfluxDB: /ping answered {}{}. Check the URL (it should \
+                 be the server's base URL, e.g. http://host:8086).",
+                self.base.as_str().trim_end_matches('/'),
+                status.as_u16(),
+                if body.is_empty() { String::new() } else { format!(" ({})", server_message(&body)) }
+            )));
+        }
+        let body: Option<Value> = resp.json().await.ok();
+        let body_version = body
+            .as_ref()
+            .and_then(|b| b.get("version"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let build = build_h.clone().unwrap_or_default();
+        let version = version_h.or(body_version.clone()).unwrap_or_default();
+        let v = version.trim_start_matches('v');
+        let (api, product) = if build.eq_ignore_ascii_case("core")
+            || build.eq_ignore_ascii_case("enterprise")
+            || body_version.is_some()
+            || v.starts_with("3.")
+        {
+            let b = if build.is_empty() { "Core".to_string() } else { build.clone() };
+            (ApiKind::V3, format!("InfluxDB 3 {b}"))
+        } else if v.starts_with("1.") {
+            (ApiKind::V1, format!("InfluxDB 1.x{}", if build.is_empty() { String::new() } else { format!(" {build}") }))
+        } else if v.starts_with("2.") {
+            (ApiKind::V2, "InfluxDB 2 OSS".to_string())
+        } else if version.is_empty() {
+            (ApiKind::V2, "InfluxDB Cloud".to_string())
+        } else {
+            (ApiKind::V2, format!("InfluxDB {build}").trim().to_string())
+        };
+        Ok(Probe { api, product, version, latency_ms })
+    }
+
+    /// Databases (v1, v3) or buckets (v2) visible with these credentials.
+    pub async fn databases(&self) -> Result<Vec<String>> {
+        match self.api {
+            ApiKind::V1 | ApiKind::Auto => {
+                let frames = self.query_v1("SHOW DATABASES", None, &mut Budget::new(100_000)).await?;
+                Ok(frames
+                    .iter()
+                    .flat_map(|f| f.column("name").map(|c| c.values.clone()).unwrap_or_default())
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect())
+            }
+            ApiKind::V2 => {
+                let mut names = Vec::new();
+                let limit = 100;
+                loop {
+                    let mut q = vec![("limit", limit.to_string()), ("offset", names.len().to_string())];
+                    if let Some(org) = &self.org {
+                        q.push(("org", org.clone()));
+                    }
+                    let resp = self.send(self.request(Method::GET, "/api/v2/buckets").query(&q), "listing buckets").await?;
+                    let v: Value = json_body(self.check(resp, "listing buckets").await?).await?;
+                    let page: Vec<String> = v
+                        .get("buckets")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|b| b.get("name").and_then(Value::as_str).map(str::to_string))
+                        .collect();
+                    let n = page.len();
+                    names.extend(page);
+                    if n < limit {
+                        break;
+                    }
+                }
+                Ok(names)
+            }
+            ApiKind::V3 => {
+                let rb = self.request(Method::GET, "/api/v3/configure/database").query(&[("format", "json")]);
+                let resp = self.send(rb, "listing databases").await?;
+                let v: Value = json_body(self.check(resp, "listing databases").await?).await?;
+                Ok(v3_database_names(&v))
+            }
+        }
+    }
+
+    /// Run a query. `database` is `db`, `db/rp` (v1) or a bucket name (v2 InfluxQL via DBRP).
+    pub async fn query(
+        &self,
+        lang: QueryLanguage,
+        database: Option<&str>,
+        q: &str,
+        row_limit: usize,
+    ) -> Result<(Vec<Frame>, bool)> {
+        let mut budget = Budget::new(row_limit);
+        let frames = match (self.api, lang) {
+            (ApiKind::V1 | ApiKind::Auto | ApiKind::V2, QueryLanguage::Influxql) => {
+                self.query_v1(q, database, &mut budget).await?
+            }
+            (ApiKind::V2, QueryLanguage::Flux) => {
+                let mut rb = self
+                    .request(Method::POST, "/api/v2/query")
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/csv")
+                    .json(&json!({
+                        "query": q,
+                        "type": "flux",
+                        "dialect": {"header": true, "delimiter": ",", "annotations": ["datatype", "group", "default"]}
+                    }));
+                if let Some(org) = &self.org {
+                    rb = rb.query(&[("org", org)]);
+                }
+                let resp = self.check(self.send(rb, "query").await?, "query").await?;
+                let body = resp.bytes().await.map_err(|e| self.send_error(e, "reading the query result"))?;
+                parse::flux_csv(&body, &mut budget)?
+            }
+            (ApiKind::V3, QueryLanguage::Sql | QueryLanguage::Influxql) => {
+                let db = database.filter(|d| !d.is_empty()).ok_or_else(|| {
+                    Error::invalid("InfluxDB 3 queries need a database: pick one, or set the profile's default database")
+                })?;
+                let path = if lang == QueryLanguage::Sql { "/api/v3/query_sql" } else { "/api/v3/query_influxql" };
+                let rb = self
+                    .request(Method::POST, path)
+                    .header("Accept", "application/jsonl")
+                    .json(&json!({"db": db, "q": q, "format": "jsonl"}));
+                let resp = self.check(self.send(rb, "query").await?, "query").await?;
+                let body = resp.bytes().await.map_err(|e| self.send_error(e, "reading the query result"))?;
+                parse::jsonl(&body, &mut budget)?
+            }
+            (api, lang) => {
+                return Err(Error::invalid(format!(
+                    "{} cannot run {} queries. {}",
+                    api_name(api),
+                    lang_name(lang),
+                    match api {
+                        ApiKind::V1 => "InfluxDB 1.x speaks InfluxQL.",
+                        ApiKind::V2 => "InfluxDB 2.x speaks Flux and InfluxQL.",
+                        _ => "InfluxDB 3 speaks SQL and InfluxQL.",
+                    }
+                )));
+            }
+        };
+        Ok((frames, budget.truncated))
+    }
+
+    async fn query_v1(&self, q: &str, database: Option<&str>, budget: &mut Budget) -> Result<Vec<Frame>> {
+        let mut params: Vec<(&str, &str)> = vec![("q", q), ("epoch", "ns")];
+        let (db, rp) = split_db_rp(database);
+        if let Some(db) = db {
+            params.push(("db", db));
+        }
+        if let Some(rp) = rp {
+            params.push(("rp", rp));
+        }
+        // Reads go as GET; anything that changes state must be a POST on 1.x.
+        let first = q.trim_start().split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        let read_only = (first == "SELECT" && !contains_word(q, "INTO")) || first == "SHOW";
+        let method = if read_only { Method::GET } else { Method::POST };
+        let rb = self.request(method, "/query").query(&params);
+        let resp = self.check(self.send(rb, "query").await?, "query").await?;
+        let body = resp.bytes().await.map_err(|e| self.send_error(e, "reading the query result"))?;
+        parse::v1_json(&body, budget)
+    }
+
+    /// Write line protocol (already validated by the caller) to a database/bucket.
+    pub async fn write(&self, bucket: &str, precision: Precision, body: String) -> Result<()> {
+        let rb = match self.api {
+            ApiKind::V1 | ApiKind::Auto => {
+                let (db, rp) = split_db_rp(Some(bucket));
+                let mut q: Vec<(&str, &str)> = vec![("db", db.unwrap_or_default())];
+                if let Some(rp) = rp {
+                    q.push(("rp", rp));
+                }
+                let p = match precision {
+                    Precision::Ns => None,
+                    Precision::Us => Some("u"),
+                    Precision::Ms => Some("ms"),
+                    Precision::S => Some("s"),
+                };
+                if let Some(p) = p {
+                    q.push(("precision", p));
+                }
+                self.request(Method::POST, "/write").query(&q)
+            }
+            ApiKind::V2 => {
+                let mut q: Vec<(&str, &str)> = vec![("bucket", bucket), ("precision", precision.as_str())];
+                if let Some(org) = &self.org {
+                    q.push(("org", org));
+                }
+                self.request(Method::POST, "/api/v2/write").query(&q)
+            }
+            ApiKind::V3 => {
+                let p = match precision {
+                    Precision::Ns => "nanosecond",
+                    Precision::Us => "microsecond",
+                    Precision::Ms => "millisecond",
+                    Precision::S => "second",
+                };
+                self.request(Method::POST, "/api/v3/write_lp")
+                    .query(&[("db", bucket), ("precision", p), ("accept_partial", "false")])
+            }
+        };
+        let rb = rb.header("Content-Type", "text/plain; charset=utf-8").body(body);
+        self.check(self.send(rb, "write").await?, "write").await?;
+        Ok(())
+    }
+}
+
+fn parse_url(s: &str) -> Result<url::Url> {
+    let s = s.trim();
+    let u = url::Url::parse(s).map_err(|e| {
+        Error::invalid(format!(
+            "\"{s}\" is not a valid URL ({e}). Use the server's base URL, e.g. http://localhost:8086"
+        ))
+    })?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return Err(Error::invalid(format!(
+            "\"{s}\" is not an http(s) URL. Use e.g. http://localhost:8086 or https://host:8086"
+        )));
+    }
+    if !u.username().is_empty() || u.password().is_some() || u.query().is_some() {
+        return Err(Error::invalid(
+            "put credentials in the profile's username and token/password fields, not in the URL \
+             (URLs end up in logs; the keychain is where secrets belong)",
+        ));
+    }
+    Ok(u)
+}
+
+/// `db/rp` -> (db, rp). A bare name is a database with its default retention policy.
+pub fn split_db_rp(database: Option<&str>) -> (Option<&str>, Option<&str>) {
+    match database.map(str::trim).filter(|d| !d.is_empty()) {
+        None => (None, None),
+        Some(d) => match d.split_once('/') {
+            Some((db, rp)) if !rp.is_empty() => (Some(db), Some(rp)),
+            Some((db, _)) => (Some(db), None),
+            None => (Some(d), None),
+        },
+    }
+}
+
+fn contains_word(q: &str, word: &str) -> bool {
+    q.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|w| w.eq_ignore_ascii_case(word))
+}
+
+async fn json_body(resp: Response) -> Result<Value> {
+    resp.json().await.map_err(|e| Error::Internal(format!("the server sent a response that is not JSON: {e}")))
+}
+
+fn v3_database_names(v: &Value) -> Vec<String> {
+    let pick = |x: &Value| -> Option<String> {
+        x.as_str().map(str::to_string).or_else(|| {
+            x.get("iox::database").or_else(|| x.get("name")).and_then(Value::as_str).map(str::to_string)
+        })
+    };
+    let list = v.get("databases").and_then(Value::as_array).or_else(|| v.as_array());
+    list.into_iter().flatten().filter_map(pick).filter(|n| n != "_internal").collect()
+}
+
+/// The useful text of an error body: v1 `{"error"}`, v2 `{"code","message"}`, v3 text/JSON.
+fn server_message(body: &str) -> String {
+    let body = body.trim();
+    if let Ok(v) = serde_json::from_str::<Value>(body) {
+        for key in ["message", "error", "msg"] {
+            if let Some(m) = v.get(key).and_then(Value::as_str) {
+                return m.to_string();
+            }
+        }
+    }
+    body.chars().take(500).collect()
+}
+
+pub fn api_name(api: ApiKind) -> &'static str {
+    match api {
+        ApiKind::V1 => "InfluxDB 1.x",
+        ApiKind::V2 => "InfluxDB 2.x",
+        ApiKind::V3 => "InfluxDB 3",
+        ApiKind::Auto => "InfluxDB",
+    }
+}
+
+fn lang_name(l: QueryLanguage) -> &'static str {
+    match l {
+        QueryLanguage::Influxql => "InfluxQL",
+        QueryLanguage::Flux => "Flux",
+        QueryLanguage::Sql => "SQL",
+    }
+}
+
+/// The language a server speaks natively.
+pub fn default_language(api: ApiKind) -> QueryLanguage {
+    match api {
+        ApiKind::V2 => QueryLanguage::Flux,
+        ApiKind::V3 => QueryLanguage::Sql,
+        _ => QueryLanguage::Influxql,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn db_rp_split() {
+        assert_eq!(split_db_rp(Some("telegraf/autogen")), (Some("telegraf"), Some("autogen")));
+        assert_eq!(split_db_rp(Some("telegraf")), (Some("telegraf"), None));
+        assert_eq!(split_db_rp(Some(" ")), (None, None));
+    }
+
+    #[test]
+    fn urls_with_credentials_are_refused() {
+        for bad in ["localhost:8086", "ftp://x", "http://u:p@h:8086", "http://h/?token=x", "nope"] {
+            let e = parse_url(bad).unwrap_err();
+            assert_eq!(e.code(), crate::error::ErrorCode::InvalidInput, "{bad}");
+        }
+        assert!(parse_url("https://h:8086/prefix").is_ok());
+    }
+
+    #[test]
+    fn v3_database_list_shapes() {
+        assert_eq!(v3_database_names(&json!({"databases": ["a", "b"]})), vec!["a", "b"]);
+        assert_eq!(
+            v3_database_names(&json!([{"iox::database": "_internal"}, {"iox::database": "x"}])),
+            vec!["x"]
+        );
+    }
+
+    #[test]
+    fn server_messages_are_extracted() {
+        assert_eq!(server_message(r#"{"code":"invalid","message":"bad org"}"#), "bad org");
+        assert_eq!(server_message(r#"{"error":"authorization failed"}"#), "authorization failed");
+        assert_eq!(server_message("plain text\n"), "plain text");
+    }
+}

@@ -1,0 +1,400 @@
+//! Response parsers into the one result model ([`Frame`]): v1 InfluxQL JSON, v2 Flux annotated
+//! CSV, v3 JSON Lines. Each stops at a row limit and reports whether it cut rows. Times become
+//! RFC 3339 UTC strings (nanosecond precision kept).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::model::{Column, ColumnType, Frame};
+
+/// Rows kept so far against the limit.
+pub struct Budget {
+    pub left: usize,
+    pub truncated: bool,
+}
+
+impl Budget {
+    pub fn new(limit: usize) -> Self {
+        Budget { left: limit, truncated: false }
+    }
+    /// How many of `n` rows may be kept.
+    fn take(&mut self, n: usize) -> usize {
+        let k = n.min(self.left);
+        if k < n {
+            self.truncated = true;
+        }
+        self.left -= k;
+        k
+    }
+}
+
+/// Format epoch nanoseconds as RFC 3339 UTC.
+pub fn ns_to_rfc3339(ns: i64) -> String {
+    let dt = chrono::DateTime::from_timestamp(ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000) as u32)
+        .unwrap_or_default();
+    dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Parse an RFC 3339 (or zone-less, taken as UTC) timestamp to epoch nanoseconds.
+pub fn parse_time_ns(s: &str) -> Option<i64> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return t.timestamp_nanos_opt();
+    }
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .and_then(|t| t.and_utc().timestamp_nanos_opt())
+}
+
+fn kind_of(values: &[Value]) -> ColumnType {
+    let mut kind = ColumnType::Unknown;
+    for v in values {
+        let k = match v {
+            Value::Null => continue,
+            Value::Bool(_) => ColumnType::Boolean,
+            Value::String(_) => ColumnType::String,
+            Value::Number(n) if n.is_i64() => ColumnType::Integer,
+            Value::Number(n) if n.is_u64() => ColumnType::Unsigned,
+            Value::Number(_) => ColumnType::Float,
+            _ => ColumnType::String,
+        };
+        kind = match (kind, k) {
+            (ColumnType::Unknown, k) => k,
+            (a, b) if a == b => a,
+            (ColumnType::Integer | ColumnType::Unsigned, ColumnType::Float)
+            | (ColumnType::Float, ColumnType::Integer | ColumnType::Unsigned) => ColumnType::Float,
+            _ => ColumnType::String,
+        };
+    }
+    kind
+}
+
+/// A server-side error inside a v1 result, with the statement's text kept.
+pub fn classify_v1_error(msg: &str) -> Error {
+    let lower = msg.to_ascii_lowercase();
+    if lower.contains("error parsing query") || lower.contains("found ") && lower.contains("expected") {
+        Error::QuerySyntax(format!("InfluxQL error: {msg}. Fix the query and run it again."))
+    } else if lower.contains("database not found") || lower.contains("retention policy not found") {
+        Error::NotFound(format!(
+            "{msg}. Pick an existing database (SHOW DATABASES lists them) or create it first."
+        ))
+    } else if lower.contains("not authorized") || lower.contains("requires admin") {
+        Error::Forbidden(format!("{msg}. Use a user with the needed privileges."))
+    } else if lower.contains("authorization failed") || lower.contains("unable to parse authentication") {
+        Error::Unauthorized(format!("{msg}. Check the username and password of the profile."))
+    } else {
+        Error::QuerySyntax(format!("InfluxDB could not run the query: {msg}"))
+    }
+}
+
+/// v1 `/query` JSON (with `epoch=ns`): `{"results":[{"series":[...],"error":...}]}`.
+pub fn v1_json(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
+    let v: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::Internal(format!("InfluxDB sent a query response that is not JSON: {e}")))?;
+    if let Some(err) = v.get("error").and_then(Value::as_str) {
+        return Err(classify_v1_error(err));
+    }
+    let mut frames = Vec::new();
+    for result in v.get("results").and_then(Value::as_array).into_iter().flatten() {
+        if let Some(err) = result.get("error").and_then(Value::as_str) {
+            return Err(classify_v1_error(err));
+        }
+        for series in result.get("series").and_then(Value::as_array).into_iter().flatten() {
+            frames.push(v1_series(series, budget));
+        }
+    }
+    Ok(frames)
+}
+
+fn v1_series(series: &Value, budget: &mut Budget) -> Frame {
+    let name = series.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let tags: BTreeMap<String, String> = series
+        .get("tags")
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect()
+        })
+        .unwrap_or_default();
+    let names: Vec<String> = series
+        .get("columns")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(|c| c.as_str().unwrap_or_default().to_string()).collect())
+        .unwrap_or_default();
+    let rows = series.get("values").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let keep = budget.take(rows.len());
+    let mut columns: Vec<Column> = names
+        .into_iter()
+        .map(|name| Column { name, kind: ColumnType::Unknown, values: Vec::with_capacity(keep) })
+        .collect();
+    for row in &rows[..keep] {
+        let cells = row.as_array().map(Vec::as_slice).unwrap_or(&[]);
+        for (i, col) in columns.iter_mut().enumerate() {
+            col.values.push(cells.get(i).cloned().unwrap_or(Value::Null));
+        }
+    }
+    for col in &mut columns {
+        if col.name == "time" && col.values.iter().all(|v| v.is_i64() || v.is_null()) {
+            col.kind = ColumnType::Time;
+            for v in &mut col.values {
+                if let Some(ns) = v.as_i64() {
+                    *v = Value::String(ns_to_rfc3339(ns));
+                }
+            }
+        } else {
+            col.kind = kind_of(&col.values);
+        }
+    }
+    Frame { name, tags, columns }
+}
+
+/// Flux annotated CSV (`#datatype`, `#group`, `#default` annotations, tables separated by
+/// blank lines). A Flux runtime error arrives as a table with `error,reference` columns.
+pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut datatypes: Vec<String> = Vec::new();
+    let mut groups: Vec<bool> = Vec::new();
+    let mut header: Option<Vec<String>> = None;
+    // (result, table) of the frame being filled
+    let mut current: Option<(String, String)> = None;
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Error::Internal(format!("bad annotated CSV from InfluxDB: {e}")))?;
+        if rec.iter().all(str::is_empty) {
+            header = None;
+            current = None;
+            continue;
+        }
+        let first = rec.get(0).unwrap_or_default();
+        if first.starts_with('#') {
+            let rest: Vec<String> = rec.iter().skip(1).map(str::to_string).collect();
+            match first {
+                "#datatype" => {
+                    datatypes = rest;
+                    header = None;
+                }
+                "#group" => groups = rest.iter().map(|g| g == "true").collect(),
+                _ => {}
+            }
+            continue;
+        }
+        let Some(cols) = &header else {
+            let h: Vec<String> = rec.iter().skip(1).map(str::to_string).collect();
+            if h.first().map(String::as_str) == Some("error") {
+                // next record is the error row
+                header = Some(h);
+                continue;
+            }
+            header = Some(h);
+            continue;
+        };
+        let cells: Vec<&str> = rec.iter().skip(1).collect();
+        if cols.first().map(String::as_str) == Some("error") {
+            let msg = cells.first().copied().unwrap_or("unknown error");
+            return Err(Error::QuerySyntax(format!("Flux error: {msg}")));
+        }
+        let idx = |n: &str| cols.iter().position(|c| c == n);
+        let result = idx("result").and_then(|i| cells.get(i)).copied().unwrap_or("_result");
+        let table = idx("table").and_then(|i| cells.get(i)).copied().unwrap_or("0");
+        let key = (result.to_string(), table.to_string());
+        if current.as_ref() != Some(&key) {
+            let mut tags = BTreeMap::new();
+            let mut name = String::new();
+            for (i, c) in cols.iter().enumerate() {
+                let grouped = groups.get(i).copied().unwrap_or(false);
+                if !grouped || matches!(c.as_str(), "result" | "table" | "_start" | "_stop") {
+                    continue;
+                }
+                let v = cells.get(i).copied().unwrap_or_default().to_string();
+                if c == "_measurement" {
+                    name = v;
+                } else {
+                    tags.insert(c.clone(), v);
+                }
+            }
+            let columns = cols
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !matches!(c.as_str(), "result" | "table"))
+                .map(|(i, c)| Column {
+                    name: c.clone(),
+                    kind: flux_type(datatypes.get(i).map(String::as_str).unwrap_or("string")),
+                    values: Vec::new(),
+                })
+                .collect();
+            frames.push(Frame { name, tags, columns });
+            current = Some(key);
+        }
+        if budget.take(1) == 0 {
+            continue;
+        }
+        let frame = frames.last_mut().expect("frame was pushed");
+        let mut ci = 0;
+        for (i, c) in cols.iter().enumerate() {
+            if matches!(c.as_str(), "result" | "table") {
+                continue;
+            }
+            let col = &mut frame.columns[ci];
+            ci += 1;
+            col.values.push(flux_value(col.kind, cells.get(i).copied().unwrap_or_default()));
+        }
+    }
+    Ok(frames)
+}
+
+fn flux_type(t: &str) -> ColumnType {
+    match t {
+        t if t.starts_with("dateTime") => ColumnType::Time,
+        "double" => ColumnType::Float,
+        "long" => ColumnType::Integer,
+        "unsignedLong" => ColumnType::Unsigned,
+        "boolean" => ColumnType::Boolean,
+        _ => ColumnType::String,
+    }
+}
+
+fn flux_value(kind: ColumnType, s: &str) -> Value {
+    if s.is_empty() && kind != ColumnType::String {
+        return Value::Null;
+    }
+    match kind {
+        ColumnType::Float => s.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null),
+        ColumnType::Integer => s.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
+        ColumnType::Unsigned => s.parse::<u64>().map(Value::from).unwrap_or(Value::Null),
+        ColumnType::Boolean => Value::Bool(s == "true"),
+        ColumnType::Time => parse_time_ns(s).map(|ns| Value::String(ns_to_rfc3339(ns))).unwrap_or(Value::Null),
+        _ => Value::String(s.to_string()),
+    }
+}
+
+/// v3 JSON Lines: one JSON object per row. Columns in order of first appearance; a column
+/// named `time` is the time column; `iox::measurement` (InfluxQL on v3) names the frames.
+pub fn jsonl(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
+    let mut frames: Vec<Frame> = Vec::new();
+    for line in body.split(|b| *b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let row: serde_json::Map<String, Value> = serde_json::from_slice(line)
+            .map_err(|e| Error::Internal(format!("bad JSON Lines row from InfluxDB: {e}")))?;
+        let name = row.get("iox::measurement").and_then(Value::as_str).unwrap_or_default();
+        if frames.last().map(|f| f.name.as_str()) != Some(name) {
+            frames.push(Frame { name: name.to_string(), tags: BTreeMap::new(), columns: Vec::new() });
+        }
+        if budget.take(1) == 0 {
+            continue;
+        }
+        let frame = frames.last_mut().expect("frame was pushed");
+        let n = frame.rows();
+        for (k, v) in row {
+            if k == "iox::measurement" {
+                continue;
+            }
+            let col = match frame.columns.iter().position(|c| c.name == k) {
+                Some(i) => &mut frame.columns[i],
+                None => {
+                    frame.columns.push(Column { name: k, kind: ColumnType::Unknown, values: vec![Value::Null; n] });
+                    frame.columns.last_mut().expect("pushed")
+                }
+            };
+            col.values.push(v);
+        }
+        for col in &mut frame.columns {
+            if col.values.len() < n + 1 {
+                col.values.push(Value::Null);
+            }
+        }
+    }
+    for frame in &mut frames {
+        for col in &mut frame.columns {
+            if col.name == "time" {
+                col.kind = ColumnType::Time;
+                for v in &mut col.values {
+                    if let Some(ns) = v.as_str().and_then(parse_time_ns) {
+                        *v = Value::String(ns_to_rfc3339(ns));
+                    }
+                }
+            } else {
+                col.kind = kind_of(&col.values);
+            }
+        }
+    }
+    Ok(frames)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v1_json_series_become_frames_with_rfc3339_times() {
+        let body = br#"{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"host":"a"},
+            "columns":["time","usage","n"],"values":[[1700000000000000001,0.5,3],[1700000001000000000,null,4]]}]}]}"#;
+        let mut b = Budget::new(10);
+        let f = v1_json(body, &mut b).unwrap();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].name, "cpu");
+        assert_eq!(f[0].tags["host"], "a");
+        let t = f[0].column("time").unwrap();
+        assert_eq!(t.kind, ColumnType::Time);
+        assert_eq!(t.values[0], "2023-11-14T22:13:20.000000001Z", "nanoseconds are kept");
+        assert_eq!(f[0].column("usage").unwrap().kind, ColumnType::Float);
+        assert_eq!(f[0].column("n").unwrap().kind, ColumnType::Integer);
+        assert!(!b.truncated);
+    }
+
+    #[test]
+    fn v1_statement_errors_are_classified() {
+        let e = v1_json(br#"{"results":[{"statement_id":0,"error":"database not found: nope"}]}"#, &mut Budget::new(1)).unwrap_err();
+        assert_eq!(e.code(), crate::error::ErrorCode::NotFound);
+        let e = v1_json(br#"{"error":"error parsing query: found FORM, expected FROM at line 1, char 10"}"#, &mut Budget::new(1)).unwrap_err();
+        assert_eq!(e.code(), crate::error::ErrorCode::QuerySyntax);
+        assert!(e.message().contains("found FORM, expected FROM at line 1, char 10"), "server text kept");
+    }
+
+    #[test]
+    fn row_limit_truncates_and_says_so() {
+        let body = br#"{"results":[{"series":[{"name":"m","columns":["time","v"],"values":[[1,1],[2,2],[3,3]]}]}]}"#;
+        let mut b = Budget::new(2);
+        let f = v1_json(body, &mut b).unwrap();
+        assert_eq!(f[0].rows(), 2);
+        assert!(b.truncated);
+    }
+
+    #[test]
+    fn flux_annotated_csv_tables_become_frames() {
+        let csv = "#group,false,false,true,true,false,false,true,true,true\r\n\
+#datatype,string,long,dateTime:RFC3339,dateTime:RFC3339,dateTime:RFC3339,double,string,string,string\r\n\
+#default,_result,,,,,,,,\r\n\
+,result,table,_start,_stop,_time,_value,_field,_measurement,host\r\n\
+,,0,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,2024-01-01T00:00:10Z,1.5,usage,cpu,a\r\n\
+,,0,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,2024-01-01T00:00:20Z,2.5,usage,cpu,a\r\n\
+,,1,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,2024-01-01T00:00:10Z,7,usage,cpu,b\r\n\r\n";
+        let f = flux_csv(csv.as_bytes(), &mut Budget::new(100)).unwrap();
+        assert_eq!(f.len(), 2, "one frame per Flux table");
+        assert_eq!(f[0].name, "cpu");
+        assert_eq!(f[0].tags.get("host").map(String::as_str), Some("a"));
+        assert_eq!(f[0].tags.get("_field").map(String::as_str), Some("usage"));
+        assert_eq!(f[0].column("_value").unwrap().values, vec![Value::from(1.5), Value::from(2.5)]);
+        assert_eq!(f[1].column("_time").unwrap().kind, ColumnType::Time);
+        assert_eq!(f[1].rows(), 1);
+    }
+
+    #[test]
+    fn flux_error_table_is_an_error() {
+        let csv = "#datatype,string,string\n#group,true,true\n#default,,\n,error,reference\n,\"type error 1:1-1:5: undefined identifier x\",\n";
+        let e = flux_csv(csv.as_bytes(), &mut Budget::new(10)).unwrap_err();
+        assert_eq!(e.code(), crate::error::ErrorCode::QuerySyntax);
+        assert!(e.message().contains("undefined identifier x"));
+    }
+
+    #[test]
+    fn jsonl_rows_fill_sparse_columns_with_null() {
+        let body = b"{\"host\":\"a\",\"time\":\"2024-01-01T00:00:00\",\"v\":1.5}\n{\"host\":\"b\",\"time\":\"2024-01-01T00:00:01\"}\n";
+        let f = jsonl(body, &mut Budget::new(10)).unwrap();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rows(), 2);
+        assert_eq!(f[0].column("v").unwrap().values, vec![Value::from(1.5), Value::Null]);
+        assert_eq!(f[0].column("time").unwrap().values[0], "2024-01-01T00:00:00Z");
+    }
+}

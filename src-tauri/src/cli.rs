@@ -1,0 +1,324 @@
+//! Headless subcommands. Each parses its flags into a core request, calls one `core::api`
+//! function as `Actor::User`, and prints the result. Errors print as one line,
+//! `error[Code]: message`, with a non-zero exit code.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use influxdesk_core::api::profiles;
+use influxdesk_core::format::{self, Format};
+use influxdesk_core::model::*;
+use influxdesk_core::secrets::Secret;
+use influxdesk_core::{Actor, Ctx, CtxOptions, Error, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "influxdesk",
+    version,
+    about = "A desktop explorer for InfluxDB 1.x, 2.x and 3.x.",
+    long_about = "A desktop explorer for InfluxDB 1.x, 2.x and 3.x.\n\n\
+        Run without a subcommand to open the app. The subcommands work headless, on the same \
+        connection profiles the app shows. Tokens and passwords live in the OS keychain, never \
+        in files or on the command line.\n\n\
+        Environment: INFLUXDESK_CONFIG_DIR (profiles and settings), INFLUX_URL with \
+        INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET, INFLUX_TIMEOUT, INFLUX_VERIFY_SSL (a \
+        temporary profile named `env` that wins over the active one).",
+    after_help = "Examples:\n  \
+        echo \"$TOKEN\" | influxdesk profile add prod --url https://influx.example.com:8086 --org acme --bucket metrics --token-stdin\n  \
+        influxdesk profile test prod\n  \
+        influxdesk query --profile prod 'from(bucket:\"metrics\") |> range(start:-1h) |> limit(n:5)'\n  \
+        influxdesk query --lang influxql --db telegraf --format csv 'SELECT mean(usage_user) FROM cpu WHERE time > now() - 1h GROUP BY time(5m)'\n  \
+        influxdesk write --bucket telegraf points.lp"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Manage connection profiles (list, add, use, rm, test, import).
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Run a query and print the result.
+    Query(QueryArgs),
+    /// Write line protocol from a file or standard input.
+    Write(WriteArgs),
+}
+
+#[derive(Subcommand)]
+pub enum ProfileCmd {
+    /// Add a connection profile. The token (v2/v3) or password (v1) is read from standard
+    /// input with --token-stdin and stored in the OS keychain.
+    Add(AddArgs),
+    /// List profiles; the active one is marked with *.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make NAME the active profile (used when --profile is not given).
+    Use { name: String },
+    /// Delete a profile and its keychain secret.
+    #[command(alias = "remove", alias = "delete")]
+    Rm { name: String },
+    /// Connect and report the server kind, version, latency and databases/buckets.
+    Test {
+        /// Profile name or id (default: the active profile).
+        name: Option<String>,
+    },
+    /// Import connections from the influx CLI config (~/.influxdbv2/configs), or save the
+    /// INFLUX_* environment connection with --env.
+    Import {
+        /// The influx CLI config file (default: $INFLUX_CONFIGS_PATH or ~/.influxdbv2/configs).
+        path: Option<PathBuf>,
+        /// Save the connection defined by INFLUX_URL/INFLUX_TOKEN/... as a profile.
+        #[arg(long, conflicts_with = "path")]
+        env: bool,
+        /// Name for the profile saved with --env.
+        #[arg(long, requires = "env")]
+        name: Option<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+    /// A unique name, e.g. "local" or "prod-eu".
+    name: String,
+    /// The server's base URL, e.g. http://localhost:8086.
+    #[arg(long)]
+    url: String,
+    /// Which API the server speaks: auto (probe), v1, v2 or v3.
+    #[arg(long, default_value = "auto", value_parser = parse_api)]
+    api: ApiKind,
+    /// Organization (InfluxDB 2.x).
+    #[arg(long)]
+    org: Option<String>,
+    /// Default database (v1 `db` or `db/rp`, v3).
+    #[arg(long, conflicts_with = "bucket")]
+    database: Option<String>,
+    /// Default bucket (v2).
+    #[arg(long)]
+    bucket: Option<String>,
+    /// Username (InfluxDB 1.x with auth); the password comes from --token-stdin.
+    #[arg(long)]
+    username: Option<String>,
+    /// Read the token (or v1 password) from standard input and store it in the OS keychain.
+    #[arg(long)]
+    token_stdin: bool,
+    /// Accept any TLS certificate. Insecure: only for test servers.
+    #[arg(long)]
+    insecure_skip_verify: bool,
+    /// PEM file with the CA that signed the server's certificate.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// Request timeout in milliseconds (default 30000).
+    #[arg(long, value_name = "MS")]
+    timeout: Option<u64>,
+    /// Make it the active profile.
+    #[arg(long = "use")]
+    activate: bool,
+}
+
+#[derive(Args)]
+pub struct QueryArgs {
+    /// Profile name or id (default: the active profile).
+    #[arg(long, short)]
+    profile: Option<String>,
+    /// influxql, flux or sql (default: what the server speaks natively).
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<QueryLanguage>,
+    /// Database (`db` or `db/rp`) or bucket (default: the profile's).
+    #[arg(long)]
+    db: Option<String>,
+    /// Output: table, csv or json.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Stop after this many rows.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// The query text.
+    query: String,
+}
+
+#[derive(Args)]
+pub struct WriteArgs {
+    /// Profile name or id (default: the active profile).
+    #[arg(long, short)]
+    profile: Option<String>,
+    /// Database (`db` or `db/rp`) or bucket to write to.
+    #[arg(long)]
+    bucket: String,
+    /// Timestamp precision of the input: ns, us, ms or s.
+    #[arg(long, default_value = "ns", value_parser = parse_precision)]
+    precision: Precision,
+    /// A line protocol file, or - (the default) for standard input.
+    file: Option<PathBuf>,
+}
+
+fn parse_api(s: &str) -> std::result::Result<ApiKind, String> {
+    ApiKind::parse(s).ok_or_else(|| format!("\"{s}\" is not an API: use auto, v1, v2 or v3"))
+}
+fn parse_lang(s: &str) -> std::result::Result<QueryLanguage, String> {
+    QueryLanguage::parse(s).ok_or_else(|| format!("\"{s}\" is not a language: use influxql, flux or sql"))
+}
+fn parse_precision(s: &str) -> std::result::Result<Precision, String> {
+    Precision::parse(s).ok_or_else(|| format!("\"{s}\" is not a precision: use ns, us, ms or s"))
+}
+
+/// Run a subcommand; returns the process exit code.
+pub fn run(cmd: Command) -> i32 {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error[Internal]: could not start the async runtime: {e}");
+            return 1;
+        }
+    };
+    let result = rt.block_on(async move {
+        let ctx = Ctx::new(CtxOptions::from_env()?);
+        dispatch(&ctx, cmd).await
+    });
+    match result {
+        Ok(out) => {
+            print!("{out}");
+            0
+        }
+        Err(e) => {
+            eprintln!("error[{}]: {}", e.code(), e.message());
+            2
+        }
+    }
+}
+
+fn read_stdin(what: &str) -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| Error::invalid(format!("could not read {what} from standard input: {e}")))?;
+    Ok(s)
+}
+
+async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
+    let me = Actor::User;
+    match cmd {
+        Command::Profile(ProfileCmd::Add(a)) => {
+            let secret = if a.token_stdin {
+                if std::io::stdin().is_terminal() {
+                    eprint!("Token or password (input is not hidden; prefer piping it): ");
+                }
+                let t = read_stdin("the token")?;
+                let t = t.trim_end_matches(['\r', '\n']).to_string();
+                if t.is_empty() {
+                    return Err(Error::invalid("--token-stdin was given but standard input was empty"));
+                }
+                SecretChange::Set(Secret::new(t))
+            } else {
+                SecretChange::Keep
+            };
+            let fields = ProfileFields {
+                name: a.name,
+                url: a.url,
+                api: a.api,
+                org: a.org,
+                database: a.database.or(a.bucket),
+                username: a.username,
+                tls: TlsOptions {
+                    skip_verify: a.insecure_skip_verify,
+                    ca_cert: a.ca_cert.map(|p| p.display().to_string()),
+                },
+                timeout_ms: a.timeout,
+                assistant_policy: None,
+            };
+            let p = profiles::add(ctx, &me, AddProfileReq { fields, secret, activate: a.activate }).await?;
+            Ok(format!(
+                "added profile \"{}\" ({}){}\n",
+                p.name,
+                p.url,
+                if p.secret_stored { ", secret stored in the OS keychain" } else { "" }
+            ))
+        }
+        Command::Profile(ProfileCmd::List { json }) => {
+            let list = profiles::list(ctx).await?;
+            if json {
+                return Ok(serde_json::to_string_pretty(&list).unwrap_or_default() + "\n");
+            }
+            Ok(profile_table(&list))
+        }
+        Command::Profile(ProfileCmd::Use { name }) => {
+            let p = profiles::activate(ctx, &me, &name).await?;
+            Ok(format!("active profile: {}\n", p.name))
+        }
+        Command::Profile(ProfileCmd::Rm { name }) => {
+            profiles::delete(ctx, &me, &name).await?;
+            Ok(format!("deleted profile \"{name}\"\n"))
+        }
+        Command::Profile(ProfileCmd::Test { name }) => {
+            let info = profiles::test(ctx, &me, TestProfileReq::Saved { profile: name }).await?;
+            Ok(format!(
+                "ok: {} {} (API {}), {:.1} ms, credentials accepted\n{} database(s)/bucket(s): {}\n",
+                info.product,
+                info.version,
+                info.api.as_str(),
+                info.latency_ms,
+                info.databases.len(),
+                info.databases.join(", ")
+            ))
+        }
+        Command::Profile(ProfileCmd::Import { path, env, name }) => {
+            let r = if env {
+                profiles::import_env(ctx, &me, name).await?
+            } else {
+                profiles::import_influx_cli(ctx, &me, path.as_deref()).await?
+            };
+            Ok(format!(
+                "imported {} profile(s) from {}: {}{}\n",
+                r.imported.len(),
+                r.source,
+                r.imported.join(", "),
+                if r.skipped.is_empty() { String::new() } else { format!(" (skipped existing: {})", r.skipped.join(", ")) }
+            ))
+        }
+        Command::Query(q) => {
+            let fmt = Format::parse(&q.format)?;
+            let req = RunQueryReq { profile: q.profile, language: q.lang, database: q.db, query: q.query, row_limit: q.limit };
+            let r = influxdesk_core::api::query::run(ctx, &me, req).await?;
+            Ok(format::render(&r, fmt))
+        }
+        Command::Write(w) => {
+            let lines = match w.file.as_deref() {
+                None => read_stdin("line protocol")?,
+                Some(p) if p.as_os_str() == "-" => read_stdin("line protocol")?,
+                Some(p) => std::fs::read_to_string(p)
+                    .map_err(|e| Error::invalid(format!("could not read {}: {e}", p.display())))?,
+            };
+            let req = WriteReq { profile: w.profile, bucket: Some(w.bucket), precision: w.precision, lines };
+            let r = influxdesk_core::api::write::write(ctx, &me, req).await?;
+            Ok(format!("wrote {} points ({} bytes) to {}\n", r.points, r.bytes, r.bucket))
+        }
+    }
+}
+
+fn profile_table(list: &ProfileList) -> String {
+    if list.profiles.is_empty() {
+        return "no profiles yet: add one with `influxdesk profile add NAME --url URL`\n".into();
+    }
+    let mut out = String::from("  NAME                 API   URL                                  DATABASE/BUCKET   SECRET\n");
+    for p in &list.profiles {
+        let mark = if list.active.as_deref() == Some(p.id.as_str()) { "*" } else { " " };
+        out.push_str(&format!(
+            "{mark} {:<20} {:<5} {:<36} {:<17} {}\n",
+            p.name,
+            p.api.as_str(),
+            p.url,
+            p.database.as_deref().unwrap_or("-"),
+            match (p.source, p.secret_stored) {
+                (ProfileSource::Env, true) => "INFLUX_TOKEN",
+                (_, true) => "keychain",
+                _ => "none",
+            }
+        ));
+    }
+    out
+}

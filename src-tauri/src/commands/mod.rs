@@ -1,0 +1,6 @@
+//! `#[tauri::command]` wrappers: each picks the actor, calls one `core::api` function, and
+//! returns its result. No logic here.
+
+pub mod app;
+pub mod profiles;
+pub mod query;

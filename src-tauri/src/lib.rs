@@ -1,0 +1,77 @@
+//! The desktop app: builds the core [`Ctx`], registers the Tauri commands (thin wrappers over
+//! `influxdesk_core::api`), starts the local demo when there is no profile, and forwards core
+//! events to the window. The only crate that depends on tauri.
+
+mod commands;
+
+use std::sync::{Arc, Mutex};
+
+use influxdesk_core::demo::DemoStatus;
+use influxdesk_core::local::LocalServer;
+use influxdesk_core::{Ctx, CtxOptions};
+use tauri::{Emitter, Manager};
+
+/// Managed state: the shared core context and the demo server we keep alive.
+pub struct AppState {
+    pub ctx: Arc<Ctx>,
+    pub demo: Mutex<DemoStatus>,
+    server: Mutex<Option<LocalServer>>,
+}
+
+pub const EVENT: &str = "influxdesk://event";
+pub const DEMO_EVENT: &str = "influxdesk://demo";
+
+/// Open the desktop app. Returns when the last window closes.
+pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
+    let ctx = Ctx::new(CtxOptions::from_env()?);
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .manage(AppState {
+            ctx: ctx.clone(),
+            demo: Mutex::new(DemoStatus::Starting),
+            server: Mutex::new(None),
+        })
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            let mut events = ctx.subscribe();
+            tauri::async_runtime::spawn(async move {
+                while let Ok(ev) = events.recv().await {
+                    let _ = handle.emit(EVENT, ev);
+                }
+            });
+            let handle = app.handle().clone();
+            let ctx = ctx.clone();
+            tauri::async_runtime::spawn(async move {
+                let (status, server) = influxdesk_core::demo::start(&ctx, chrono::Utc::now()).await;
+                let state = handle.state::<AppState>();
+                *state.server.lock().expect("server slot") = server;
+                *state.demo.lock().expect("demo slot") = status.clone();
+                let _ = handle.emit(DEMO_EVENT, status);
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::app::demo_status,
+            commands::profiles::profile_list,
+            commands::profiles::profile_add,
+            commands::profiles::profile_update,
+            commands::profiles::profile_duplicate,
+            commands::profiles::profile_delete,
+            commands::profiles::profile_use,
+            commands::profiles::profile_test,
+            commands::profiles::profile_status,
+            commands::profiles::profile_import_cli,
+            commands::profiles::profile_import_env,
+            commands::query::query_run,
+        ])
+        .build(tauri::generate_context!())?;
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            // Stop the demo server we started (the guard shell would also stop it on exit).
+            let state = handle.state::<AppState>();
+            drop(state.server.lock().expect("server slot").take());
+        }
+    });
+    Ok(())
+}
