@@ -1,1 +1,2 @@
+pub mod secret_service;
 pub mod spec_stub;
