@@ -161,7 +161,8 @@ fn parse_api(s: &str) -> std::result::Result<ApiKind, String> {
     ApiKind::parse(s).ok_or_else(|| format!("\"{s}\" is not an API: use auto, v1, v2 or v3"))
 }
 fn parse_lang(s: &str) -> std::result::Result<QueryLanguage, String> {
-    QueryLanguage::parse(s).ok_or_else(|| format!("\"{s}\" is not a language: use influxql, flux or sql"))
+    QueryLanguage::parse(s)
+        .ok_or_else(|| format!("\"{s}\" is not a language: use influxql, flux or sql"))
 }
 fn parse_precision(s: &str) -> std::result::Result<Precision, String> {
     Precision::parse(s).ok_or_else(|| format!("\"{s}\" is not a precision: use ns, us, ms or s"))
@@ -169,7 +170,10 @@ fn parse_precision(s: &str) -> std::result::Result<Precision, String> {
 
 /// Run a subcommand; returns the process exit code.
 pub fn run(cmd: Command) -> i32 {
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error[Internal]: could not start the async runtime: {e}");
@@ -211,7 +215,9 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                 let t = read_stdin("the token")?;
                 let t = t.trim_end_matches(['\r', '\n']).to_string();
                 if t.is_empty() {
-                    return Err(Error::invalid("--token-stdin was given but standard input was empty"));
+                    return Err(Error::invalid(
+                        "--token-stdin was given but standard input was empty",
+                    ));
                 }
                 SecretChange::Set(Secret::new(t))
             } else {
@@ -231,12 +237,25 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                 timeout_ms: a.timeout,
                 assistant_policy: None,
             };
-            let p = profiles::add(ctx, &me, AddProfileReq { fields, secret, activate: a.activate }).await?;
+            let p = profiles::add(
+                ctx,
+                &me,
+                AddProfileReq {
+                    fields,
+                    secret,
+                    activate: a.activate,
+                },
+            )
+            .await?;
             Ok(format!(
                 "added profile \"{}\" ({}){}\n",
                 p.name,
                 p.url,
-                if p.secret_stored { ", secret stored in the OS keychain" } else { "" }
+                if p.secret_stored {
+                    ", secret stored in the OS keychain"
+                } else {
+                    ""
+                }
             ))
         }
         Command::Profile(ProfileCmd::List { json }) => {
@@ -277,12 +296,22 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                 r.imported.len(),
                 r.source,
                 r.imported.join(", "),
-                if r.skipped.is_empty() { String::new() } else { format!(" (skipped existing: {})", r.skipped.join(", ")) }
+                if r.skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (skipped existing: {})", r.skipped.join(", "))
+                }
             ))
         }
         Command::Query(q) => {
             let fmt = Format::parse(&q.format)?;
-            let req = RunQueryReq { profile: q.profile, language: q.lang, database: q.db, query: q.query, row_limit: q.limit };
+            let req = RunQueryReq {
+                profile: q.profile,
+                language: q.lang,
+                database: q.db,
+                query: q.query,
+                row_limit: q.limit,
+            };
             let r = influxdesk_core::api::query::run(ctx, &me, req).await?;
             Ok(format::render(&r, fmt))
         }
@@ -293,9 +322,17 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                 Some(p) => std::fs::read_to_string(p)
                     .map_err(|e| Error::invalid(format!("could not read {}: {e}", p.display())))?,
             };
-            let req = WriteReq { profile: w.profile, bucket: Some(w.bucket), precision: w.precision, lines };
+            let req = WriteReq {
+                profile: w.profile,
+                bucket: Some(w.bucket),
+                precision: w.precision,
+                lines,
+            };
             let r = influxdesk_core::api::write::write(ctx, &me, req).await?;
-            Ok(format!("wrote {} points ({} bytes) to {}\n", r.points, r.bytes, r.bucket))
+            Ok(format!(
+                "wrote {} points ({} bytes) to {}\n",
+                r.points, r.bytes, r.bucket
+            ))
         }
     }
 }
@@ -304,9 +341,15 @@ fn profile_table(list: &ProfileList) -> String {
     if list.profiles.is_empty() {
         return "no profiles yet: add one with `influxdesk profile add NAME --url URL`\n".into();
     }
-    let mut out = String::from("  NAME                 API   URL                                  DATABASE/BUCKET   SECRET\n");
+    let mut out = String::from(
+        "  NAME                 API   URL                                  DATABASE/BUCKET   SECRET\n",
+    );
     for p in &list.profiles {
-        let mark = if list.active.as_deref() == Some(p.id.as_str()) { "*" } else { " " };
+        let mark = if list.active.as_deref() == Some(p.id.as_str()) {
+            "*"
+        } else {
+            " "
+        };
         out.push_str(&format!(
             "{mark} {:<20} {:<5} {:<36} {:<17} {}\n",
             p.name,

@@ -30,14 +30,29 @@ fn profile_lifecycle_through_the_real_keychain_leaks_no_secret() {
     };
 
     let out = ok(
-        &["profile", "add", "secure", "--url", &server.url(), "--username", "admin", "--database", "e2e", "--token-stdin"],
+        &[
+            "profile",
+            "add",
+            "secure",
+            "--url",
+            &server.url(),
+            "--username",
+            "admin",
+            "--database",
+            "e2e",
+            "--token-stdin",
+        ],
         Some(&format!("{PASSWORD}\n")),
     );
     assert!(out.contains("secret stored in the OS keychain"), "{out}");
     let list = ok(&["profile", "list", "--json"], None);
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     let id = v["profiles"][0]["id"].as_str().unwrap().to_string();
-    assert_eq!(v["active"], serde_json::json!(id), "the first profile becomes active");
+    assert_eq!(
+        v["active"],
+        serde_json::json!(id),
+        "the first profile becomes active"
+    );
     assert_eq!(
         ss.lookup("influxdesk", &id).as_deref(),
         Some(PASSWORD),
@@ -45,15 +60,30 @@ fn profile_lifecycle_through_the_real_keychain_leaks_no_secret() {
     );
 
     let out = ok(&["profile", "test"], None);
-    assert!(out.contains("1.6.7") && out.contains("credentials accepted"), "{out}");
+    assert!(
+        out.contains("1.6.7") && out.contains("credentials accepted"),
+        "{out}"
+    );
     ok(&["query", "CREATE DATABASE e2e"], None);
-    let out = ok(&["write", "--bucket", "e2e", "--precision", "s", "-"], Some("temp,room=lab v=21.5 1700000000\ntemp,room=lab v=22 1700000060\n"));
+    let out = ok(
+        &["write", "--bucket", "e2e", "--precision", "s", "-"],
+        Some("temp,room=lab v=21.5 1700000000\ntemp,room=lab v=22 1700000060\n"),
+    );
     assert!(out.contains("wrote 2 points"), "{out}");
     let csv = ok(&["query", "--format", "csv", "SELECT v FROM temp"], None);
-    assert_eq!(csv, "name,time,v\ntemp,2023-11-14T22:13:20Z,21.5\ntemp,2023-11-14T22:14:20Z,22\n");
-    let json = ok(&["query", "--format", "json", "SELECT mean(v) FROM temp"], None);
+    assert_eq!(
+        csv,
+        "name,time,v\ntemp,2023-11-14T22:13:20Z,21.5\ntemp,2023-11-14T22:14:20Z,22\n"
+    );
+    let json = ok(
+        &["query", "--format", "json", "SELECT mean(v) FROM temp"],
+        None,
+    );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["frames"][0]["columns"][1]["values"][0], serde_json::json!(21.75));
+    assert_eq!(
+        v["frames"][0]["columns"][1]["values"][0],
+        serde_json::json!(21.75)
+    );
     let table = ok(&["query", "SELECT v FROM temp"], None);
     assert!(table.contains("2 rows in 1 frames"), "{table}");
 
@@ -67,7 +97,11 @@ fn profile_lifecycle_through_the_real_keychain_leaks_no_secret() {
     }
 
     ok(&["profile", "rm", "secure"], None);
-    assert_eq!(ss.lookup("influxdesk", &id), None, "rm deletes the keychain entry");
+    assert_eq!(
+        ss.lookup("influxdesk", &id),
+        None,
+        "rm deletes the keychain entry"
+    );
 }
 
 #[test]
@@ -75,29 +109,64 @@ fn a_locked_or_missing_keychain_is_a_clear_error_and_saves_nothing() {
     let server = influxd(None);
     let locked = SecretService::start(false);
     for (label, env) in [
-        ("locked keyring", env_for(Some(&locked), &scratch("cli-locked-"))),
+        (
+            "locked keyring",
+            env_for(Some(&locked), &scratch("cli-locked-")),
+        ),
         ("no session bus", {
             let dir = scratch("cli-nobus-");
             let mut e = env_for(None, &dir);
-            e.push(("DBUS_SESSION_BUS_ADDRESS".into(), format!("unix:path={}/none", dir.display())));
+            e.push((
+                "DBUS_SESSION_BUS_ADDRESS".into(),
+                format!("unix:path={}/none", dir.display()),
+            ));
             e
         }),
     ] {
-        let o = run(&["profile", "add", "x", "--url", &server.url(), "--token-stdin"], &env, Some("tok-123456"));
+        let o = run(
+            &[
+                "profile",
+                "add",
+                "x",
+                "--url",
+                &server.url(),
+                "--token-stdin",
+            ],
+            &env,
+            Some("tok-123456"),
+        );
         let (out, err) = text(&o);
         assert_eq!(o.status.code(), Some(2), "{label}: {out}{err}");
         let line = err.lines().last().unwrap_or_default();
-        assert!(line.starts_with("error[KeychainUnavailable]: "), "{label}: {err}");
-        assert!(line.contains("Unlock or start your keychain"), "{label}: says what to do: {line}");
+        assert!(
+            line.starts_with("error[KeychainUnavailable]: "),
+            "{label}: {err}"
+        );
+        assert!(
+            line.contains("Unlock or start your keychain"),
+            "{label}: says what to do: {line}"
+        );
         assert!(!err.contains("tok-123456"), "{label}: token not echoed");
-        let cfg = &env.iter().find(|(k, _)| k == "INFLUXDESK_CONFIG_DIR").unwrap().1;
+        let cfg = &env
+            .iter()
+            .find(|(k, _)| k == "INFLUXDESK_CONFIG_DIR")
+            .unwrap()
+            .1;
         let list = run(&["profile", "list", "--json"], &env, None);
         let v: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
-        assert_eq!(v["profiles"], serde_json::json!([]), "{label}: nothing half-saved in {cfg}");
+        assert_eq!(
+            v["profiles"],
+            serde_json::json!([]),
+            "{label}: nothing half-saved in {cfg}"
+        );
     }
     // Without a secret the keychain is not needed at all.
     let env = env_for(None, &scratch("cli-nosecret-"));
-    let o = run(&["profile", "add", "open", "--url", &server.url()], &env, None);
+    let o = run(
+        &["profile", "add", "open", "--url", &server.url()],
+        &env,
+        None,
+    );
     assert!(o.status.success(), "{:?}", text(&o));
 }
 
@@ -106,11 +175,23 @@ fn failures_exit_non_zero_with_one_line_errors() {
     let server = influxd(None);
     let env = env_for(None, &scratch("cli-errors-"));
     let cases: [(&[&str], &str); 5] = [
-        (&["query", "SELECT 1"], "error[NotFound]: no connection profile yet"),
-        (&["profile", "use", "ghost"], "error[NotFound]: no profile named \"ghost\""),
-        (&["profile", "add", "bad", "--url", "localhost:8086"], "error[InvalidInput]:"),
+        (
+            &["query", "SELECT 1"],
+            "error[NotFound]: no connection profile yet",
+        ),
+        (
+            &["profile", "use", "ghost"],
+            "error[NotFound]: no profile named \"ghost\"",
+        ),
+        (
+            &["profile", "add", "bad", "--url", "localhost:8086"],
+            "error[InvalidInput]:",
+        ),
         (&["profile", "test", "ghost"], "error[NotFound]:"),
-        (&["profile", "import", "/nonexistent/configs"], "error[NotFound]:"),
+        (
+            &["profile", "import", "/nonexistent/configs"],
+            "error[NotFound]:",
+        ),
     ];
     for (args, want) in cases {
         let o = run(args, &env, None);
@@ -119,12 +200,44 @@ fn failures_exit_non_zero_with_one_line_errors() {
         assert_eq!(err.lines().count(), 1, "one line: {err}");
         assert!(err.starts_with(want), "{args:?}: {err}");
     }
-    assert!(run(&["profile", "add", "local", "--url", &server.url(), "--database", "d"], &env, None).status.success());
+    assert!(
+        run(
+            &[
+                "profile",
+                "add",
+                "local",
+                "--url",
+                &server.url(),
+                "--database",
+                "d"
+            ],
+            &env,
+            None
+        )
+        .status
+        .success()
+    );
     for (args, stdin, want) in [
-        (vec!["query", "SELEC 1"], None, "error[QuerySyntax]: InfluxQL error: error parsing query: found SELEC"),
-        (vec!["query", "--format", "xml", "SHOW DATABASES"], None, "error[InvalidInput]: unknown format"),
-        (vec!["query", "--db", "nope", "SELECT * FROM m"], None, "error[NotFound]: database not found: nope"),
-        (vec!["write", "--bucket", "d"], Some("m v=1\nm v=\n"), "error[InvalidInput]: line protocol error on line 2"),
+        (
+            vec!["query", "SELEC 1"],
+            None,
+            "error[QuerySyntax]: InfluxQL error: error parsing query: found SELEC",
+        ),
+        (
+            vec!["query", "--format", "xml", "SHOW DATABASES"],
+            None,
+            "error[InvalidInput]: unknown format",
+        ),
+        (
+            vec!["query", "--db", "nope", "SELECT * FROM m"],
+            None,
+            "error[NotFound]: database not found: nope",
+        ),
+        (
+            vec!["write", "--bucket", "d"],
+            Some("m v=1\nm v=\n"),
+            "error[InvalidInput]: line protocol error on line 2",
+        ),
     ] {
         let o = run(&args, &env, stdin);
         let (_, err) = text(&o);
@@ -132,19 +245,46 @@ fn failures_exit_non_zero_with_one_line_errors() {
         assert!(err.starts_with(want), "{args:?}: {err}");
     }
     // Usage errors are clap's (exit 2 too), with the valid values named.
-    let o = run(&["profile", "add", "x", "--url", "http://h", "--api", "v9"], &env, None);
-    assert!(text(&o).1.contains("use auto, v1, v2 or v3"), "{:?}", text(&o));
+    let o = run(
+        &["profile", "add", "x", "--url", "http://h", "--api", "v9"],
+        &env,
+        None,
+    );
+    assert!(
+        text(&o).1.contains("use auto, v1, v2 or v3"),
+        "{:?}",
+        text(&o)
+    );
 }
 
 #[test]
 fn help_is_written_for_a_newcomer() {
     let o = run(&["--help"], &[], None);
     let (out, _) = text(&o);
-    for want in ["open the app", "profile", "query", "write", "INFLUX_URL", "Examples:", "--token-stdin"] {
+    for want in [
+        "open the app",
+        "profile",
+        "query",
+        "write",
+        "INFLUX_URL",
+        "Examples:",
+        "--token-stdin",
+    ] {
         assert!(out.contains(want), "--help mentions {want}: {out}");
     }
     let (out, _) = text(&run(&["profile", "add", "--help"], &[], None));
-    for want in ["--url", "--api", "--org", "--database", "--bucket", "--username", "--token-stdin", "--insecure-skip-verify", "--ca-cert", "keychain"] {
+    for want in [
+        "--url",
+        "--api",
+        "--org",
+        "--database",
+        "--bucket",
+        "--username",
+        "--token-stdin",
+        "--insecure-skip-verify",
+        "--ca-cert",
+        "keychain",
+    ] {
         assert!(out.contains(want), "profile add --help mentions {want}");
     }
 }

@@ -11,7 +11,11 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_influxdesk");
 pub fn scratch(name: &str) -> PathBuf {
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("influxdesk-app-tests");
     std::fs::create_dir_all(&base).unwrap();
-    tempfile::Builder::new().prefix(name).tempdir_in(base).unwrap().keep()
+    tempfile::Builder::new()
+        .prefix(name)
+        .tempdir_in(base)
+        .unwrap()
+        .keep()
 }
 
 /// A real influxd; with `admin` set, auth is on and that user/password is the admin.
@@ -25,10 +29,16 @@ pub fn influxd(admin: Option<(&str, &str)>) -> LocalServer {
     if let Some((u, p)) = admin {
         let out = Command::new("curl")
             .args(["-sS", "-XPOST", &format!("{}/query", s.url())])
-            .args(["--data-urlencode", &format!("q=CREATE USER {u} WITH PASSWORD '{p}' WITH ALL PRIVILEGES")])
+            .args([
+                "--data-urlencode",
+                &format!("q=CREATE USER {u} WITH PASSWORD '{p}' WITH ALL PRIVILEGES"),
+            ])
             .output()
             .expect("curl");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("results"), "admin user: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("results"),
+            "admin user: {out:?}"
+        );
     }
     s
 }
@@ -54,7 +64,10 @@ pub fn run(args: &[&str], env: &[(String, String)], stdin: Option<&str>) -> Outp
 }
 
 pub fn text(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 /// Every file under `dir` (recursively) whose bytes contain `needle`.
@@ -62,15 +75,17 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     let mut hits = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                    hits.push(p);
-                }
+            } else if let Ok(bytes) = std::fs::read(&p)
+                && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+            {
+                hits.push(p);
             }
         }
     }

@@ -56,8 +56,12 @@ pub async fn profile_import_cli(
     state: State<'_, AppState>,
     path: Option<String>,
 ) -> Result<ImportReport> {
-    profiles::import_influx_cli(&state.ctx, &Actor::User, path.as_deref().map(std::path::Path::new))
-        .await
+    profiles::import_influx_cli(
+        &state.ctx,
+        &Actor::User,
+        path.as_deref().map(std::path::Path::new),
+    )
+    .await
 }
 
 #[tauri::command]

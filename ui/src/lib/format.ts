@@ -56,3 +56,10 @@ export function profileApi(p: Profile | null, st: ConnectionStatus | null): ApiK
   if (p.api !== 'auto') return p.api;
   return st && st.profile_id === p.id ? st.api : null;
 }
+
+/** A latency for people: "0.4 ms", "12 ms", "1.3 s". */
+export function formatLatency(ms: number): string {
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}

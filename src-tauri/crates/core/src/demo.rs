@@ -15,7 +15,11 @@ use crate::model::*;
 pub const DEMO_PROFILE: &str = "Local demo";
 pub const DEMO_DATABASE: &str = "demo";
 const STEP_SECS: i64 = 60;
-const HOSTS: [(&str, &str); 3] = [("web-01", "eu-west"), ("web-02", "eu-west"), ("db-01", "us-east")];
+const HOSTS: [(&str, &str); 3] = [
+    ("web-01", "eu-west"),
+    ("web-02", "eu-west"),
+    ("db-01", "us-east"),
+];
 const SENSORS: [(&str, &str, f64); 4] = [
     ("sensor-kitchen", "kitchen", 21.0),
     ("sensor-office", "office", 22.5),
@@ -38,7 +42,10 @@ impl Rng {
 }
 
 fn tags(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn round2(x: f64) -> f64 {
@@ -66,11 +73,18 @@ pub fn points(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Point> {
                 fields: vec![
                     ("usage_user".into(), FieldValue::Float(round2(user))),
                     ("usage_system".into(), FieldValue::Float(round2(system))),
-                    ("usage_idle".into(), FieldValue::Float(round2(100.0 - user - system))),
+                    (
+                        "usage_idle".into(),
+                        FieldValue::Float(round2(100.0 - user - system)),
+                    ),
                 ],
                 timestamp: Some(ns),
             });
-            let total: i64 = if host.starts_with("db") { 32 << 30 } else { 16 << 30 };
+            let total: i64 = if host.starts_with("db") {
+                32 << 30
+            } else {
+                16 << 30
+            };
             let used_pct = (45.0 + 15.0 * daily + 6.0 * r.next()).clamp(5.0, 98.0);
             out.push(Point {
                 measurement: "mem".into(),
@@ -78,7 +92,10 @@ pub fn points(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Point> {
                 fields: vec![
                     ("used_percent".into(), FieldValue::Float(round2(used_pct))),
                     ("total".into(), FieldValue::Integer(total)),
-                    ("available".into(), FieldValue::Integer((total as f64 * (1.0 - used_pct / 100.0)) as i64)),
+                    (
+                        "available".into(),
+                        FieldValue::Integer((total as f64 * (1.0 - used_pct / 100.0)) as i64),
+                    ),
                 ],
                 timestamp: Some(ns),
             });
@@ -87,10 +104,18 @@ pub fn points(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Point> {
             let disk_pct = 40.0 + 10.0 * i as f64 + 5.0 * day + 0.2 * r.next();
             out.push(Point {
                 measurement: "disk".into(),
-                tags: tags(&[("host", host), ("region", region), ("path", "/"), ("fstype", "ext4")]),
+                tags: tags(&[
+                    ("host", host),
+                    ("region", region),
+                    ("path", "/"),
+                    ("fstype", "ext4"),
+                ]),
                 fields: vec![
                     ("used_percent".into(), FieldValue::Float(round2(disk_pct))),
-                    ("free".into(), FieldValue::Integer((disk_total as f64 * (1.0 - disk_pct / 100.0)) as i64)),
+                    (
+                        "free".into(),
+                        FieldValue::Integer((disk_total as f64 * (1.0 - disk_pct / 100.0)) as i64),
+                    ),
                 ],
                 timestamp: Some(ns),
             });
@@ -106,7 +131,10 @@ pub fn points(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Point> {
                 fields: vec![
                     ("temperature".into(), FieldValue::Float(round2(temp))),
                     ("humidity".into(), FieldValue::Float(round2(hum))),
-                    ("battery".into(), FieldValue::Integer(100 - ((t / 3600).rem_euclid(100)))),
+                    (
+                        "battery".into(),
+                        FieldValue::Integer(100 - ((t / 3600).rem_euclid(100))),
+                    ),
                 ],
                 timestamp: Some(ns),
             });
@@ -117,11 +145,20 @@ pub fn points(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Point> {
 }
 
 /// Write demo points for `[from, to)` through the app's own write path, in batches.
-pub async fn fill(ctx: &Ctx, profile: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<usize> {
+pub async fn fill(
+    ctx: &Ctx,
+    profile: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<usize> {
     let pts = points(from, to);
     let mut written = 0;
     for chunk in pts.chunks(5000) {
-        let lines = chunk.iter().map(Point::to_line).collect::<Vec<_>>().join("\n");
+        let lines = chunk
+            .iter()
+            .map(Point::to_line)
+            .collect::<Vec<_>>()
+            .join("\n");
         let r = api::write::write(
             ctx,
             &Actor::User,
@@ -146,8 +183,14 @@ pub enum DemoStatus {
     /// Other profiles exist (or `INFLUX_URL` is set): no demo.
     Off,
     Starting,
-    Ready { profile: String, url: String, points_written: usize },
-    Failed { error: crate::error::ErrorBody },
+    Ready {
+        profile: String,
+        url: String,
+        points_written: usize,
+    },
+    Failed {
+        error: crate::error::ErrorBody,
+    },
 }
 
 /// What [`ensure`] did.
@@ -160,7 +203,11 @@ pub struct Demo {
 
 async fn start_server(dir: std::path::PathBuf, port: u16) -> Result<LocalServer> {
     tokio::task::spawn_blocking(move || {
-        LocalServer::start(&LocalConfig { dir, http_port: port, auth_enabled: false })
+        LocalServer::start(&LocalConfig {
+            dir,
+            http_port: port,
+            auth_enabled: false,
+        })
     })
     .await
     .map_err(|e| Error::Internal(format!("demo server task failed: {e}")))?
@@ -180,14 +227,21 @@ pub async fn ensure(ctx: &Ctx, now: DateTime<Utc>) -> Result<Option<Demo>> {
     }
     let dir = ctx.data_dir.join("demo-influxdb");
     let settings = ctx.store.settings()?;
-    let port_in_url = existing.as_ref().and_then(|p| url::Url::parse(&p.url).ok()).and_then(|u| u.port());
+    let port_in_url = existing
+        .as_ref()
+        .and_then(|p| url::Url::parse(&p.url).ok())
+        .and_then(|u| u.port());
     let wanted = port_in_url.or(settings.demo_port);
     // Another influxdesk may already run it.
-    if let (Some(port), Some(p)) = (wanted, existing.as_ref()) {
-        if local::ping(port) {
-            let n = top_up(ctx, p, now).await?;
-            return Ok(Some(Demo { server: None, profile: p.clone(), points_written: n }));
-        }
+    if let (Some(port), Some(p)) = (wanted, existing.as_ref())
+        && local::ping(port)
+    {
+        let n = top_up(ctx, p, now).await?;
+        return Ok(Some(Demo {
+            server: None,
+            profile: p.clone(),
+            points_written: n,
+        }));
     }
     let port = match wanted {
         Some(p) if local::port_is_free(p) => p,
@@ -221,7 +275,16 @@ pub async fn ensure(ctx: &Ctx, now: DateTime<Utc>) -> Result<Option<Demo>> {
                 database: Some(DEMO_DATABASE.into()),
                 ..ProfileFields::default()
             };
-            let mut p = api::profiles::add(ctx, &Actor::User, AddProfileReq { fields, secret: SecretChange::Keep, activate: true }).await?;
+            let mut p = api::profiles::add(
+                ctx,
+                &Actor::User,
+                AddProfileReq {
+                    fields,
+                    secret: SecretChange::Keep,
+                    activate: true,
+                },
+            )
+            .await?;
             p.managed_local = true;
             let id = p.id.clone();
             ctx.store.update_profiles(|f| {
@@ -234,20 +297,36 @@ pub async fn ensure(ctx: &Ctx, now: DateTime<Utc>) -> Result<Option<Demo>> {
         }
     };
     let n = top_up(ctx, &profile, now).await?;
-    Ok(Some(Demo { server: Some(server), profile, points_written: n }))
+    Ok(Some(Demo {
+        server: Some(server),
+        profile,
+        points_written: n,
+    }))
 }
 
 /// [`ensure`] as a status for the GUI, plus the server to keep alive while the app runs.
 pub async fn start(ctx: &Ctx, now: DateTime<Utc>) -> (DemoStatus, Option<LocalServer>) {
     match ensure(ctx, now).await {
         Ok(Some(d)) => (
-            DemoStatus::Ready { profile: d.profile.name, url: d.profile.url, points_written: d.points_written },
+            DemoStatus::Ready {
+                profile: d.profile.name,
+                url: d.profile.url,
+                points_written: d.points_written,
+            },
             d.server,
         ),
         Ok(None) => (DemoStatus::Off, None),
         Err(e) => {
             tracing::warn!("local demo failed: {e}");
-            (DemoStatus::Failed { error: crate::error::ErrorBody { code: e.code(), message: e.message().into() } }, None)
+            (
+                DemoStatus::Failed {
+                    error: crate::error::ErrorBody {
+                        code: e.code(),
+                        message: e.message().into(),
+                    },
+                },
+                None,
+            )
         }
     }
 }
@@ -261,7 +340,12 @@ async fn top_up(ctx: &Ctx, p: &Profile, now: DateTime<Utc>) -> Result<usize> {
         query: q.to_string(),
         row_limit: Some(10),
     };
-    api::query::run(ctx, &Actor::User, run(&format!("CREATE DATABASE {DEMO_DATABASE}"))).await?;
+    api::query::run(
+        ctx,
+        &Actor::User,
+        run(&format!("CREATE DATABASE {DEMO_DATABASE}")),
+    )
+    .await?;
     let day_ago = now - Duration::hours(24);
     let last = api::query::run(ctx, &Actor::User, run("SELECT last(usage_user) FROM cpu")).await?;
     let last_time = last
@@ -294,10 +378,18 @@ mod tests {
         assert_eq!(a, b, "same time range, same data");
         assert_eq!(a.len(), 1440 * (HOSTS.len() * 3 + SENSORS.len()));
         let text = a.iter().map(Point::to_line).collect::<Vec<_>>().join("\n");
-        assert_eq!(crate::influx::lineproto::parse_batch(&text).unwrap().len(), a.len());
+        assert_eq!(
+            crate::influx::lineproto::parse_batch(&text).unwrap().len(),
+            a.len()
+        );
         for p in a.iter().filter(|p| p.measurement == "cpu") {
-            let FieldValue::Float(idle) = p.fields[2].1 else { panic!("idle is a float") };
-            assert!((0.0..=100.0).contains(&idle), "cpu idle within 0..100, got {idle}");
+            let FieldValue::Float(idle) = p.fields[2].1 else {
+                panic!("idle is a float")
+            };
+            assert!(
+                (0.0..=100.0).contains(&idle),
+                "cpu idle within 0..100, got {idle}"
+            );
         }
     }
 }

@@ -133,7 +133,11 @@ pub struct ErrorBody {
 
 impl Serialize for Error {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        ErrorBody { code: self.code(), message: self.message().to_string() }.serialize(s)
+        ErrorBody {
+            code: self.code(),
+            message: self.message().to_string(),
+        }
+        .serialize(s)
     }
 }
 
@@ -162,13 +166,20 @@ mod tests {
             (Error::QuerySyntax(String::new()), "QuerySyntax"),
             (Error::Unreachable(String::new()), "Unreachable"),
             (Error::Timeout(String::new()), "Timeout"),
-            (Error::KeychainUnavailable(String::new()), "KeychainUnavailable"),
+            (
+                Error::KeychainUnavailable(String::new()),
+                "KeychainUnavailable",
+            ),
             (Error::Storage(String::new()), "Storage"),
             (Error::Internal(String::new()), "Internal"),
         ];
         for (e, name) in all {
             assert_eq!(e.code().as_str(), name);
-            assert_eq!(serde_json::to_value(e.code()).unwrap(), name, "serde name == as_str");
+            assert_eq!(
+                serde_json::to_value(e.code()).unwrap(),
+                name,
+                "serde name == as_str"
+            );
         }
     }
 }

@@ -23,7 +23,9 @@ impl Format {
             "table" => Ok(Format::Table),
             "csv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
-            other => Err(Error::invalid(format!("unknown format \"{other}\": use table, csv or json"))),
+            other => Err(Error::invalid(format!(
+                "unknown format \"{other}\": use table, csv or json"
+            ))),
         }
     }
 }
@@ -55,9 +57,18 @@ fn title(f: &Frame) -> String {
 }
 
 fn footer(r: &QueryResult) -> String {
-    let mut s = format!("{} rows in {} frames, {:.1} ms", r.rows, r.frames.len(), r.elapsed_ms);
+    let mut s = format!(
+        "{} rows in {} frames, {:.1} ms",
+        r.rows,
+        r.frames.len(),
+        r.elapsed_ms
+    );
     if r.truncated {
-        let _ = write!(s, " (truncated at the row limit of {}; raise it with the row limit setting)", r.row_limit);
+        let _ = write!(
+            s,
+            " (truncated at the row limit of {}; raise it with the row limit setting)",
+            r.row_limit
+        );
     }
     s
 }
@@ -93,20 +104,42 @@ pub fn table(r: &QueryResult) -> String {
         if !t.is_empty() {
             let _ = writeln!(out, "{t}");
         }
-        let rows: Vec<Vec<String>> =
-            (0..f.rows()).map(|i| f.columns.iter().map(|c| cell(&c.values[i])).collect()).collect();
+        let rows: Vec<Vec<String>> = (0..f.rows())
+            .map(|i| f.columns.iter().map(|c| cell(&c.values[i])).collect())
+            .collect();
         let widths: Vec<usize> = f
             .columns
             .iter()
             .enumerate()
-            .map(|(j, c)| rows.iter().map(|r| r[j].chars().count()).chain([c.name.chars().count()]).max().unwrap_or(0))
+            .map(|(j, c)| {
+                rows.iter()
+                    .map(|r| r[j].chars().count())
+                    .chain([c.name.chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         let line = |cells: &[String]| {
-            cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
+            cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
         };
         let names: Vec<String> = f.columns.iter().map(|c| c.name.clone()).collect();
         let _ = writeln!(out, "{}", line(&names));
-        let _ = writeln!(out, "{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+        let _ = writeln!(
+            out,
+            "{}",
+            widths
+                .iter()
+                .map(|w| "-".repeat(*w))
+                .collect::<Vec<_>>()
+                .join("  ")
+        );
         for r in &rows {
             let _ = writeln!(out, "{}", line(r));
         }
@@ -127,8 +160,16 @@ mod tests {
                 name: "cpu".into(),
                 tags: [("host".to_string(), "a,b".to_string())].into(),
                 columns: vec![
-                    Column { name: "time".into(), kind: ColumnType::Time, values: vec!["2024-01-01T00:00:00Z".into()] },
-                    Column { name: "v".into(), kind: ColumnType::Float, values: vec![Value::from(1.5)] },
+                    Column {
+                        name: "time".into(),
+                        kind: ColumnType::Time,
+                        values: vec!["2024-01-01T00:00:00Z".into()],
+                    },
+                    Column {
+                        name: "v".into(),
+                        kind: ColumnType::Float,
+                        values: vec![Value::from(1.5)],
+                    },
                 ],
             }],
             language: QueryLanguage::Influxql,
@@ -141,19 +182,28 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_carries_tags() {
-        assert_eq!(csv(&sample(false)), "name,host,time,v\ncpu,\"a,b\",2024-01-01T00:00:00Z,1.5\n");
+        assert_eq!(
+            csv(&sample(false)),
+            "name,host,time,v\ncpu,\"a,b\",2024-01-01T00:00:00Z,1.5\n"
+        );
     }
 
     #[test]
     fn table_aligns_and_reports_truncation() {
         let t = table(&sample(true));
-        assert!(t.starts_with("cpu host=a,b\ntime                  v\n"), "{t}");
+        assert!(
+            t.starts_with("cpu host=a,b\ntime                  v\n"),
+            "{t}"
+        );
         assert!(t.contains("truncated at the row limit of 1"), "{t}");
     }
 
     #[test]
     fn formats_parse() {
         assert_eq!(Format::parse("CSV").unwrap(), Format::Csv);
-        assert_eq!(Format::parse("xml").unwrap_err().code(), crate::error::ErrorCode::InvalidInput);
+        assert_eq!(
+            Format::parse("xml").unwrap_err().code(),
+            crate::error::ErrorCode::InvalidInput
+        );
     }
 }

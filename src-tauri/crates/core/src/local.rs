@@ -31,7 +31,9 @@ pub struct LocalServer {
 pub fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0")
         .map_err(|e| Error::Internal(format!("no free loopback port: {e}")))?;
-    Ok(l.local_addr().map_err(|e| Error::Internal(e.to_string()))?.port())
+    Ok(l.local_addr()
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .port())
 }
 
 /// Whether a loopback port can be bound right now.
@@ -45,7 +47,9 @@ pub fn influxd_path() -> Result<PathBuf> {
         return Ok(PathBuf::from(p));
     }
     let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).map(|d| d.join("influxd")).find(|p| p.is_file())
+        std::env::split_paths(&paths)
+            .map(|d| d.join("influxd"))
+            .find(|p| p.is_file())
     });
     on_path
         .or_else(|| Some(PathBuf::from("/usr/bin/influxd")).filter(|p| p.is_file()))
@@ -101,14 +105,24 @@ impl LocalServer {
         std::fs::create_dir_all(&cfg.dir).map_err(|e| Error::storage("create", &cfg.dir, e))?;
         let mut last_err = None;
         for _attempt in 0..3 {
-            let http_port = if cfg.http_port == 0 { free_port()? } else { cfg.http_port };
+            let http_port = if cfg.http_port == 0 {
+                free_port()?
+            } else {
+                cfg.http_port
+            };
             let rpc_port = free_port()?;
             let conf = cfg.dir.join("influxdb.conf");
-            std::fs::write(&conf, config_text(&cfg.dir, http_port, rpc_port, cfg.auth_enabled))
-                .map_err(|e| Error::storage("write", &conf, e))?;
+            std::fs::write(
+                &conf,
+                config_text(&cfg.dir, http_port, rpc_port, cfg.auth_enabled),
+            )
+            .map_err(|e| Error::storage("write", &conf, e))?;
             let log_path = cfg.dir.join("influxd.log");
-            let log = std::fs::File::create(&log_path).map_err(|e| Error::storage("create", &log_path, e))?;
-            let log2 = log.try_clone().map_err(|e| Error::storage("open", &log_path, e))?;
+            let log = std::fs::File::create(&log_path)
+                .map_err(|e| Error::storage("create", &log_path, e))?;
+            let log2 = log
+                .try_clone()
+                .map_err(|e| Error::storage("open", &log_path, e))?;
             // The guard shell: influxd runs while our end of its stdin stays open.
             let child = Command::new("sh")
                 .arg("-c")
@@ -120,7 +134,11 @@ impl LocalServer {
                 .stderr(log2)
                 .spawn()
                 .map_err(|e| Error::Internal(format!("could not start {}: {e}", bin.display())))?;
-            let mut server = LocalServer { child: Some(child), http_port, dir: cfg.dir.clone() };
+            let mut server = LocalServer {
+                child: Some(child),
+                http_port,
+                dir: cfg.dir.clone(),
+            };
             match server.wait_ready(Duration::from_secs(60)) {
                 Ok(()) => return Ok(server),
                 Err(e) => {
@@ -142,13 +160,13 @@ impl LocalServer {
     fn wait_ready(&mut self, timeout: Duration) -> Result<()> {
         let start = Instant::now();
         while start.elapsed() < timeout {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    return Err(Error::Internal(format!(
-                        "influxd exited ({status}) while starting; its log: {}",
-                        tail(&self.dir.join("influxd.log"))
-                    )));
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                return Err(Error::Internal(format!(
+                    "influxd exited ({status}) while starting; its log: {}",
+                    tail(&self.dir.join("influxd.log"))
+                )));
             }
             if ping(self.http_port) {
                 return Ok(());
@@ -198,7 +216,9 @@ pub fn ping(port: u16) -> bool {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").is_err() {
+    if s.write_all(b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
         return false;
     }
     let mut buf = [0u8; 64];

@@ -106,7 +106,9 @@ fn keychain_error(op: &str, e: keyring::Error) -> Error {
         K::PlatformFailure(inner) => Error::KeychainUnavailable(format!(
             "the OS keychain failed to {op} a secret ({inner}). {KEYCHAIN_HELP}"
         )),
-        other => Error::Internal(format!("keychain error while trying to {op} a secret: {other}")),
+        other => Error::Internal(format!(
+            "keychain error while trying to {op} a secret: {other}"
+        )),
     }
 }
 
@@ -120,8 +122,11 @@ impl SecretBackend for KeychainBackend {
         }
     }
     fn set(&self, account: &str, secret: &Secret) -> Result<()> {
-        let entry = keyring::Entry::new(SERVICE, account).map_err(|e| keychain_error("store", e))?;
-        entry.set_password(secret.expose()).map_err(|e| keychain_error("store", e))
+        let entry =
+            keyring::Entry::new(SERVICE, account).map_err(|e| keychain_error("store", e))?;
+        entry
+            .set_password(secret.expose())
+            .map_err(|e| keychain_error("store", e))
     }
     fn delete(&self, account: &str) -> Result<()> {
         let entry =
@@ -145,7 +150,10 @@ impl SecretBackend for MemoryStore {
         Ok(self.0.lock().expect("secret map").get(account).cloned())
     }
     fn set(&self, account: &str, secret: &Secret) -> Result<()> {
-        self.0.lock().expect("secret map").insert(account.to_string(), secret.clone());
+        self.0
+            .lock()
+            .expect("secret map")
+            .insert(account.to_string(), secret.clone());
         Ok(())
     }
     fn delete(&self, account: &str) -> Result<()> {
@@ -175,6 +183,9 @@ mod tests {
         store.set("a", Secret::new("t")).await.unwrap();
         assert_eq!(store.get("a").await.unwrap().unwrap().expose(), "t");
         store.delete("a").await.unwrap();
-        assert!(store.get("a").await.unwrap().is_none(), "delete must remove the secret");
+        assert!(
+            store.get("a").await.unwrap().is_none(),
+            "delete must remove the secret"
+        );
     }
 }

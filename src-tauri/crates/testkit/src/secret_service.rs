@@ -32,7 +32,13 @@ impl SecretService {
         let socket = dir.path().join("bus");
         let bus_address = format!("unix:path={}", socket.display());
         let bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--nopidfile", "--address", &bus_address])
+            .args([
+                "--session",
+                "--nofork",
+                "--nopidfile",
+                "--address",
+                &bus_address,
+            ])
             .env("HOME", &home)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -40,21 +46,43 @@ impl SecretService {
             .expect("dbus-daemon must be installed (Debian: dbus-daemon)");
         let start = Instant::now();
         while !socket.exists() {
-            assert!(start.elapsed() < Duration::from_secs(10), "dbus-daemon did not create its socket");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "dbus-daemon did not create its socket"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
-        let mut s = SecretService { home, runtime_dir, bus_address, bus, _dir: dir };
+        let mut s = SecretService {
+            home,
+            runtime_dir,
+            bus_address,
+            bus,
+            _dir: dir,
+        };
         let mut cmd = Command::new("gnome-keyring-daemon");
-        cmd.envs(s.env()).stdout(Stdio::null()).stderr(Stdio::null());
+        cmd.envs(s.env())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         if unlocked {
-            cmd.args(["--unlock", "--components=secrets"]).stdin(Stdio::piped());
-            let mut child = cmd.spawn().expect("gnome-keyring-daemon must be installed (Debian: gnome-keyring)");
+            cmd.args(["--unlock", "--components=secrets"])
+                .stdin(Stdio::piped());
+            let mut child = cmd
+                .spawn()
+                .expect("gnome-keyring-daemon must be installed (Debian: gnome-keyring)");
             use std::io::Write;
-            child.stdin.take().unwrap().write_all(b"test-keyring-pw").unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"test-keyring-pw")
+                .unwrap();
             let status = child.wait().unwrap();
             assert!(status.success(), "gnome-keyring-daemon --unlock failed");
         } else {
-            let status = cmd.args(["--start", "--components=secrets"]).status().expect("gnome-keyring-daemon");
+            let status = cmd
+                .args(["--start", "--components=secrets"])
+                .status()
+                .expect("gnome-keyring-daemon");
             assert!(status.success(), "gnome-keyring-daemon --start failed");
         }
         s.wait_for_service();
@@ -79,7 +107,10 @@ impl SecretService {
             if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
                 return;
             }
-            assert!(start.elapsed() < Duration::from_secs(10), "gnome-keyring did not register org.freedesktop.secrets");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "gnome-keyring did not register org.freedesktop.secrets"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -89,7 +120,10 @@ impl SecretService {
         vec![
             ("DBUS_SESSION_BUS_ADDRESS".into(), self.bus_address.clone()),
             ("HOME".into(), self.home.display().to_string()),
-            ("XDG_RUNTIME_DIR".into(), self.runtime_dir.display().to_string()),
+            (
+                "XDG_RUNTIME_DIR".into(),
+                self.runtime_dir.display().to_string(),
+            ),
         ]
     }
 
@@ -100,7 +134,9 @@ impl SecretService {
             .args(["lookup", "service", service, "username", account])
             .output()
             .expect("secret-tool (Debian: libsecret-tools)");
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).to_string())
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).to_string())
     }
 }
 

@@ -51,7 +51,9 @@ impl EnvProfile {
         let timeout_ms = match var("INFLUX_TIMEOUT").filter(|s| !s.trim().is_empty()) {
             None => crate::model::DEFAULT_TIMEOUT_MS,
             Some(t) => t.trim().parse::<u64>().map_err(|_| {
-                Error::invalid(format!("INFLUX_TIMEOUT must be milliseconds (a whole number), not \"{t}\""))
+                Error::invalid(format!(
+                    "INFLUX_TIMEOUT must be milliseconds (a whole number), not \"{t}\""
+                ))
             })?,
         };
         let skip_verify = match var("INFLUX_VERIFY_SSL").map(|s| s.trim().to_ascii_lowercase()) {
@@ -59,19 +61,29 @@ impl EnvProfile {
             Some(s) if s.is_empty() || matches!(s.as_str(), "1" | "true" | "yes" | "on") => false,
             Some(s) if matches!(s.as_str(), "0" | "false" | "no" | "off") => true,
             Some(s) => {
-                return Err(Error::invalid(format!("INFLUX_VERIFY_SSL must be true or false, not \"{s}\"")));
+                return Err(Error::invalid(format!(
+                    "INFLUX_VERIFY_SSL must be true or false, not \"{s}\""
+                )));
             }
         };
-        let token = var("INFLUX_TOKEN").filter(|t| !t.is_empty()).map(Secret::new);
+        let token = var("INFLUX_TOKEN")
+            .filter(|t| !t.is_empty())
+            .map(Secret::new);
         let profile = Profile {
             id: ENV_PROFILE_ID.into(),
             name: ENV_PROFILE_ID.into(),
             url: url.trim().to_string(),
-            api: var("INFLUX_API").as_deref().and_then(ApiKind::parse).unwrap_or(ApiKind::Auto),
+            api: var("INFLUX_API")
+                .as_deref()
+                .and_then(ApiKind::parse)
+                .unwrap_or(ApiKind::Auto),
             org: var("INFLUX_ORG").filter(|s| !s.is_empty()),
             database: var("INFLUX_BUCKET").filter(|s| !s.is_empty()),
             username: var("INFLUX_USERNAME").filter(|s| !s.is_empty()),
-            tls: TlsOptions { skip_verify, ca_cert: None },
+            tls: TlsOptions {
+                skip_verify,
+                ca_cert: None,
+            },
             timeout_ms,
             secret_stored: token.is_some(),
             source: ProfileSource::Env,
@@ -97,7 +109,9 @@ impl CtxOptions {
         let config_dir = var("INFLUXDESK_CONFIG_DIR")
             .map(PathBuf::from)
             .or_else(|| dirs::config_dir().map(|d| d.join("influxdesk")))
-            .ok_or_else(|| Error::Storage("no config directory: set INFLUXDESK_CONFIG_DIR".into()))?;
+            .ok_or_else(|| {
+                Error::Storage("no config directory: set INFLUXDESK_CONFIG_DIR".into())
+            })?;
         let data_dir = var("INFLUXDESK_DATA_DIR")
             .map(PathBuf::from)
             .or_else(|| dirs::data_dir().map(|d| d.join("influxdesk")))
@@ -160,7 +174,11 @@ impl Ctx {
     pub(crate) fn emit(&self, actor: &Actor, action: &str, detail: impl Into<String>) {
         let detail = detail.into();
         tracing::info!(target: "influxdesk::activity", ?actor, action, %detail);
-        let _ = self.events.send(Event { actor: actor.clone(), action: action.into(), detail });
+        let _ = self.events.send(Event {
+            actor: actor.clone(),
+            action: action.into(),
+            detail,
+        });
     }
 
     pub(crate) fn forget_detected(&self, id: &str) {
@@ -191,14 +209,22 @@ impl Ctx {
         if p.api != ApiKind::Auto {
             return Client::new(p, secret);
         }
-        let cached = self.detected.lock().expect("detected map").get(&p.id).copied();
+        let cached = self
+            .detected
+            .lock()
+            .expect("detected map")
+            .get(&p.id)
+            .copied();
         if let Some(api) = cached {
             let mut resolved = p.clone();
             resolved.api = api;
             return Client::new(&resolved, secret);
         }
         let (client, probe) = Client::connect(p, secret).await?;
-        self.detected.lock().expect("detected map").insert(p.id.clone(), probe.api);
+        self.detected
+            .lock()
+            .expect("detected map")
+            .insert(p.id.clone(), probe.api);
         Ok(client)
     }
 }

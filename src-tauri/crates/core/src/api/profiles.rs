@@ -15,7 +15,10 @@ use crate::secrets::Secret;
 pub async fn list(ctx: &Ctx) -> Result<ProfileList> {
     let mut profiles = ctx.store.profiles()?.profiles;
     let mut active = ctx.store.settings()?.active_profile;
-    if active.as_ref().is_some_and(|a| !profiles.iter().any(|p| &p.id == a)) {
+    if active
+        .as_ref()
+        .is_some_and(|a| !profiles.iter().any(|p| &p.id == a))
+    {
         active = None;
     }
     if active.is_none() {
@@ -45,7 +48,11 @@ pub async fn resolve(ctx: &Ctx, which: Option<&str>) -> Result<Profile> {
     all.profiles
         .iter()
         .find(|p| p.id == key)
-        .or_else(|| all.profiles.iter().find(|p| p.name.eq_ignore_ascii_case(&key)))
+        .or_else(|| {
+            all.profiles
+                .iter()
+                .find(|p| p.name.eq_ignore_ascii_case(&key))
+        })
         .cloned()
         .ok_or_else(|| {
             Error::NotFound(format!(
@@ -59,7 +66,10 @@ fn names(ps: &[Profile]) -> String {
     if ps.is_empty() {
         return "none".into();
     }
-    ps.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+    ps.iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn saved(p: &Profile) -> Result<()> {
@@ -76,24 +86,35 @@ fn saved(p: &Profile) -> Result<()> {
 fn apply_fields(base: &Profile, f: &ProfileFields, others: &[Profile]) -> Result<Profile> {
     let name = f.name.trim();
     if name.is_empty() {
-        return Err(Error::invalid("the profile needs a name, e.g. \"local\" or \"prod-eu\""));
+        return Err(Error::invalid(
+            "the profile needs a name, e.g. \"local\" or \"prod-eu\"",
+        ));
     }
     if name.eq_ignore_ascii_case(ENV_PROFILE_ID) {
-        return Err(Error::invalid("\"env\" is reserved for the INFLUX_* profile: pick another name"));
+        return Err(Error::invalid(
+            "\"env\" is reserved for the INFLUX_* profile: pick another name",
+        ));
     }
-    if others.iter().any(|o| o.id != base.id && o.name.eq_ignore_ascii_case(name)) {
+    if others
+        .iter()
+        .any(|o| o.id != base.id && o.name.eq_ignore_ascii_case(name))
+    {
         return Err(Error::Conflict(format!(
             "a profile named \"{name}\" already exists: pick another name or edit that one"
         )));
     }
     let timeout_ms = match f.timeout_ms {
         None | Some(0) => DEFAULT_TIMEOUT_MS,
-        Some(t) if t < 100 || t > 3_600_000 => {
+        Some(t) if !(100..=3_600_000).contains(&t) => {
             return Err(Error::invalid("timeout must be between 100 ms and 1 hour"));
         }
         Some(t) => t,
     };
-    let clean = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let clean = |s: &Option<String>| {
+        s.as_ref()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let p = Profile {
         id: base.id.clone(),
         name: name.to_string(),
@@ -102,7 +123,10 @@ fn apply_fields(base: &Profile, f: &ProfileFields, others: &[Profile]) -> Result
         org: clean(&f.org),
         database: clean(&f.database),
         username: clean(&f.username),
-        tls: TlsOptions { skip_verify: f.tls.skip_verify, ca_cert: clean(&f.tls.ca_cert) },
+        tls: TlsOptions {
+            skip_verify: f.tls.skip_verify,
+            ca_cert: clean(&f.tls.ca_cert),
+        },
         timeout_ms,
         assistant_policy: f.assistant_policy.unwrap_or(base.assistant_policy),
         secret_stored: base.secret_stored,
@@ -118,18 +142,27 @@ fn apply_fields(base: &Profile, f: &ProfileFields, others: &[Profile]) -> Result
 /// nothing.
 pub async fn add(ctx: &Ctx, actor: &Actor, req: AddProfileReq) -> Result<Profile> {
     let existing = ctx.store.profiles()?.profiles;
-    let base = Profile { id: new_id(), ..Profile::default() };
+    let base = Profile {
+        id: new_id(),
+        ..Profile::default()
+    };
     let mut p = apply_fields(&base, &req.fields, &existing)?;
-    if let SecretChange::Set(s) = &req.secret {
-        if !s.is_empty() {
-            ctx.secrets.set(&p.id, s.clone()).await?;
-            p.secret_stored = true;
-        }
+    if let SecretChange::Set(s) = &req.secret
+        && !s.is_empty()
+    {
+        ctx.secrets.set(&p.id, s.clone()).await?;
+        p.secret_stored = true;
     }
     let saved_p = p.clone();
     let result = ctx.store.update_profiles(|f| {
-        if f.profiles.iter().any(|o| o.name.eq_ignore_ascii_case(&saved_p.name)) {
-            return Err(Error::Conflict(format!("a profile named \"{}\" already exists", saved_p.name)));
+        if f.profiles
+            .iter()
+            .any(|o| o.name.eq_ignore_ascii_case(&saved_p.name))
+        {
+            return Err(Error::Conflict(format!(
+                "a profile named \"{}\" already exists",
+                saved_p.name
+            )));
         }
         f.profiles.push(saved_p.clone());
         Ok(())
@@ -179,9 +212,16 @@ pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateProfileReq) -> Result<P
     }
     let updated = p.clone();
     ctx.store.update_profiles(|f| {
-        let slot = f.profiles.iter_mut().find(|o| o.id == updated.id).ok_or_else(|| {
-            Error::NotFound(format!("profile \"{}\" was deleted meanwhile", updated.name))
-        })?;
+        let slot = f
+            .profiles
+            .iter_mut()
+            .find(|o| o.id == updated.id)
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "profile \"{}\" was deleted meanwhile",
+                    updated.name
+                ))
+            })?;
         *slot = updated.clone();
         Ok(())
     })?;
@@ -195,7 +235,11 @@ pub async fn duplicate(ctx: &Ctx, actor: &Actor, req: DuplicateProfileReq) -> Re
     let src = resolve(ctx, Some(&req.profile)).await?;
     saved(&src)?;
     let all = ctx.store.profiles()?.profiles;
-    let name = match req.new_name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) {
+    let name = match req
+        .new_name
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+    {
         Some(n) => n,
         None => {
             let mut n = format!("{} copy", src.name);
@@ -220,7 +264,16 @@ pub async fn duplicate(ctx: &Ctx, actor: &Actor, req: DuplicateProfileReq) -> Re
         assistant_policy: Some(src.assistant_policy),
     };
     let secret = secret.map(SecretChange::Set).unwrap_or_default();
-    let p = add(ctx, actor, AddProfileReq { fields, secret, activate: false }).await?;
+    let p = add(
+        ctx,
+        actor,
+        AddProfileReq {
+            fields,
+            secret,
+            activate: false,
+        },
+    )
+    .await?;
     Ok(p)
 }
 
@@ -264,7 +317,11 @@ pub async fn test(ctx: &Ctx, actor: &Actor, req: TestProfileReq) -> Result<Serve
             let s = ctx.secret_of(&p).await?;
             (p, s)
         }
-        TestProfileReq::Draft { fields, secret, existing } => {
+        TestProfileReq::Draft {
+            fields,
+            secret,
+            existing,
+        } => {
             let base = match existing.as_deref() {
                 Some(e) => resolve(ctx, Some(e)).await?,
                 None => Profile::default(),
@@ -283,7 +340,11 @@ pub async fn test(ctx: &Ctx, actor: &Actor, req: TestProfileReq) -> Result<Serve
     if profile.api == ApiKind::Auto && !profile.id.is_empty() {
         ctx.forget_detected(&profile.id);
     }
-    ctx.emit(actor, "profile.test", format!("{}: {} {}", profile.name, info.product, info.version));
+    ctx.emit(
+        actor,
+        "profile.test",
+        format!("{}: {} {}", profile.name, info.product, info.version),
+    );
     Ok(info)
 }
 
@@ -338,7 +399,10 @@ pub async fn status(ctx: &Ctx, which: Option<&str>) -> Result<ConnectionStatus> 
 }
 
 fn body(e: &Error) -> ErrorBody {
-    ErrorBody { code: e.code(), message: e.message().to_string() }
+    ErrorBody {
+        code: e.code(),
+        message: e.message().to_string(),
+    }
 }
 
 /// The influx CLI's config file: `$INFLUX_CONFIGS_PATH`, else `~/.influxdbv2/configs`.
@@ -351,11 +415,16 @@ pub fn influx_cli_config_path() -> Option<PathBuf> {
 
 /// Import every connection of an influx CLI config file (TOML: `[name] url token org active`).
 /// Tokens go to the keychain. Names that exist already are skipped, not overwritten.
-pub async fn import_influx_cli(ctx: &Ctx, actor: &Actor, path: Option<&Path>) -> Result<ImportReport> {
+pub async fn import_influx_cli(
+    ctx: &Ctx,
+    actor: &Actor,
+    path: Option<&Path>,
+) -> Result<ImportReport> {
     let path = match path {
         Some(p) => p.to_path_buf(),
-        None => influx_cli_config_path()
-            .ok_or_else(|| Error::NotFound("no home directory to look for ~/.influxdbv2/configs".into()))?,
+        None => influx_cli_config_path().ok_or_else(|| {
+            Error::NotFound("no home directory to look for ~/.influxdbv2/configs".into())
+        })?,
     };
     let text = std::fs::read_to_string(&path).map_err(|e| {
         Error::NotFound(format!(
@@ -365,9 +434,16 @@ pub async fn import_influx_cli(ctx: &Ctx, actor: &Actor, path: Option<&Path>) ->
         ))
     })?;
     let doc: toml::Table = text.parse().map_err(|e| {
-        Error::invalid(format!("{} is not a valid influx CLI config (TOML): {e}", path.display()))
+        Error::invalid(format!(
+            "{} is not a valid influx CLI config (TOML): {e}",
+            path.display()
+        ))
     })?;
-    let mut report = ImportReport { imported: vec![], skipped: vec![], source: path.display().to_string() };
+    let mut report = ImportReport {
+        imported: vec![],
+        skipped: vec![],
+        source: path.display().to_string(),
+    };
     let mut activate_id = None;
     for (name, v) in &doc {
         let Some(t) = v.as_table() else { continue };
@@ -385,8 +461,19 @@ pub async fn import_influx_cli(ctx: &Ctx, actor: &Actor, path: Option<&Path>) ->
             org: get("org"),
             ..ProfileFields::default()
         };
-        let secret = get("token").map(|t| SecretChange::Set(Secret::new(t))).unwrap_or_default();
-        let p = add(ctx, actor, AddProfileReq { fields, secret, activate: false }).await?;
+        let secret = get("token")
+            .map(|t| SecretChange::Set(Secret::new(t)))
+            .unwrap_or_default();
+        let p = add(
+            ctx,
+            actor,
+            AddProfileReq {
+                fields,
+                secret,
+                activate: false,
+            },
+        )
+        .await?;
         if t.get("active").and_then(|a| a.as_bool()) == Some(true) {
             activate_id = Some(p.id.clone());
         }
@@ -395,16 +482,24 @@ pub async fn import_influx_cli(ctx: &Ctx, actor: &Actor, path: Option<&Path>) ->
     if let Some(id) = activate_id {
         set_active(ctx, &id)?;
     }
-    ctx.emit(actor, "profile.import", format!("{} from {}", report.imported.len(), report.source));
+    ctx.emit(
+        actor,
+        "profile.import",
+        format!("{} from {}", report.imported.len(), report.source),
+    );
     Ok(report)
 }
 
 /// Save the `env` profile (from `INFLUX_*`) as a regular profile named `name`.
 pub async fn import_env(ctx: &Ctx, actor: &Actor, name: Option<String>) -> Result<ImportReport> {
     let env = ctx.env.clone().ok_or_else(|| {
-        Error::NotFound("INFLUX_URL is not set, so there is no environment connection to import".into())
+        Error::NotFound(
+            "INFLUX_URL is not set, so there is no environment connection to import".into(),
+        )
     })?;
-    let name = name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "influx-env".into());
+    let name = name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "influx-env".into());
     let p = env.profile;
     let fields = ProfileFields {
         name,
@@ -418,6 +513,19 @@ pub async fn import_env(ctx: &Ctx, actor: &Actor, name: Option<String>) -> Resul
         assistant_policy: None,
     };
     let secret = env.token.map(SecretChange::Set).unwrap_or_default();
-    let saved_p = add(ctx, actor, AddProfileReq { fields, secret, activate: false }).await?;
-    Ok(ImportReport { imported: vec![saved_p.name], skipped: vec![], source: "INFLUX_* environment".into() })
+    let saved_p = add(
+        ctx,
+        actor,
+        AddProfileReq {
+            fields,
+            secret,
+            activate: false,
+        },
+    )
+    .await?;
+    Ok(ImportReport {
+        imported: vec![saved_p.name],
+        skipped: vec![],
+        source: "INFLUX_* environment".into(),
+    })
 }

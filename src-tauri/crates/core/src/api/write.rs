@@ -25,6 +25,14 @@ pub async fn write(ctx: &Ctx, actor: &Actor, req: WriteReq) -> Result<WriteResul
     let client = ctx.client(&profile).await?;
     let bytes = req.lines.len();
     client.write(&bucket, req.precision, req.lines).await?;
-    ctx.emit(actor, "write", format!("{} points to {bucket} on {}", points.len(), profile.name));
-    Ok(WriteResult { points: points.len(), bytes, bucket })
+    ctx.emit(
+        actor,
+        "write",
+        format!("{} points to {bucket} on {}", points.len(), profile.name),
+    );
+    Ok(WriteResult {
+        points: points.len(),
+        bytes,
+        bucket,
+    })
 }

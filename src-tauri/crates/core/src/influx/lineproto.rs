@@ -47,7 +47,9 @@ pub fn parse_batch(text: &str) -> Result<Vec<Point>> {
         points.push(p);
     }
     if points.is_empty() {
-        return Err(Error::invalid("no points to write: the input has no line protocol lines"));
+        return Err(Error::invalid(
+            "no points to write: the input has no line protocol lines",
+        ));
     }
     check_field_types(&points)?;
     Ok(points)
@@ -70,7 +72,9 @@ fn check_field_types(points: &[Point]) -> Result<()> {
     for (i, p) in points.iter().enumerate() {
         for (k, v) in &p.fields {
             let t = type_name(v);
-            let first = *seen.entry((p.measurement.as_str(), k.as_str())).or_insert(t);
+            let first = *seen
+                .entry((p.measurement.as_str(), k.as_str()))
+                .or_insert(t);
             if first != t {
                 return Err(Error::invalid(format!(
                     "field \"{k}\" of measurement \"{}\" is {first} in one point and {t} in point \
@@ -112,14 +116,13 @@ fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(&n) = chars.peek() {
-                if matches!(n, ',' | ' ' | '=' | '"' | '\\') {
-                    out.push(n);
-                    chars.next();
-                    continue;
-                }
-            }
+        if c == '\\'
+            && let Some(&n) = chars.peek()
+            && matches!(n, ',' | ' ' | '=' | '"' | '\\')
+        {
+            out.push(n);
+            chars.next();
+            continue;
         }
         out.push(c);
     }
@@ -148,7 +151,11 @@ fn parse_line(line: &str) -> std::result::Result<Point, String> {
             [k, v] if !k.is_empty() && !v.is_empty() => {
                 tags.insert(unescape(k), unescape(v));
             }
-            _ => return Err(format!("bad tag `{tag}`: tags are key=value with both non-empty")),
+            _ => {
+                return Err(format!(
+                    "bad tag `{tag}`: tags are key=value with both non-empty"
+                ));
+            }
         }
     }
     let mut out_fields = Vec::new();
@@ -169,7 +176,12 @@ fn parse_line(line: &str) -> std::result::Result<Point, String> {
                 .map_err(|_| format!("bad timestamp `{t}`: it must be an integer (epoch)"))?,
         ),
     };
-    Ok(Point { measurement, tags, fields: out_fields, timestamp })
+    Ok(Point {
+        measurement,
+        tags,
+        fields: out_fields,
+        timestamp,
+    })
 }
 
 fn find_unescaped_eq(s: &str) -> Option<usize> {
@@ -195,10 +207,16 @@ fn parse_field_value(v: &str) -> std::result::Result<FieldValue, String> {
         _ => {}
     }
     if let Some(n) = v.strip_suffix('i') {
-        return n.parse().map(FieldValue::Integer).map_err(|_| format!("bad integer `{v}`"));
+        return n
+            .parse()
+            .map(FieldValue::Integer)
+            .map_err(|_| format!("bad integer `{v}`"));
     }
     if let Some(n) = v.strip_suffix('u') {
-        return n.parse().map(FieldValue::Unsigned).map_err(|_| format!("bad unsigned `{v}`"));
+        return n
+            .parse()
+            .map(FieldValue::Unsigned)
+            .map_err(|_| format!("bad unsigned `{v}`"));
     }
     match v.parse::<f64>() {
         Ok(f) if f.is_finite() => Ok(FieldValue::Float(f)),
@@ -281,7 +299,13 @@ mod tests {
         assert_eq!(p.fields[1], ("count".into(), FieldValue::Integer(3)));
         assert_eq!(p.fields[2], ("big".into(), FieldValue::Unsigned(7)));
         assert_eq!(p.fields[3], ("ok".into(), FieldValue::Boolean(true)));
-        assert_eq!(p.fields[4], ("note".into(), FieldValue::String("hi, \"there\" x=1".into())));
+        assert_eq!(
+            p.fields[4],
+            (
+                "note".into(),
+                FieldValue::String("hi, \"there\" x=1".into())
+            )
+        );
         assert_eq!(p.timestamp, Some(1_700_000_000_000_000_000));
         assert_eq!(pts[1].timestamp, None);
     }
@@ -300,9 +324,16 @@ mod tests {
             assert!(e.message().contains(why), "{input}: {}", e.message());
             assert!(e.message().contains("Nothing was written"));
         }
-        assert!(parse_batch("\n# only a comment\n").is_err(), "empty batch is refused");
+        assert!(
+            parse_batch("\n# only a comment\n").is_err(),
+            "empty batch is refused"
+        );
         let e = parse_batch("cpu v=1.5\ncpu v=2i").unwrap_err();
-        assert!(e.message().contains("float in one point and integer"), "{}", e.message());
+        assert!(
+            e.message().contains("float in one point and integer"),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]

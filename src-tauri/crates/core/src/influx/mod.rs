@@ -13,7 +13,7 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::model::{ApiKind, Frame, Precision, Profile, QueryLanguage};
+use crate::model::{ApiKind, ColumnType, Frame, Precision, Profile, QueryLanguage};
 use crate::secrets::Secret;
 use parse::Budget;
 
@@ -62,7 +62,12 @@ impl Client {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("influxdesk/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(profile.tls.skip_verify);
-        if let Some(ca) = profile.tls.ca_cert.as_deref().filter(|s| !s.trim().is_empty()) {
+        if let Some(ca) = profile
+            .tls
+            .ca_cert
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
             let pem = std::fs::read(ca).map_err(|e| {
                 Error::invalid(format!(
                     "the CA certificate file {ca} could not be read ({e}). Pick a PEM file with \
@@ -150,7 +155,10 @@ impl Client {
                 "{what} timed out talking to {url}. The server may be overloaded or the query \
                  too large: narrow the time range, or raise the profile's timeout."
             ))
-        } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        } else if lower.contains("certificate")
+            || lower.contains("tls")
+            || lower.contains("handshake")
+        {
             Error::Unreachable(format!(
                 "TLS with {url} failed ({chain}). If the server uses a self-signed or private CA \
                  certificate, set the profile's CA certificate file (\"skip verify\" also works \
@@ -159,14 +167,18 @@ impl Client {
         } else if e.is_connect() {
             let why = if lower.contains("refused") {
                 "connection refused: nothing listens there. Is InfluxDB running, and is the port right?"
-            } else if lower.contains("dns") || lower.contains("resolve") || lower.contains("lookup") {
+            } else if lower.contains("dns") || lower.contains("resolve") || lower.contains("lookup")
+            {
                 "the host name does not resolve. Check the URL's host."
             } else {
                 "check the URL and that the server is reachable from this machine."
             };
             Error::Unreachable(format!("could not connect to {url} for {what}: {why}"))
         } else {
-            Error::Unreachable(format!("{what} failed talking to {url}: {}", e.without_url()))
+            Error::Unreachable(format!(
+                "{what} failed talking to {url}: {}",
+                e.without_url()
+            ))
         }
     }
 
@@ -182,7 +194,11 @@ impl Client {
 
     fn status_error(&self, status: StatusCode, body: &str, what: &str) -> Error {
         let server = server_message(body);
-        let server_part = if server.is_empty() { String::new() } else { format!(": {server}") };
+        let server_part = if server.is_empty() {
+            String::new()
+        } else {
+            format!(": {server}")
+        };
         let url = self.base.as_str().trim_end_matches('/');
         match status {
             StatusCode::UNAUTHORIZED => Error::Unauthorized(format!(
@@ -198,19 +214,33 @@ impl Client {
             )),
             StatusCode::NOT_FOUND => Error::NotFound(format!(
                 "{what}: not found (404{server_part}). Check the database/bucket name{}.",
-                if self.api == ApiKind::V2 { " and the organization" } else { "" }
+                if self.api == ApiKind::V2 {
+                    " and the organization"
+                } else {
+                    ""
+                }
             )),
-            StatusCode::CONFLICT => Error::Conflict(format!("{what}: conflict (409{server_part}).")),
-            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY if what.starts_with("query") => {
+            StatusCode::CONFLICT => {
+                Error::Conflict(format!("{what}: conflict (409{server_part})."))
+            }
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+                if what.starts_with("query") =>
+            {
                 if self.api == ApiKind::V1 || server.contains("error parsing query") {
                     parse::classify_v1_error(&server)
                 } else {
-                    Error::QuerySyntax(format!("the server could not run the query ({}{server_part}).", status.as_u16()))
+                    Error::QuerySyntax(format!(
+                        "the server could not run the query ({}{server_part}).",
+                        status.as_u16()
+                    ))
                 }
             }
-            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => Error::InvalidInput(format!(
-                "{what} was rejected ({}{server_part}).",
-                status.as_u16()
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => Error::InvalidInput(
+                format!("{what} was rejected ({}{server_part}).", status.as_u16()),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => Error::InvalidInput(format!(
+                "{what} was too large for the server (413{server_part}). Split it into smaller \
+                 batches."
             )),
             StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => Error::Timeout(format!(
                 "{what} timed out on the server ({}{server_part}). Narrow the query or time range.",
@@ -226,11 +256,16 @@ impl Client {
     /// Ask `/ping` (and `/health` where needed) which server this is.
     pub async fn probe(&self) -> Result<Probe> {
         let start = Instant::now();
-        let resp = self.send(self.request(Method::GET, "/ping"), "the connection test").await?;
+        let resp = self
+            .send(self.request(Method::GET, "/ping"), "the connection test")
+            .await?;
         let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
         let status = resp.status();
         let header = |n: &str| {
-            resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string)
+            resp.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
         };
         let version_h = header("x-influxdb-version");
         let build_h = header("x-influxdb-build");
@@ -245,7 +280,11 @@ impl Client {
                  be the server's base URL, e.g. http://host:8086).",
                 self.base.as_str().trim_end_matches('/'),
                 status.as_u16(),
-                if body.is_empty() { String::new() } else { format!(" ({})", server_message(&body)) }
+                if body.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", server_message(&body))
+                }
             )));
         }
         let body: Option<Value> = resp.json().await.ok();
@@ -262,10 +301,24 @@ impl Client {
             || body_version.is_some()
             || v.starts_with("3.")
         {
-            let b = if build.is_empty() { "Core".to_string() } else { build.clone() };
+            let b = if build.is_empty() {
+                "Core".to_string()
+            } else {
+                build.clone()
+            };
             (ApiKind::V3, format!("InfluxDB 3 {b}"))
         } else if v.starts_with("1.") {
-            (ApiKind::V1, format!("InfluxDB 1.x{}", if build.is_empty() { String::new() } else { format!(" {build}") }))
+            (
+                ApiKind::V1,
+                format!(
+                    "InfluxDB 1.x{}",
+                    if build.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {build}")
+                    }
+                ),
+            )
         } else if v.starts_with("2.") {
             (ApiKind::V2, "InfluxDB 2 OSS".to_string())
         } else if version.is_empty() {
@@ -273,17 +326,28 @@ impl Client {
         } else {
             (ApiKind::V2, format!("InfluxDB {build}").trim().to_string())
         };
-        Ok(Probe { api, product, version, latency_ms })
+        Ok(Probe {
+            api,
+            product,
+            version,
+            latency_ms,
+        })
     }
 
     /// Databases (v1, v3) or buckets (v2) visible with these credentials.
     pub async fn databases(&self) -> Result<Vec<String>> {
         match self.api {
             ApiKind::V1 | ApiKind::Auto => {
-                let frames = self.query_v1("SHOW DATABASES", None, &mut Budget::new(100_000)).await?;
+                let frames = self
+                    .query_v1("SHOW DATABASES", None, &mut Budget::new(100_000))
+                    .await?;
                 Ok(frames
                     .iter()
-                    .flat_map(|f| f.column("name").map(|c| c.values.clone()).unwrap_or_default())
+                    .flat_map(|f| {
+                        f.column("name")
+                            .map(|c| c.values.clone())
+                            .unwrap_or_default()
+                    })
                     .filter_map(|v| v.as_str().map(str::to_string))
                     .collect())
             }
@@ -291,11 +355,19 @@ impl Client {
                 let mut names = Vec::new();
                 let limit = 100;
                 loop {
-                    let mut q = vec![("limit", limit.to_string()), ("offset", names.len().to_string())];
+                    let mut q = vec![
+                        ("limit", limit.to_string()),
+                        ("offset", names.len().to_string()),
+                    ];
                     if let Some(org) = &self.org {
                         q.push(("org", org.clone()));
                     }
-                    let resp = self.send(self.request(Method::GET, "/api/v2/buckets").query(&q), "listing buckets").await?;
+                    let resp = self
+                        .send(
+                            self.request(Method::GET, "/api/v2/buckets").query(&q),
+                            "listing buckets",
+                        )
+                        .await?;
                     let v: Value = json_body(self.check(resp, "listing buckets").await?).await?;
                     let page: Vec<String> = v
                         .get("buckets")
@@ -313,7 +385,9 @@ impl Client {
                 Ok(names)
             }
             ApiKind::V3 => {
-                let rb = self.request(Method::GET, "/api/v3/configure/database").query(&[("format", "json")]);
+                let rb = self
+                    .request(Method::GET, "/api/v3/configure/database")
+                    .query(&[("format", "json")]);
                 let resp = self.send(rb, "listing databases").await?;
                 let v: Value = json_body(self.check(resp, "listing databases").await?).await?;
                 Ok(v3_database_names(&v))
@@ -348,20 +422,30 @@ impl Client {
                     rb = rb.query(&[("org", org)]);
                 }
                 let resp = self.check(self.send(rb, "query").await?, "query").await?;
-                let body = resp.bytes().await.map_err(|e| self.send_error(e, "reading the query result"))?;
+                let body = resp
+                    .bytes()
+                    .await
+                    .map_err(|e| self.send_error(e, "reading the query result"))?;
                 parse::flux_csv(&body, &mut budget)?
             }
             (ApiKind::V3, QueryLanguage::Sql | QueryLanguage::Influxql) => {
                 let db = database.filter(|d| !d.is_empty()).ok_or_else(|| {
                     Error::invalid("InfluxDB 3 queries need a database: pick one, or set the profile's default database")
                 })?;
-                let path = if lang == QueryLanguage::Sql { "/api/v3/query_sql" } else { "/api/v3/query_influxql" };
+                let path = if lang == QueryLanguage::Sql {
+                    "/api/v3/query_sql"
+                } else {
+                    "/api/v3/query_influxql"
+                };
                 let rb = self
                     .request(Method::POST, path)
                     .header("Accept", "application/jsonl")
                     .json(&json!({"db": db, "q": q, "format": "jsonl"}));
                 let resp = self.check(self.send(rb, "query").await?, "query").await?;
-                let body = resp.bytes().await.map_err(|e| self.send_error(e, "reading the query result"))?;
+                let body = resp
+                    .bytes()
+                    .await
+                    .map_err(|e| self.send_error(e, "reading the query result"))?;
                 parse::jsonl(&body, &mut budget)?
             }
             (api, lang) => {
@@ -380,23 +464,56 @@ impl Client {
         Ok((frames, budget.truncated))
     }
 
-    async fn query_v1(&self, q: &str, database: Option<&str>, budget: &mut Budget) -> Result<Vec<Frame>> {
-        let mut params: Vec<(&str, &str)> = vec![("q", q), ("epoch", "ns")];
+    async fn query_v1(
+        &self,
+        q: &str,
+        database: Option<&str>,
+        budget: &mut Budget,
+    ) -> Result<Vec<Frame>> {
+        // 2.x's v1-compat `/query` (influxdb-v2-v1compat.yml) documents no `epoch`: there times
+        // come back as RFC 3339 strings, typed as time below.
+        let v2 = self.api == ApiKind::V2;
+        let mut params: Vec<(&str, &str)> = vec![("q", q)];
+        if !v2 {
+            params.push(("epoch", "ns"));
+        }
         let (db, rp) = split_db_rp(database);
+        if v2 && db.is_none() {
+            return Err(Error::invalid(
+                "InfluxQL on InfluxDB 2.x needs a bucket (a database mapped by DBRP): pick one, or \
+                 set the profile's default bucket",
+            ));
+        }
         if let Some(db) = db {
             params.push(("db", db));
         }
         if let Some(rp) = rp {
             params.push(("rp", rp));
         }
-        // Reads go as GET; anything that changes state must be a POST on 1.x.
-        let first = q.trim_start().split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        // Reads go as GET; anything that changes state must be a POST on 1.x. 2.x's v1-compat
+        // `/query` is documented (influxdb-v2-v1compat.yml) for POST only: always POST there.
+        let first = q
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
         let read_only = (first == "SELECT" && !contains_word(q, "INTO")) || first == "SHOW";
-        let method = if read_only { Method::GET } else { Method::POST };
+        let method = if read_only && !v2 {
+            Method::GET
+        } else {
+            Method::POST
+        };
         let rb = self.request(method, "/query").query(&params);
         let resp = self.check(self.send(rb, "query").await?, "query").await?;
-        let body = resp.bytes().await.map_err(|e| self.send_error(e, "reading the query result"))?;
-        parse::v1_json(&body, budget)
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| self.send_error(e, "reading the query result"))?;
+        let mut frames = parse::v1_json(&body, budget)?;
+        if v2 {
+            frames.iter_mut().for_each(type_rfc3339_time);
+        }
+        Ok(frames)
     }
 
     /// Write line protocol (already validated by the caller) to a database/bucket.
@@ -420,7 +537,8 @@ impl Client {
                 self.request(Method::POST, "/write").query(&q)
             }
             ApiKind::V2 => {
-                let mut q: Vec<(&str, &str)> = vec![("bucket", bucket), ("precision", precision.as_str())];
+                let mut q: Vec<(&str, &str)> =
+                    vec![("bucket", bucket), ("precision", precision.as_str())];
                 if let Some(org) = &self.org {
                     q.push(("org", org));
                 }
@@ -433,11 +551,16 @@ impl Client {
                     Precision::Ms => "millisecond",
                     Precision::S => "second",
                 };
-                self.request(Method::POST, "/api/v3/write_lp")
-                    .query(&[("db", bucket), ("precision", p), ("accept_partial", "false")])
+                self.request(Method::POST, "/api/v3/write_lp").query(&[
+                    ("db", bucket),
+                    ("precision", p),
+                    ("accept_partial", "false"),
+                ])
             }
         };
-        let rb = rb.header("Content-Type", "text/plain; charset=utf-8").body(body);
+        let rb = rb
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .body(body);
         self.check(self.send(rb, "write").await?, "write").await?;
         Ok(())
     }
@@ -476,22 +599,61 @@ pub fn split_db_rp(database: Option<&str>) -> (Option<&str>, Option<&str>) {
     }
 }
 
+/// A `time` column of RFC 3339 strings (v1-compat answers without `epoch`) as a time column,
+/// in the same normalized form as epoch answers.
+fn type_rfc3339_time(frame: &mut Frame) {
+    for col in frame
+        .columns
+        .iter_mut()
+        .filter(|c| c.name == "time" && c.kind == ColumnType::String)
+    {
+        let ns: Option<Vec<Option<i64>>> = col
+            .values
+            .iter()
+            .map(|v| match v {
+                Value::Null => Some(None),
+                v => v.as_str().and_then(parse::parse_time_ns).map(Some),
+            })
+            .collect();
+        if let Some(ns) = ns {
+            col.kind = ColumnType::Time;
+            col.values = ns
+                .into_iter()
+                .map(|n| n.map_or(Value::Null, |n| Value::String(parse::ns_to_rfc3339(n))))
+                .collect();
+        }
+    }
+}
+
 fn contains_word(q: &str, word: &str) -> bool {
-    q.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').any(|w| w.eq_ignore_ascii_case(word))
+    q.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .any(|w| w.eq_ignore_ascii_case(word))
 }
 
 async fn json_body(resp: Response) -> Result<Value> {
-    resp.json().await.map_err(|e| Error::Internal(format!("the server sent a response that is not JSON: {e}")))
+    resp.json()
+        .await
+        .map_err(|e| Error::Internal(format!("the server sent a response that is not JSON: {e}")))
 }
 
 fn v3_database_names(v: &Value) -> Vec<String> {
     let pick = |x: &Value| -> Option<String> {
         x.as_str().map(str::to_string).or_else(|| {
-            x.get("iox::database").or_else(|| x.get("name")).and_then(Value::as_str).map(str::to_string)
+            x.get("iox::database")
+                .or_else(|| x.get("name"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
         })
     };
-    let list = v.get("databases").and_then(Value::as_array).or_else(|| v.as_array());
-    list.into_iter().flatten().filter_map(pick).filter(|n| n != "_internal").collect()
+    let list = v
+        .get("databases")
+        .and_then(Value::as_array)
+        .or_else(|| v.as_array());
+    list.into_iter()
+        .flatten()
+        .filter_map(pick)
+        .filter(|n| n != "_internal")
+        .collect()
 }
 
 /// The useful text of an error body: v1 `{"error"}`, v2 `{"code","message"}`, v3 text/JSON.
@@ -539,14 +701,23 @@ mod tests {
 
     #[test]
     fn db_rp_split() {
-        assert_eq!(split_db_rp(Some("telegraf/autogen")), (Some("telegraf"), Some("autogen")));
+        assert_eq!(
+            split_db_rp(Some("telegraf/autogen")),
+            (Some("telegraf"), Some("autogen"))
+        );
         assert_eq!(split_db_rp(Some("telegraf")), (Some("telegraf"), None));
         assert_eq!(split_db_rp(Some(" ")), (None, None));
     }
 
     #[test]
     fn urls_with_credentials_are_refused() {
-        for bad in ["localhost:8086", "ftp://x", "http://u:p@h:8086", "http://h/?token=x", "nope"] {
+        for bad in [
+            "localhost:8086",
+            "ftp://x",
+            "http://u:p@h:8086",
+            "http://h/?token=x",
+            "nope",
+        ] {
             let e = parse_url(bad).unwrap_err();
             assert_eq!(e.code(), crate::error::ErrorCode::InvalidInput, "{bad}");
         }
@@ -555,7 +726,10 @@ mod tests {
 
     #[test]
     fn v3_database_list_shapes() {
-        assert_eq!(v3_database_names(&json!({"databases": ["a", "b"]})), vec!["a", "b"]);
+        assert_eq!(
+            v3_database_names(&json!({"databases": ["a", "b"]})),
+            vec!["a", "b"]
+        );
         assert_eq!(
             v3_database_names(&json!([{"iox::database": "_internal"}, {"iox::database": "x"}])),
             vec!["x"]
@@ -564,8 +738,14 @@ mod tests {
 
     #[test]
     fn server_messages_are_extracted() {
-        assert_eq!(server_message(r#"{"code":"invalid","message":"bad org"}"#), "bad org");
-        assert_eq!(server_message(r#"{"error":"authorization failed"}"#), "authorization failed");
+        assert_eq!(
+            server_message(r#"{"code":"invalid","message":"bad org"}"#),
+            "bad org"
+        );
+        assert_eq!(
+            server_message(r#"{"error":"authorization failed"}"#),
+            "authorization failed"
+        );
         assert_eq!(server_message("plain text\n"), "plain text");
     }
 }

@@ -17,7 +17,10 @@ pub struct Budget {
 
 impl Budget {
     pub fn new(limit: usize) -> Self {
-        Budget { left: limit, truncated: false }
+        Budget {
+            left: limit,
+            truncated: false,
+        }
     }
     /// How many of `n` rows may be kept.
     fn take(&mut self, n: usize) -> usize {
@@ -32,8 +35,11 @@ impl Budget {
 
 /// Format epoch nanoseconds as RFC 3339 UTC.
 pub fn ns_to_rfc3339(ns: i64) -> String {
-    let dt = chrono::DateTime::from_timestamp(ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000) as u32)
-        .unwrap_or_default();
+    let dt = chrono::DateTime::from_timestamp(
+        ns.div_euclid(1_000_000_000),
+        ns.rem_euclid(1_000_000_000) as u32,
+    )
+    .unwrap_or_default();
     dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
@@ -73,16 +79,24 @@ fn kind_of(values: &[Value]) -> ColumnType {
 /// A server-side error inside a v1 result, with the statement's text kept.
 pub fn classify_v1_error(msg: &str) -> Error {
     let lower = msg.to_ascii_lowercase();
-    if lower.contains("error parsing query") || lower.contains("found ") && lower.contains("expected") {
-        Error::QuerySyntax(format!("InfluxQL error: {msg}. Fix the query and run it again."))
+    if lower.contains("error parsing query")
+        || lower.contains("found ") && lower.contains("expected")
+    {
+        Error::QuerySyntax(format!(
+            "InfluxQL error: {msg}. Fix the query and run it again."
+        ))
     } else if lower.contains("database not found") || lower.contains("retention policy not found") {
         Error::NotFound(format!(
             "{msg}. Pick an existing database (SHOW DATABASES lists them) or create it first."
         ))
     } else if lower.contains("not authorized") || lower.contains("requires admin") {
         Error::Forbidden(format!("{msg}. Use a user with the needed privileges."))
-    } else if lower.contains("authorization failed") || lower.contains("unable to parse authentication") {
-        Error::Unauthorized(format!("{msg}. Check the username and password of the profile."))
+    } else if lower.contains("authorization failed")
+        || lower.contains("unable to parse authentication")
+    {
+        Error::Unauthorized(format!(
+            "{msg}. Check the username and password of the profile."
+        ))
     } else {
         Error::QuerySyntax(format!("InfluxDB could not run the query: {msg}"))
     }
@@ -90,17 +104,30 @@ pub fn classify_v1_error(msg: &str) -> Error {
 
 /// v1 `/query` JSON (with `epoch=ns`): `{"results":[{"series":[...],"error":...}]}`.
 pub fn v1_json(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| Error::Internal(format!("InfluxDB sent a query response that is not JSON: {e}")))?;
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        Error::Internal(format!(
+            "InfluxDB sent a query response that is not JSON: {e}"
+        ))
+    })?;
     if let Some(err) = v.get("error").and_then(Value::as_str) {
         return Err(classify_v1_error(err));
     }
     let mut frames = Vec::new();
-    for result in v.get("results").and_then(Value::as_array).into_iter().flatten() {
+    for result in v
+        .get("results")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(err) = result.get("error").and_then(Value::as_str) {
             return Err(classify_v1_error(err));
         }
-        for series in result.get("series").and_then(Value::as_array).into_iter().flatten() {
+        for series in result
+            .get("series")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             frames.push(v1_series(series, budget));
         }
     }
@@ -108,29 +135,48 @@ pub fn v1_json(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
 }
 
 fn v1_series(series: &Value, budget: &mut Budget) -> Frame {
-    let name = series.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let name = series
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let tags: BTreeMap<String, String> = series
         .get("tags")
         .and_then(Value::as_object)
         .map(|o| {
-            o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect()
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
         })
         .unwrap_or_default();
     let names: Vec<String> = series
         .get("columns")
         .and_then(Value::as_array)
-        .map(|a| a.iter().map(|c| c.as_str().unwrap_or_default().to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|c| c.as_str().unwrap_or_default().to_string())
+                .collect()
+        })
         .unwrap_or_default();
-    let rows = series.get("values").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let rows = series
+        .get("values")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     let keep = budget.take(rows.len());
     let mut columns: Vec<Column> = names
         .into_iter()
-        .map(|name| Column { name, kind: ColumnType::Unknown, values: Vec::with_capacity(keep) })
+        .map(|name| Column {
+            name,
+            kind: ColumnType::Unknown,
+            values: Vec::with_capacity(keep),
+        })
         .collect();
     for row in &rows[..keep] {
         let cells = row.as_array().map(Vec::as_slice).unwrap_or(&[]);
         for (i, col) in columns.iter_mut().enumerate() {
-            col.values.push(cells.get(i).cloned().unwrap_or(Value::Null));
+            col.values
+                .push(cells.get(i).cloned().unwrap_or(Value::Null));
         }
     }
     for col in &mut columns {
@@ -145,13 +191,20 @@ fn v1_series(series: &Value, budget: &mut Budget) -> Frame {
             col.kind = kind_of(&col.values);
         }
     }
-    Frame { name, tags, columns }
+    Frame {
+        name,
+        tags,
+        columns,
+    }
 }
 
 /// Flux annotated CSV (`#datatype`, `#group`, `#default` annotations, tables separated by
 /// blank lines). A Flux runtime error arrives as a table with `error,reference` columns.
 pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
     let mut frames: Vec<Frame> = Vec::new();
     let mut datatypes: Vec<String> = Vec::new();
     let mut groups: Vec<bool> = Vec::new();
@@ -159,7 +212,8 @@ pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
     // (result, table) of the frame being filled
     let mut current: Option<(String, String)> = None;
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| Error::Internal(format!("bad annotated CSV from InfluxDB: {e}")))?;
+        let rec =
+            rec.map_err(|e| Error::Internal(format!("bad annotated CSV from InfluxDB: {e}")))?;
         if rec.iter().all(str::is_empty) {
             header = None;
             current = None;
@@ -194,8 +248,14 @@ pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
             return Err(Error::QuerySyntax(format!("Flux error: {msg}")));
         }
         let idx = |n: &str| cols.iter().position(|c| c == n);
-        let result = idx("result").and_then(|i| cells.get(i)).copied().unwrap_or("_result");
-        let table = idx("table").and_then(|i| cells.get(i)).copied().unwrap_or("0");
+        let result = idx("result")
+            .and_then(|i| cells.get(i))
+            .copied()
+            .unwrap_or("_result");
+        let table = idx("table")
+            .and_then(|i| cells.get(i))
+            .copied()
+            .unwrap_or("0");
         let key = (result.to_string(), table.to_string());
         if current.as_ref() != Some(&key) {
             let mut tags = BTreeMap::new();
@@ -222,7 +282,11 @@ pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
                     values: Vec::new(),
                 })
                 .collect();
-            frames.push(Frame { name, tags, columns });
+            frames.push(Frame {
+                name,
+                tags,
+                columns,
+            });
             current = Some(key);
         }
         if budget.take(1) == 0 {
@@ -236,7 +300,10 @@ pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
             }
             let col = &mut frame.columns[ci];
             ci += 1;
-            col.values.push(flux_value(col.kind, cells.get(i).copied().unwrap_or_default()));
+            col.values.push(flux_value(
+                col.kind,
+                cells.get(i).copied().unwrap_or_default(),
+            ));
         }
     }
     Ok(frames)
@@ -258,11 +325,18 @@ fn flux_value(kind: ColumnType, s: &str) -> Value {
         return Value::Null;
     }
     match kind {
-        ColumnType::Float => s.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null),
+        ColumnType::Float => s
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         ColumnType::Integer => s.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
         ColumnType::Unsigned => s.parse::<u64>().map(Value::from).unwrap_or(Value::Null),
         ColumnType::Boolean => Value::Bool(s == "true"),
-        ColumnType::Time => parse_time_ns(s).map(|ns| Value::String(ns_to_rfc3339(ns))).unwrap_or(Value::Null),
+        ColumnType::Time => parse_time_ns(s)
+            .map(|ns| Value::String(ns_to_rfc3339(ns)))
+            .unwrap_or(Value::Null),
         _ => Value::String(s.to_string()),
     }
 }
@@ -277,9 +351,16 @@ pub fn jsonl(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
         }
         let row: serde_json::Map<String, Value> = serde_json::from_slice(line)
             .map_err(|e| Error::Internal(format!("bad JSON Lines row from InfluxDB: {e}")))?;
-        let name = row.get("iox::measurement").and_then(Value::as_str).unwrap_or_default();
+        let name = row
+            .get("iox::measurement")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if frames.last().map(|f| f.name.as_str()) != Some(name) {
-            frames.push(Frame { name: name.to_string(), tags: BTreeMap::new(), columns: Vec::new() });
+            frames.push(Frame {
+                name: name.to_string(),
+                tags: BTreeMap::new(),
+                columns: Vec::new(),
+            });
         }
         if budget.take(1) == 0 {
             continue;
@@ -293,7 +374,11 @@ pub fn jsonl(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
             let col = match frame.columns.iter().position(|c| c.name == k) {
                 Some(i) => &mut frame.columns[i],
                 None => {
-                    frame.columns.push(Column { name: k, kind: ColumnType::Unknown, values: vec![Value::Null; n] });
+                    frame.columns.push(Column {
+                        name: k,
+                        kind: ColumnType::Unknown,
+                        values: vec![Value::Null; n],
+                    });
                     frame.columns.last_mut().expect("pushed")
                 }
             };
@@ -337,7 +422,10 @@ mod tests {
         assert_eq!(f[0].tags["host"], "a");
         let t = f[0].column("time").unwrap();
         assert_eq!(t.kind, ColumnType::Time);
-        assert_eq!(t.values[0], "2023-11-14T22:13:20.000000001Z", "nanoseconds are kept");
+        assert_eq!(
+            t.values[0], "2023-11-14T22:13:20.000000001Z",
+            "nanoseconds are kept"
+        );
         assert_eq!(f[0].column("usage").unwrap().kind, ColumnType::Float);
         assert_eq!(f[0].column("n").unwrap().kind, ColumnType::Integer);
         assert!(!b.truncated);
@@ -345,11 +433,23 @@ mod tests {
 
     #[test]
     fn v1_statement_errors_are_classified() {
-        let e = v1_json(br#"{"results":[{"statement_id":0,"error":"database not found: nope"}]}"#, &mut Budget::new(1)).unwrap_err();
+        let e = v1_json(
+            br#"{"results":[{"statement_id":0,"error":"database not found: nope"}]}"#,
+            &mut Budget::new(1),
+        )
+        .unwrap_err();
         assert_eq!(e.code(), crate::error::ErrorCode::NotFound);
-        let e = v1_json(br#"{"error":"error parsing query: found FORM, expected FROM at line 1, char 10"}"#, &mut Budget::new(1)).unwrap_err();
+        let e = v1_json(
+            br#"{"error":"error parsing query: found FORM, expected FROM at line 1, char 10"}"#,
+            &mut Budget::new(1),
+        )
+        .unwrap_err();
         assert_eq!(e.code(), crate::error::ErrorCode::QuerySyntax);
-        assert!(e.message().contains("found FORM, expected FROM at line 1, char 10"), "server text kept");
+        assert!(
+            e.message()
+                .contains("found FORM, expected FROM at line 1, char 10"),
+            "server text kept"
+        );
     }
 
     #[test]
@@ -375,7 +475,10 @@ mod tests {
         assert_eq!(f[0].name, "cpu");
         assert_eq!(f[0].tags.get("host").map(String::as_str), Some("a"));
         assert_eq!(f[0].tags.get("_field").map(String::as_str), Some("usage"));
-        assert_eq!(f[0].column("_value").unwrap().values, vec![Value::from(1.5), Value::from(2.5)]);
+        assert_eq!(
+            f[0].column("_value").unwrap().values,
+            vec![Value::from(1.5), Value::from(2.5)]
+        );
         assert_eq!(f[1].column("_time").unwrap().kind, ColumnType::Time);
         assert_eq!(f[1].rows(), 1);
     }
@@ -394,7 +497,13 @@ mod tests {
         let f = jsonl(body, &mut Budget::new(10)).unwrap();
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].rows(), 2);
-        assert_eq!(f[0].column("v").unwrap().values, vec![Value::from(1.5), Value::Null]);
-        assert_eq!(f[0].column("time").unwrap().values[0], "2024-01-01T00:00:00Z");
+        assert_eq!(
+            f[0].column("v").unwrap().values,
+            vec![Value::from(1.5), Value::Null]
+        );
+        assert_eq!(
+            f[0].column("time").unwrap().values[0],
+            "2024-01-01T00:00:00Z"
+        );
     }
 }

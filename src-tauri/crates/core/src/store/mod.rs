@@ -28,7 +28,10 @@ pub struct ProfilesFile {
 
 impl Default for ProfilesFile {
     fn default() -> Self {
-        ProfilesFile { version: CURRENT_VERSION, profiles: Vec::new() }
+        ProfilesFile {
+            version: CURRENT_VERSION,
+            profiles: Vec::new(),
+        }
     }
 }
 
@@ -74,7 +77,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Store { dir: dir.into(), lock: Mutex::new(()) }
+        Store {
+            dir: dir.into(),
+            lock: Mutex::new(()),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -145,14 +151,20 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::storage("create a temp file in", dir, e))?;
-    tmp.write_all(&bytes).map_err(|e| Error::storage("write", tmp.path(), e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::storage("sync", tmp.path(), e))?;
+    tmp.write_all(&bytes)
+        .map_err(|e| Error::storage("write", tmp.path(), e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::storage("sync", tmp.path(), e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o600));
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600));
     }
-    tmp.persist(path).map_err(|e| Error::storage("replace", path, e.error))?;
+    tmp.persist(path)
+        .map_err(|e| Error::storage("replace", path, e.error))?;
     Ok(())
 }
 
@@ -174,7 +186,10 @@ mod tests {
         let s = store.settings().unwrap();
         assert_eq!(s.active_profile.as_deref(), Some("p1"));
         assert_eq!(s.version, CURRENT_VERSION);
-        assert_eq!(s.row_limit, DEFAULT_ROW_LIMIT, "absent fields keep their defaults");
+        assert_eq!(
+            s.row_limit, DEFAULT_ROW_LIMIT,
+            "absent fields keep their defaults"
+        );
     }
 
     #[test]
@@ -199,7 +214,11 @@ mod tests {
         )
         .unwrap();
         let f = Store::new(dir.path()).profiles().unwrap();
-        assert_eq!(f.profiles[0].source, crate::model::ProfileSource::Saved, "env token must not leak");
+        assert_eq!(
+            f.profiles[0].source,
+            crate::model::ProfileSource::Saved,
+            "env token must not leak"
+        );
     }
 
     #[test]
@@ -210,7 +229,11 @@ mod tests {
         let store = Store::new(dir.path());
         let err = store.update_profiles(|_| Ok(())).unwrap_err();
         assert_eq!(err.code(), crate::error::ErrorCode::Storage);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{not json", "nothing is lost");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{not json",
+            "nothing is lost"
+        );
     }
 
     #[test]
@@ -222,6 +245,9 @@ mod tests {
             Err(Error::invalid("nope"))
         });
         assert!(r.is_err());
-        assert!(!dir.path().join(PROFILES_FILE).exists(), "an aborted update leaves no file");
+        assert!(
+            !dir.path().join(PROFILES_FILE).exists(),
+            "an aborted update leaves no file"
+        );
     }
 }

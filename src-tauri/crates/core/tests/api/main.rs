@@ -1,0 +1,10 @@
+//! influxdesk-core integration tests: the service layer against a real `influxd` 1.x started
+//! by the harness (one per test binary, auth off and auth on), v2/v3 request/response contract
+//! tests against a stub that checks every request against the official specs in
+//! `shared/specs`, and the real OS keychain (Secret Service) when the test command provides it.
+
+mod contract_v2;
+mod contract_v3;
+mod harness;
+mod keychain;
+mod v1;
