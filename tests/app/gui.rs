@@ -1,1 +1,369 @@
+//! The GUI in its real WebKit webview: tauri-driver + WebKitWebDriver drive the real binary
+//! under Xvfb, with the real Secret Service and a real influxd. On first start the app brings
+//! up the local demo; the test then adds a profile through the form for its own (auth-on)
+//! influxd, presses Test, sees the version, saves, switches to it, runs a query, and scans
+//! everything the app wrote for the password. Screenshots go to `test-artifacts/gui/`.
 
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use influxdesk_testkit::secret_service::SecretService;
+use serde_json::json;
+
+use crate::support::{BIN, files_containing, influxd, scratch};
+
+const PASSWORD: &str = "gui-e2e-Pa55word-91c2";
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tool(name: &str) -> PathBuf {
+    let home_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|c| c.join("bin").join(name));
+    let on_path = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    on_path.or(home_bin.filter(|p| p.is_file())).unwrap_or_else(|| {
+        panic!("{name} is needed for the GUI test: run the README's test command (.ci/test), which installs it")
+    })
+}
+
+/// Our own Xvfb, so the test does not depend on the caller's display.
+fn xvfb() -> (Killed, String) {
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1366x860x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb (Debian: xvfb)");
+    use std::io::Read;
+    let mut out = child.stdout.take().unwrap();
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+        buf.push(byte[0]);
+    }
+    let display = format!(":{}", String::from_utf8_lossy(&buf).trim());
+    (Killed(child), display)
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("test-artifacts")
+        .join("gui");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn css(c: &Client, testid: &str) -> fantoccini::elements::Element {
+    let sel = format!("[data-testid=\"{testid}\"]");
+    wait(c, &format!("element {testid}"), || async {
+        c.find(Locator::Css(&sel)).await.ok()
+    })
+    .await
+}
+
+/// Poll until `f` yields Some, for up to 60 s.
+async fn wait<T, F, Fut>(c: &Client, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = shot(c, "timeout").await;
+            panic!("timed out waiting for {what} (screenshot test-artifacts/gui/timeout.png)");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn text_of(c: &Client, testid: &str) -> String {
+    visible_text(&css(c, testid).await)
+        .await
+        .unwrap_or_default()
+}
+
+async fn wait_text(c: &Client, testid: &str, want: &str) -> String {
+    let sel = format!("[data-testid=\"{testid}\"]");
+    let last = std::sync::Mutex::new(String::new());
+    let start = Instant::now();
+    loop {
+        let seen = match c.find(Locator::Css(&sel)).await {
+            Ok(el) => visible_text(&el).await.map_err(|e| format!("text(): {e}")),
+            Err(e) => Err(format!("find: {e}")),
+        };
+        match seen {
+            Ok(t) if t.contains(want) => return t,
+            Ok(t) => *last.lock().unwrap() = format!("text {t:?}"),
+            Err(e) => *last.lock().unwrap() = e,
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            shot(c, "timeout").await;
+            panic!(
+                "timed out waiting for {testid} to contain {want:?}; last: {}",
+                last.lock().unwrap()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// The element's text. WebKitWebDriver's "Get Element Text" answers "" here, so read
+/// `textContent` and fold whitespace the way a reader sees it.
+async fn visible_text(
+    el: &fantoccini::elements::Element,
+) -> Result<String, fantoccini::error::CmdError> {
+    let t = el.prop("textContent").await?.unwrap_or_default();
+    Ok(t.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Two animation frames, then a screenshot (the first frame after a change can be stale).
+async fn shot(c: &Client, name: &str) -> PathBuf {
+    let _ = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await;
+    let png = c.screenshot().await.expect("screenshot");
+    let path = artifacts().join(format!("{name}.png"));
+    std::fs::write(&path, png).unwrap();
+    path
+}
+
+async fn type_into(c: &Client, testid: &str, text: &str) {
+    let el = css(c, testid).await;
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+async fn row_button(c: &Client, profile: &str, testid: &str) -> fantoccini::elements::Element {
+    let sel = format!(
+        "[data-testid=\"profile-row\"][data-name=\"{profile}\"] [data-testid=\"{testid}\"]"
+    );
+    wait(c, &format!("{testid} of {profile}"), || async {
+        c.find(Locator::Css(&sel)).await.ok()
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_test_and_switch_to_a_real_server_through_the_gui() {
+    let driver_bin = tool("tauri-driver");
+    let native = tool("WebKitWebDriver");
+    let ss = SecretService::start(true);
+    let server = influxd(Some(("admin", PASSWORD)));
+    let (_x, display) = xvfb();
+    let config = scratch("gui-config-");
+    let data = scratch("gui-data-");
+    let log_path = artifacts().join("app.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = influxdesk_core::local::free_port().unwrap();
+    let native_port = influxdesk_core::local::free_port().unwrap();
+    let _driver = Killed(
+        Command::new(driver_bin)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .arg("--native-driver")
+            .arg(&native)
+            .envs(ss.env())
+            .env("DISPLAY", &display)
+            .env("INFLUXDESK_CONFIG_DIR", &config)
+            .env("INFLUXDESK_DATA_DIR", &data)
+            .env("RUST_LOG", "debug")
+            .env_remove("INFLUX_URL")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("tauri-driver"),
+    );
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert("tauri:options".into(), json!({ "application": BIN }));
+    let start = Instant::now();
+    let c = loop {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if start.elapsed() < Duration::from_secs(30) => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!(
+                "WebDriver session did not start: {e} (log: {})",
+                log_path.display()
+            ),
+        }
+    };
+
+    // First start, no profile: the local demo comes up and is active.
+    wait_text(&c, "switcher-name", "Local demo").await;
+    wait_text(&c, "switcher-status", "1.6.7").await;
+    let health = css(&c, "switcher-health").await;
+    wait(&c, "demo health ok", || async {
+        (health.attr("data-state").await.ok()?? == "ok").then_some(())
+    })
+    .await;
+    shot(&c, "01-demo-connections").await;
+
+    // The demo data answers a query from the Query screen.
+    css(&c, "nav-query").await.click().await.unwrap();
+    let q = css(&c, "q-text").await;
+    let prefilled = q.prop("value").await.unwrap().unwrap_or_default();
+    assert!(
+        prefilled.contains("FROM \"cpu\""),
+        "the demo query is prefilled: {prefilled}"
+    );
+    css(&c, "q-run").await.click().await.unwrap();
+    let summary = wait_text(&c, "q-summary", "rows").await;
+    assert!(
+        summary.contains("3 frames"),
+        "one series per demo host: {summary}"
+    );
+    let result = text_of(&c, "q-result").await;
+    assert!(
+        result.contains("host=web-01") && result.contains("host=db-01"),
+        "{result}"
+    );
+    shot(&c, "02-demo-query").await;
+
+    // Add a profile through the form for the test's own influxd (auth on).
+    css(&c, "nav-connections").await.click().await.unwrap();
+    css(&c, "add-profile").await.click().await.unwrap();
+    type_into(&c, "f-name", "test-influx").await;
+    type_into(&c, "f-url", &server.url()).await;
+    css(&c, "f-api").await.select_by_value("v1").await.unwrap();
+    type_into(&c, "f-username", "admin").await;
+    type_into(&c, "f-secret", "not-the-password").await;
+    css(&c, "f-test").await.click().await.unwrap();
+    let bad = wait(&c, "a failed test", || async {
+        let el = c
+            .find(Locator::Css(
+                "[data-testid=\"f-test-result\"][data-ok=\"false\"]",
+            ))
+            .await
+            .ok()?;
+        visible_text(&el).await.ok()
+    })
+    .await;
+    assert!(
+        bad.contains("Unauthorized") && bad.contains("username and password"),
+        "wrong password says what to do: {bad}"
+    );
+    shot(&c, "03-form-wrong-password").await;
+    type_into(&c, "f-secret", PASSWORD).await;
+    css(&c, "f-test").await.click().await.unwrap();
+    let ok = wait(&c, "a passing test", || async {
+        let el = c
+            .find(Locator::Css(
+                "[data-testid=\"f-test-result\"][data-ok=\"true\"]",
+            ))
+            .await
+            .ok()?;
+        visible_text(&el).await.ok()
+    })
+    .await;
+    assert!(
+        ok.contains("1.6.7"),
+        "the test shows the server version: {ok}"
+    );
+    shot(&c, "04-form-test-ok").await;
+    css(&c, "f-save").await.click().await.unwrap();
+
+    // Switch to it: the switcher shows it, with version and a healthy dot.
+    row_button(&c, "test-influx", "profile-use")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "switcher-name", "test-influx").await;
+    let status = wait_text(&c, "switcher-status", "1.6.7").await;
+    assert!(status.contains("ms"), "latency shown: {status}");
+    wait(&c, "health ok for test-influx", || async {
+        let st = c
+            .find(Locator::Css("[data-testid=\"switcher-health\"]"))
+            .await
+            .ok()?
+            .attr("data-state")
+            .await
+            .ok()??;
+        (st == "ok").then_some(())
+    })
+    .await;
+    let active = row_button(&c, "test-influx", "profile-test").await;
+    active.click().await.unwrap();
+    let row_result = wait(&c, "row test result", || async {
+        let sel = "[data-testid=\"profile-row\"][data-name=\"test-influx\"] [data-testid=\"profile-test-result\"]";
+        visible_text(&c.find(Locator::Css(sel)).await.ok()?).await.ok()
+    })
+    .await;
+    assert!(row_result.contains("1.6.7"), "{row_result}");
+    shot(&c, "05-switched-to-test-influx").await;
+
+    // The password went to the keychain, and nowhere else.
+    let list = Command::new(BIN)
+        .args(["profile", "list", "--json"])
+        .env("INFLUXDESK_CONFIG_DIR", &config)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let p = v["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "test-influx")
+        .expect("saved")
+        .clone();
+    assert_eq!(p["secret_stored"], json!(true));
+    assert_eq!(
+        v["active"], p["id"],
+        "switching persisted the active profile"
+    );
+    assert_eq!(
+        ss.lookup("influxdesk", p["id"].as_str().unwrap())
+            .as_deref(),
+        Some(PASSWORD)
+    );
+    c.close().await.unwrap();
+    let mut leaks = files_containing(&config, PASSWORD);
+    leaks.extend(files_containing(&data, PASSWORD));
+    leaks.extend(files_containing(&ss.home, PASSWORD));
+    leaks.extend(files_containing(
+        log_path.parent().unwrap_or(Path::new(".")),
+        PASSWORD,
+    ));
+    assert!(leaks.is_empty(), "the password leaked into {leaks:?}");
+}
