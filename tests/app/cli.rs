@@ -10,7 +10,6 @@ const PASSWORD: &str = "cli-e2e-Secr3t-0b5f9c";
 fn env_for(ss: Option<&SecretService>, config: &std::path::Path) -> Vec<(String, String)> {
     let mut env = ss.map(SecretService::env).unwrap_or_default();
     env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
-    env.push(("RUST_LOG".into(), "trace".into()));
     env
 }
 
@@ -19,7 +18,9 @@ fn profile_lifecycle_through_the_real_keychain_leaks_no_secret() {
     let ss = SecretService::start(true);
     let server = influxd(Some(("admin", PASSWORD)));
     let config = scratch("cli-config-");
-    let env = env_for(Some(&ss), &config);
+    let mut env = env_for(Some(&ss), &config);
+    // Every log line at trace level is part of the scan.
+    env.push(("RUST_LOG".into(), "trace".into()));
     let outputs = std::cell::RefCell::new(Vec::new());
     let ok = |args: &[&str], stdin: Option<&str>| -> String {
         let o = run(args, &env, stdin);

@@ -199,7 +199,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
             .env("DISPLAY", &display)
             .env("INFLUXDESK_CONFIG_DIR", &config)
             .env("INFLUXDESK_DATA_DIR", &data)
-            .env("RUST_LOG", "debug")
+            .env("RUST_LOG", "trace")
             .env_remove("INFLUX_URL")
             .env_remove("WAYLAND_DISPLAY")
             .stdout(log.try_clone().unwrap())

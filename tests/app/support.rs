@@ -24,6 +24,7 @@ pub fn influxd(admin: Option<(&str, &str)>) -> LocalServer {
         dir: scratch("influxd-"),
         http_port: 0,
         auth_enabled: admin.is_some(),
+        tls: None,
     })
     .expect("the test influxd must start (Debian package `influxdb`)");
     if let Some((u, p)) = admin {
@@ -50,6 +51,7 @@ pub fn run(args: &[&str], env: &[(String, String)], stdin: Option<&str>) -> Outp
     cmd.args(args)
         .env_remove("INFLUX_URL")
         .env_remove("INFLUX_TOKEN")
+        .env_remove("RUST_LOG")
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -207,6 +207,7 @@ async fn start_server(dir: std::path::PathBuf, port: u16) -> Result<LocalServer>
             dir,
             http_port: port,
             auth_enabled: false,
+            tls: None,
         })
     })
     .await

@@ -18,6 +18,8 @@ pub struct LocalConfig {
     /// HTTP port; 0 picks a free one.
     pub http_port: u16,
     pub auth_enabled: bool,
+    /// Serve HTTPS with this PEM certificate and key instead of plain HTTP.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// A running influxd; stopped on drop.
@@ -25,6 +27,7 @@ pub struct LocalServer {
     child: Option<Child>,
     pub http_port: u16,
     pub dir: PathBuf,
+    https: bool,
 }
 
 /// A free TCP port on 127.0.0.1 (racy by nature; callers retry on bind failure).
@@ -63,8 +66,17 @@ pub fn influxd_path() -> Result<PathBuf> {
         })
 }
 
-fn config_text(dir: &Path, http_port: u16, rpc_port: u16, auth: bool) -> String {
-    let d = dir.display();
+fn config_text(cfg: &LocalConfig, http_port: u16, rpc_port: u16) -> String {
+    let d = cfg.dir.display();
+    let auth = cfg.auth_enabled;
+    let tls = match &cfg.tls {
+        None => String::new(),
+        Some((cert, key)) => format!(
+            "  https-enabled = true\n  https-certificate = \"{}\"\n  https-private-key = \"{}\"\n",
+            cert.display(),
+            key.display()
+        ),
+    };
     format!(
         r#"reporting-disabled = true
 bind-address = "127.0.0.1:{rpc_port}"
@@ -88,7 +100,7 @@ bind-address = "127.0.0.1:{rpc_port}"
   auth-enabled = {auth}
   log-enabled = false
   pprof-enabled = false
-
+{tls}
 [logging]
   level = "warn"
 
@@ -112,11 +124,8 @@ impl LocalServer {
             };
             let rpc_port = free_port()?;
             let conf = cfg.dir.join("influxdb.conf");
-            std::fs::write(
-                &conf,
-                config_text(&cfg.dir, http_port, rpc_port, cfg.auth_enabled),
-            )
-            .map_err(|e| Error::storage("write", &conf, e))?;
+            std::fs::write(&conf, config_text(cfg, http_port, rpc_port))
+                .map_err(|e| Error::storage("write", &conf, e))?;
             let log_path = cfg.dir.join("influxd.log");
             let log = std::fs::File::create(&log_path)
                 .map_err(|e| Error::storage("create", &log_path, e))?;
@@ -138,6 +147,7 @@ impl LocalServer {
                 child: Some(child),
                 http_port,
                 dir: cfg.dir.clone(),
+                https: cfg.tls.is_some(),
             };
             match server.wait_ready(Duration::from_secs(60)) {
                 Ok(()) => return Ok(server),
@@ -154,7 +164,8 @@ impl LocalServer {
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.http_port)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.http_port)
     }
 
     fn wait_ready(&mut self, timeout: Duration) -> Result<()> {
@@ -168,7 +179,13 @@ impl LocalServer {
                     tail(&self.dir.join("influxd.log"))
                 )));
             }
-            if ping(self.http_port) {
+            let ready = if self.https {
+                // The listener opens once influxd is up; TLS is the client's business.
+                std::net::TcpStream::connect(("127.0.0.1", self.http_port)).is_ok()
+            } else {
+                ping(self.http_port)
+            };
+            if ready {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));

@@ -9,6 +9,7 @@ pub mod parse;
 
 use std::time::{Duration, Instant};
 
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -132,8 +133,8 @@ impl Client {
         match &self.auth {
             Auth::None => rb,
             Auth::Basic(u, p) => rb.basic_auth(u, Some(p.expose())),
-            Auth::Token(t) => rb.header("Authorization", format!("Token {}", t.expose())),
-            Auth::Bearer(t) => rb.header("Authorization", format!("Bearer {}", t.expose())),
+            Auth::Token(t) => rb.header(AUTHORIZATION, sensitive("Token", t)),
+            Auth::Bearer(t) => rb.header(AUTHORIZATION, sensitive("Bearer", t)),
         }
     }
 
@@ -564,6 +565,14 @@ impl Client {
         self.check(self.send(rb, "write").await?, "write").await?;
         Ok(())
     }
+}
+
+/// An Authorization value marked sensitive, so HTTP-level debug output never shows it.
+fn sensitive(scheme: &str, t: &Secret) -> HeaderValue {
+    let mut v = HeaderValue::from_str(&format!("{scheme} {}", t.expose()))
+        .unwrap_or_else(|_| HeaderValue::from_static("Token invalid-characters-in-token"));
+    v.set_sensitive(true);
+    v
 }
 
 fn parse_url(s: &str) -> Result<url::Url> {

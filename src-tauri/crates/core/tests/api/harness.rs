@@ -37,6 +37,7 @@ fn start(auth: bool) -> Server {
         }),
         http_port: 0,
         auth_enabled: auth,
+        tls: None,
     })
     .unwrap_or_else(|e| {
         panic!("the test influxd must start (is Debian's `influxdb` installed?): {e}")

@@ -741,3 +741,131 @@ async fn demo_starts_a_local_server_with_a_day_of_data() {
         third.points_written
     );
 }
+
+/// A CA and a server certificate for 127.0.0.1, made with openssl.
+fn make_certs(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=influxdesk test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    )
+}
+
+#[tokio::test]
+async fn tls_needs_the_right_ca_or_an_explicit_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = make_certs(dir.path());
+    let server = influxdesk_core::local::LocalServer::start(&influxdesk_core::local::LocalConfig {
+        dir: dir.path().join("influxd"),
+        http_port: 0,
+        auth_enabled: false,
+        tls: Some((cert, key)),
+    })
+    .expect("influxd with https");
+    let url = server.url();
+    assert!(url.starts_with("https://"));
+    let c = ctx();
+    let draft = |f: ProfileFields| TestProfileReq::Draft {
+        fields: f,
+        secret: SecretChange::Keep,
+        existing: None,
+    };
+
+    let e = profiles::test(&c, &Actor::User, draft(fields("tls", &url, ApiKind::Auto)))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Unreachable, "{}", e.message());
+    assert!(
+        e.message().contains("TLS") && e.message().contains("CA certificate file"),
+        "says what to do: {}",
+        e.message()
+    );
+
+    let mut with_ca = fields("tls", &url, ApiKind::Auto);
+    with_ca.tls.ca_cert = Some(ca.display().to_string());
+    let info = profiles::test(&c, &Actor::User, draft(with_ca.clone()))
+        .await
+        .unwrap();
+    assert!(
+        info.version.starts_with("1.6"),
+        "trusted through the profile's CA file"
+    );
+
+    let mut skip = fields("tls", &url, ApiKind::Auto);
+    skip.tls.skip_verify = true;
+    profiles::test(&c, &Actor::User, draft(skip)).await.unwrap();
+
+    with_ca.tls.ca_cert = Some("/nonexistent/ca.pem".into());
+    let e = profiles::test(&c, &Actor::User, draft(with_ca))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidInput);
+    assert!(
+        e.message().contains("/nonexistent/ca.pem"),
+        "{}",
+        e.message()
+    );
+}
