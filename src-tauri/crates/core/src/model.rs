@@ -147,6 +147,23 @@ impl Default for Profile {
     }
 }
 
+impl Profile {
+    /// The form fields of this profile (to copy or re-save it).
+    pub fn fields(&self) -> ProfileFields {
+        ProfileFields {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            api: self.api,
+            org: self.org.clone(),
+            database: self.database.clone(),
+            username: self.username.clone(),
+            tls: self.tls.clone(),
+            timeout_ms: Some(self.timeout_ms),
+            assistant_policy: Some(self.assistant_policy),
+        }
+    }
+}
+
 /// The fields a user edits in the connection form (add, edit, test before saving).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]

@@ -254,14 +254,7 @@ pub async fn duplicate(ctx: &Ctx, actor: &Actor, req: DuplicateProfileReq) -> Re
     let secret = ctx.secret_of(&src).await?;
     let fields = ProfileFields {
         name,
-        url: src.url.clone(),
-        api: src.api,
-        org: src.org.clone(),
-        database: src.database.clone(),
-        username: src.username.clone(),
-        tls: src.tls.clone(),
-        timeout_ms: Some(src.timeout_ms),
-        assistant_policy: Some(src.assistant_policy),
+        ..src.fields()
     };
     let secret = secret.map(SecretChange::Set).unwrap_or_default();
     let p = add(
@@ -503,14 +496,8 @@ pub async fn import_env(ctx: &Ctx, actor: &Actor, name: Option<String>) -> Resul
     let p = env.profile;
     let fields = ProfileFields {
         name,
-        url: p.url,
-        api: p.api,
-        org: p.org,
-        database: p.database,
-        username: p.username,
-        tls: p.tls,
-        timeout_ms: Some(p.timeout_ms),
         assistant_policy: None,
+        ..p.fields()
     };
     let secret = env.token.map(SecretChange::Set).unwrap_or_default();
     let saved_p = add(
