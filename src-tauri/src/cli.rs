@@ -138,8 +138,36 @@ pub struct QueryArgs {
     /// Stop after this many rows.
     #[arg(long)]
     limit: Option<usize>,
+    #[command(flatten)]
+    range: RangeArgs,
     /// The query text.
     query: String,
+}
+
+/// The time range a query runs over; `$timeFilter`, `$interval` and Flux's
+/// `v.timeRangeStart`/`v.timeRangeStop`/`v.windowPeriod` follow it, and a SELECT without a
+/// time condition gets it.
+#[derive(Args)]
+pub struct RangeArgs {
+    /// Relative range up to now, e.g. 15m, 6h, 7d.
+    #[arg(long, value_name = "DURATION", conflicts_with_all = ["from", "to"])]
+    range: Option<String>,
+    /// Absolute start (RFC 3339), with --to.
+    #[arg(long, requires = "to")]
+    from: Option<String>,
+    /// Absolute end (RFC 3339), with --from.
+    #[arg(long, requires = "from")]
+    to: Option<String>,
+}
+
+impl RangeArgs {
+    fn time_range(self) -> Option<TimeRange> {
+        match (self.range, self.from, self.to) {
+            (Some(duration), _, _) => Some(TimeRange::Relative { duration }),
+            (None, Some(from), Some(to)) => Some(TimeRange::Absolute { from, to }),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -311,6 +339,8 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                 database: q.db,
                 query: q.query,
                 row_limit: q.limit,
+                time_range: q.range.time_range(),
+                query_id: None,
             };
             let r = influxdesk_core::api::query::run(ctx, &me, req).await?;
             Ok(format::render(&r, fmt))

@@ -64,6 +64,21 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::profiles::profile_import_cli,
             commands::profiles::profile_import_env,
             commands::query::query_run,
+            commands::explore::schema_databases,
+            commands::explore::schema_measurements,
+            commands::explore::schema_tag_keys,
+            commands::explore::schema_tag_values,
+            commands::explore::schema_field_keys,
+            commands::explore::query_cancel,
+            commands::explore::query_build,
+            commands::explore::history_list,
+            commands::explore::history_clear,
+            commands::explore::saved_list,
+            commands::explore::saved_save,
+            commands::explore::saved_delete,
+            commands::explore::export_result,
+            commands::explore::settings_get,
+            commands::explore::settings_update,
         ])
         .build(tauri::generate_context!())?;
     app.run(|handle, event| {

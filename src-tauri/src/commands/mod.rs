@@ -2,5 +2,6 @@
 //! returns its result. No logic here.
 
 pub mod app;
+pub mod explore;
 pub mod profiles;
 pub mod query;

@@ -3,4 +3,4 @@
 /**
  * Stable, machine-readable error codes. The UI and MCP clients branch on these; never rename.
  */
-export type ErrorCode = "Unauthorized" | "Forbidden" | "NotFound" | "Conflict" | "InvalidInput" | "QuerySyntax" | "Unreachable" | "Timeout" | "KeychainUnavailable" | "Storage" | "Internal";
+export type ErrorCode = "Unauthorized" | "Forbidden" | "NotFound" | "Conflict" | "InvalidInput" | "QuerySyntax" | "Unreachable" | "Timeout" | "KeychainUnavailable" | "Storage" | "Internal" | "Cancelled";

@@ -13,4 +13,12 @@ rows: number,
 /**
  * True when rows were dropped because of the row limit.
  */
-truncated: boolean, row_limit: number, elapsed_ms: number, };
+truncated: boolean, row_limit: number, elapsed_ms: number, 
+/**
+ * The query text as sent, after time-range substitution.
+ */
+executed_query: string, 
+/**
+ * The query id this result is kept under for charts and exports, when one was given.
+ */
+query_id: string | null, };

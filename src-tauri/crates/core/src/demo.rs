@@ -340,6 +340,8 @@ async fn top_up(ctx: &Ctx, p: &Profile, now: DateTime<Utc>) -> Result<usize> {
         database: Some(DEMO_DATABASE.into()),
         query: q.to_string(),
         row_limit: Some(10),
+        time_range: None,
+        query_id: None,
     };
     api::query::run(
         ctx,

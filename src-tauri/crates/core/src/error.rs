@@ -21,6 +21,8 @@ pub enum ErrorCode {
     KeychainUnavailable,
     Storage,
     Internal,
+    /// The user (or client) cancelled the operation.
+    Cancelled,
 }
 
 impl ErrorCode {
@@ -37,6 +39,7 @@ impl ErrorCode {
             ErrorCode::KeychainUnavailable => "KeychainUnavailable",
             ErrorCode::Storage => "Storage",
             ErrorCode::Internal => "Internal",
+            ErrorCode::Cancelled => "Cancelled",
         }
     }
 }
@@ -73,6 +76,8 @@ pub enum Error {
     Storage(String),
     #[error("{0}")]
     Internal(String),
+    #[error("{0}")]
+    Cancelled(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -91,6 +96,7 @@ impl Error {
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
             Error::Storage(_) => ErrorCode::Storage,
             Error::Internal(_) => ErrorCode::Internal,
+            Error::Cancelled(_) => ErrorCode::Cancelled,
         }
     }
 
@@ -106,7 +112,8 @@ impl Error {
             | Error::Timeout(m)
             | Error::KeychainUnavailable(m)
             | Error::Storage(m)
-            | Error::Internal(m) => m,
+            | Error::Internal(m)
+            | Error::Cancelled(m) => m,
         }
     }
 
@@ -172,6 +179,7 @@ mod tests {
             ),
             (Error::Storage(String::new()), "Storage"),
             (Error::Internal(String::new()), "Internal"),
+            (Error::Cancelled(String::new()), "Cancelled"),
         ];
         for (e, name) in all {
             assert_eq!(e.code().as_str(), name);

@@ -149,6 +149,84 @@ pub fn table(r: &QueryResult) -> String {
     out
 }
 
+fn time_ns(v: &Value) -> Option<i64> {
+    v.as_str()
+        .and_then(crate::influx::parse::parse_time_ns)
+        .or_else(|| v.as_i64())
+}
+
+/// Line protocol: one point per row. Frame name and tags carry over; the `time`/`_time`
+/// column is the timestamp (ns); Flux's `_field`/`_value` pairs become one field; other
+/// columns are fields typed by their values. Rows without any field value are skipped.
+pub fn line_protocol(r: &QueryResult) -> String {
+    use crate::influx::lineproto::{FieldValue, Point};
+    const FLUX_META: [&str; 6] = [
+        "_start",
+        "_stop",
+        "_measurement",
+        "_field",
+        "_value",
+        "_time",
+    ];
+    let mut out = String::new();
+    for f in &r.frames {
+        let time = f.column("time").or_else(|| f.column("_time"));
+        let field_col = f.column("_field");
+        let value_col = f.column("_value");
+        for i in 0..f.rows() {
+            let mut fields = Vec::new();
+            let to_field = |v: &Value| -> Option<FieldValue> {
+                match v {
+                    Value::Bool(b) => Some(FieldValue::Boolean(*b)),
+                    Value::String(s) => Some(FieldValue::String(s.clone())),
+                    Value::Number(n) if n.is_i64() => n.as_i64().map(FieldValue::Integer),
+                    Value::Number(n) if n.is_u64() => n.as_u64().map(FieldValue::Unsigned),
+                    Value::Number(n) => n.as_f64().map(FieldValue::Float),
+                    _ => None,
+                }
+            };
+            if let (Some(fc), Some(vc)) = (field_col, value_col)
+                && let (Some(name), Some(v)) = (fc.values[i].as_str(), to_field(&vc.values[i]))
+            {
+                fields.push((name.to_string(), v));
+            }
+            for c in &f.columns {
+                if c.kind == crate::model::ColumnType::Time
+                    || FLUX_META.contains(&c.name.as_str())
+                    || f.tags.contains_key(&c.name)
+                {
+                    continue;
+                }
+                if let Some(v) = to_field(&c.values[i]) {
+                    fields.push((c.name.clone(), v));
+                }
+            }
+            if fields.is_empty() {
+                continue;
+            }
+            let measurement = if f.name.is_empty() {
+                "result".to_string()
+            } else {
+                f.name.clone()
+            };
+            let p = Point {
+                measurement,
+                tags: f
+                    .tags
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with('_'))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                fields,
+                timestamp: time.and_then(|t| time_ns(&t.values[i])),
+            };
+            out.push_str(&p.to_line());
+            out.push('\n');
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +255,8 @@ mod tests {
             truncated,
             row_limit: 1,
             elapsed_ms: 2.0,
+            executed_query: String::new(),
+            query_id: None,
         }
     }
 
@@ -196,6 +276,14 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("truncated at the row limit of 1"), "{t}");
+    }
+
+    #[test]
+    fn line_protocol_round_trips_through_the_parser() {
+        let lp = line_protocol(&sample(false));
+        assert_eq!(lp, "cpu,host=a\\,b v=1.5 1704067200000000000\n");
+        let points = crate::influx::lineproto::parse_batch(&lp).unwrap();
+        assert_eq!(points[0].tags["host"], "a,b");
     }
 
     #[test]

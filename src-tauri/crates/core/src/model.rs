@@ -334,6 +334,13 @@ pub struct RunQueryReq {
     /// Stop after this many rows in all (default: the settings' row limit).
     #[serde(default)]
     pub row_limit: Option<usize>,
+    /// The time range: `$timeFilter` (InfluxQL, SQL), `v.timeRangeStart`/`v.timeRangeStop`
+    /// (Flux) and `$interval`/`v.windowPeriod` follow it; a SELECT with no time bound gets it.
+    #[serde(default)]
+    pub time_range: Option<TimeRange>,
+    /// Names this run so it can be cancelled, and its result charted or exported.
+    #[serde(default)]
+    pub query_id: Option<String>,
 }
 
 /// Column data types, as InfluxDB reports them.
@@ -394,6 +401,10 @@ pub struct QueryResult {
     pub truncated: bool,
     pub row_limit: usize,
     pub elapsed_ms: f64,
+    /// The query text as sent, after time-range substitution.
+    pub executed_query: String,
+    /// The query id this result is kept under for charts and exports, when one was given.
+    pub query_id: Option<String>,
 }
 
 /// Timestamp precision of line protocol.
@@ -464,4 +475,234 @@ pub struct AppInfo {
     pub secret_store: String,
     /// True when `INFLUX_URL` defines the `env` profile for this process.
     pub env_profile: bool,
+}
+
+/// The time range a query runs over (the time picker's value, or an MCP `time_range`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum TimeRange {
+    /// From `duration` ago until now, e.g. "5m", "6h", "30d".
+    Relative { duration: String },
+    /// A fixed window; RFC 3339 timestamps.
+    Absolute { from: String, to: String },
+}
+
+/// A measurement's field with its type.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldKey {
+    pub name: String,
+    pub kind: ColumnType,
+}
+
+/// Which schema level to list; the fields below `what` narrow it down.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct SchemaReq {
+    /// Profile id or name; the active profile when absent.
+    pub profile: Option<String>,
+    /// Database (`db` or `db/rp` on v1) or bucket; the profile's default when absent.
+    pub database: Option<String>,
+    pub measurement: Option<String>,
+    /// For tag values: the tag key.
+    pub tag_key: Option<String>,
+    /// For tag values: only values containing this text (case-insensitive).
+    pub search: Option<String>,
+    /// At most this many entries (default 1000).
+    pub limit: Option<usize>,
+}
+
+/// Aggregates the query builder offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Aggregate {
+    Mean,
+    Median,
+    Min,
+    Max,
+    Sum,
+    Count,
+    First,
+    Last,
+}
+
+/// How the builder fills empty time buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum Fill {
+    #[default]
+    None,
+    Null,
+    Previous,
+    Linear,
+    Zero,
+}
+
+/// A tag condition in the builder: `key = v1 OR key = v2` (or `!=` for all values).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[ts(export)]
+pub struct TagFilter {
+    pub key: String,
+    pub values: Vec<String>,
+    /// Exclude the values instead of keeping them.
+    #[serde(default)]
+    pub negate: bool,
+}
+
+/// The simple query builder's form; it writes a query in `language`.
+#[derive(Debug, Clone, Deserialize, JsonSchema, TS)]
+#[ts(export)]
+pub struct BuildQueryReq {
+    pub language: QueryLanguage,
+    /// Bucket (Flux) or database; `db/rp` on InfluxQL.
+    pub database: String,
+    pub measurement: String,
+    /// Fields to select (at least one).
+    pub fields: Vec<String>,
+    #[serde(default)]
+    pub tag_filters: Vec<TagFilter>,
+    #[serde(default)]
+    pub aggregate: Option<Aggregate>,
+    /// GROUP BY time interval: "auto" (follows the time range) or a duration like "1m".
+    #[serde(default)]
+    pub group_by_time: Option<String>,
+    #[serde(default)]
+    pub group_by_tags: Vec<String>,
+    #[serde(default)]
+    pub fill: Fill,
+}
+
+/// An entry of the query history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct HistoryEntry {
+    pub id: String,
+    /// RFC 3339.
+    pub at: String,
+    pub actor: String,
+    pub profile_id: String,
+    pub profile_name: String,
+    pub language: Option<QueryLanguage>,
+    pub database: Option<String>,
+    pub query: String,
+    pub time_range: Option<TimeRange>,
+    pub elapsed_ms: f64,
+    pub rows: usize,
+    /// The error message when the query failed.
+    pub error: Option<String>,
+}
+
+impl Default for HistoryEntry {
+    fn default() -> Self {
+        HistoryEntry {
+            id: String::new(),
+            at: String::new(),
+            actor: String::new(),
+            profile_id: String::new(),
+            profile_name: String::new(),
+            language: None,
+            database: None,
+            query: String::new(),
+            time_range: None,
+            elapsed_ms: 0.0,
+            rows: 0,
+            error: None,
+        }
+    }
+}
+
+/// Search the history.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct ListHistoryReq {
+    /// Only entries whose query contains this text (case-insensitive).
+    pub search: Option<String>,
+    /// Only this profile (id or name).
+    pub profile: Option<String>,
+    /// Newest first, at most this many (default 200).
+    pub limit: Option<usize>,
+}
+
+/// A named, saved query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct SavedQuery {
+    pub id: String,
+    pub name: String,
+    pub language: QueryLanguage,
+    pub database: Option<String>,
+    pub query: String,
+    /// RFC 3339.
+    pub updated: String,
+}
+
+impl Default for SavedQuery {
+    fn default() -> Self {
+        SavedQuery {
+            id: String::new(),
+            name: String::new(),
+            language: QueryLanguage::Influxql,
+            database: None,
+            query: String::new(),
+            updated: String::new(),
+        }
+    }
+}
+
+/// Save a query under a name (replaces one with the same name).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct SaveQueryReq {
+    pub name: String,
+    pub language: QueryLanguage,
+    #[serde(default)]
+    pub database: Option<String>,
+    pub query: String,
+}
+
+/// File formats for exporting a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    LineProtocol,
+    Png,
+    Svg,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+            ExportFormat::LineProtocol => "lp",
+            ExportFormat::Png => "png",
+            ExportFormat::Svg => "svg",
+        }
+    }
+}
+
+/// Where an export went.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ExportResult {
+    pub path: String,
+    pub bytes: usize,
+}
+
+/// Settings a user can change.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct UserSettings {
+    /// Default cap on the rows one query returns.
+    pub row_limit: usize,
 }

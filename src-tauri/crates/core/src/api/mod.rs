@@ -2,8 +2,12 @@
 //! Tauri commands, the MCP tools and the CLI subcommands are thin shells over these; if a
 //! shell needs an `if`, the logic belongs here.
 
+pub mod export;
+pub mod history;
 pub mod profiles;
 pub mod query;
+pub mod schema;
+pub mod settings;
 pub mod write;
 
 use std::collections::HashMap;
@@ -12,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::influx::{self, Client};
@@ -134,6 +139,45 @@ pub struct Ctx {
     events: broadcast::Sender<Event>,
     /// Detected API per profile id (for `auto` profiles), so queries do not probe each time.
     detected: Mutex<HashMap<String, ApiKind>>,
+    /// Running queries by query id, for cancel.
+    pub(crate) running: Mutex<HashMap<String, CancellationToken>>,
+    /// Recent results by query id, for charts and exports.
+    pub(crate) results: Mutex<ResultCache>,
+}
+
+/// The last few results, by query id (oldest dropped first).
+#[derive(Default)]
+pub(crate) struct ResultCache(std::collections::VecDeque<(String, Arc<crate::model::QueryResult>)>);
+
+const RESULT_CACHE: usize = 16;
+
+impl ResultCache {
+    pub(crate) fn put(&mut self, id: String, r: Arc<crate::model::QueryResult>) {
+        self.0.retain(|(k, _)| k != &id);
+        self.0.push_back((id, r));
+        while self.0.len() > RESULT_CACHE {
+            self.0.pop_front();
+        }
+    }
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<crate::model::QueryResult>> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, r)| r.clone())
+    }
+}
+
+/// Removes a running query's token when the run ends, however it ends.
+pub(crate) struct Running<'a> {
+    ctx: &'a Ctx,
+    id: String,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.ctx
+            .running
+            .lock()
+            .expect("running map")
+            .remove(&self.id);
+    }
 }
 
 impl Ctx {
@@ -146,6 +190,8 @@ impl Ctx {
             data_dir: opts.data_dir,
             events,
             detected: Mutex::new(HashMap::new()),
+            running: Mutex::new(HashMap::new()),
+            results: Mutex::new(ResultCache::default()),
         })
     }
 
@@ -179,6 +225,17 @@ impl Ctx {
             action: action.into(),
             detail,
         });
+    }
+
+    pub(crate) fn register_running(&self, id: &str, token: CancellationToken) -> Running<'_> {
+        self.running
+            .lock()
+            .expect("running map")
+            .insert(id.to_string(), token);
+        Running {
+            ctx: self,
+            id: id.to_string(),
+        }
     }
 
     pub(crate) fn forget_detected(&self, id: &str) {

@@ -1,10 +1,17 @@
-//! Run a query on a profile in InfluxQL, Flux or SQL, into the one result model.
+//! Run a query on a profile in InfluxQL, Flux or SQL, into the one result model: apply the
+//! time range, run it cancellably (a cancelled v1 query is also killed on the server), record
+//! it in the history, and keep the result under its query id for charts and exports.
 
+use std::sync::Arc;
 use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
 
 use super::{Ctx, profiles};
 use crate::error::{Error, Result};
-use crate::model::{Actor, QueryResult, RunQueryReq};
+use crate::influx::timerange;
+use crate::model::{Actor, HistoryEntry, QueryResult, RunQueryReq};
+use crate::store::{HISTORY_CAP, HISTORY_FILE, HistoryFile};
 
 /// Run `req.query`; results are capped at the row limit (and say so when it bites).
 pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResult> {
@@ -12,7 +19,36 @@ pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResu
         return Err(Error::invalid("the query is empty: type a query first"));
     }
     let profile = profiles::resolve(ctx, req.profile.as_deref()).await?;
-    let client = ctx.client(&profile).await?;
+    let start = Instant::now();
+    let outcome = run_resolved(ctx, actor, &profile, &req, start).await;
+    let elapsed_ms = start.elapsed().as_secs_f64() * 1000.0;
+    record_history(ctx, actor, &profile, &req, &outcome, elapsed_ms);
+    let result = outcome?;
+    ctx.emit(
+        actor,
+        "query.run",
+        format!(
+            "{} rows from {} in {elapsed_ms:.0} ms",
+            result.rows, profile.name
+        ),
+    );
+    if let Some(id) = &result.query_id {
+        ctx.results
+            .lock()
+            .expect("result cache")
+            .put(id.clone(), Arc::new(result.clone()));
+    }
+    Ok(result)
+}
+
+async fn run_resolved(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: &crate::model::Profile,
+    req: &RunQueryReq,
+    start: Instant,
+) -> Result<QueryResult> {
+    let client = ctx.client(profile).await?;
     let language = req
         .language
         .unwrap_or_else(|| super::natural_language(client.api()));
@@ -21,18 +57,37 @@ pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResu
         Some(n) => n,
         None => ctx.store.settings()?.row_limit,
     };
+    let executed = timerange::apply(
+        &req.query,
+        language,
+        req.time_range.as_ref(),
+        chrono::Utc::now(),
+    )?;
     let database = req.database.as_deref().or(profile.database.as_deref());
-    let start = Instant::now();
-    let (frames, truncated) = client
-        .query(language, database, &req.query, row_limit)
-        .await?;
+    let token = CancellationToken::new();
+    let _registration = req
+        .query_id
+        .as_ref()
+        .map(|id| ctx.register_running(id, token.clone()));
+    let (frames, truncated) = {
+        let run = client.query(language, database, &executed, row_limit);
+        tokio::pin!(run);
+        tokio::select! {
+        r = &mut run => r?,
+        () = token.cancelled() => {
+            // Kill it on the server while our request is still open (a v1 query keeps running
+            // otherwise until the server notices the closed connection), then drop ours.
+            let killed = client.kill_query(&executed, database, start.elapsed()).await.unwrap_or(false);
+            ctx.emit(actor, "query.cancel", format!("on {}{}", profile.name, if killed { " (killed on the server)" } else { "" }));
+            return Err(Error::Cancelled(format!(
+                "the query was cancelled{}",
+                if killed { " and stopped on the server" } else { "" }
+            )));
+        }
+        }
+    };
     let elapsed_ms = start.elapsed().as_secs_f64() * 1000.0;
     let rows = frames.iter().map(|f| f.rows()).sum();
-    ctx.emit(
-        actor,
-        "query.run",
-        format!("{rows} rows from {} in {elapsed_ms:.0} ms", profile.name),
-    );
     Ok(QueryResult {
         frames,
         language,
@@ -40,5 +95,79 @@ pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResu
         truncated,
         row_limit,
         elapsed_ms,
+        executed_query: executed,
+        query_id: req.query_id.clone(),
     })
+}
+
+/// Cancel the running query with this id (no error when it already finished).
+pub async fn cancel(ctx: &Ctx, actor: &Actor, query_id: &str) -> Result<bool> {
+    let token = ctx
+        .running
+        .lock()
+        .expect("running map")
+        .get(query_id)
+        .cloned();
+    match token {
+        Some(t) => {
+            t.cancel();
+            ctx.emit(actor, "query.cancel.request", query_id);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// A kept result (for charts and exports), by query id.
+pub fn cached(ctx: &Ctx, query_id: &str) -> Result<Arc<QueryResult>> {
+    ctx.results.lock().expect("result cache").get(query_id).ok_or_else(|| {
+        Error::NotFound(format!(
+            "no result is kept for query \"{query_id}\" (it was never run, or older results were \
+             dropped): run the query again"
+        ))
+    })
+}
+
+fn record_history(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: &crate::model::Profile,
+    req: &RunQueryReq,
+    outcome: &Result<QueryResult>,
+    elapsed_ms: f64,
+) {
+    let entry = HistoryEntry {
+        id: uuid::Uuid::new_v4().to_string(),
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        actor: match actor {
+            Actor::User => "user".into(),
+            Actor::Assistant { client } => format!("assistant:{client}"),
+        },
+        profile_id: profile.id.clone(),
+        profile_name: profile.name.clone(),
+        language: outcome.as_ref().map(|r| r.language).ok().or(req.language),
+        database: req.database.clone().or(profile.database.clone()),
+        query: req.query.clone(),
+        time_range: req.time_range.clone(),
+        elapsed_ms,
+        rows: outcome.as_ref().map_or(0, |r| r.rows),
+        error: outcome
+            .as_ref()
+            .err()
+            .map(|e| format!("{}: {}", e.code(), e.message())),
+    };
+    let saved = ctx.store.update(HISTORY_FILE, |h: &mut HistoryFile| {
+        h.entries.push(entry);
+        let over = h.entries.len().saturating_sub(HISTORY_CAP);
+        h.entries.drain(..over);
+        Ok(())
+    });
+    if let Err(e) = saved {
+        tracing::warn!("could not record the query in the history: {e}");
+    }
+}
+
+/// The query builder: write the form's query in its language.
+pub fn build(req: &crate::model::BuildQueryReq) -> Result<String> {
+    crate::influx::builder::build(req)
 }

@@ -4,8 +4,11 @@
 //! keychains or actors (that is `api`). Every failure becomes an [`Error`] that keeps the
 //! server's text and says what to do; no error or log line carries a secret or a URL query.
 
+pub mod builder;
 pub mod lineproto;
 pub mod parse;
+pub mod schema;
+pub mod timerange;
 
 use std::time::{Duration, Instant};
 
@@ -517,6 +520,58 @@ impl Client {
         Ok(frames)
     }
 
+    /// Stop a running InfluxQL query on a 1.x server (`SHOW QUERIES` + `KILL QUERY`). The
+    /// server lists queries re-formatted (`946684800s` comes back as `10957d`), so the match
+    /// is on the database and the statement's shape before WHERE, and among several, the one
+    /// whose running time is closest to ours. Other servers stop when the connection closes;
+    /// this returns false there.
+    pub async fn kill_query(
+        &self,
+        text: &str,
+        database: Option<&str>,
+        elapsed: Duration,
+    ) -> Result<bool> {
+        if !matches!(self.api, ApiKind::V1 | ApiKind::Auto) {
+            return Ok(false);
+        }
+        let frames = self
+            .query_v1("SHOW QUERIES", None, &mut Budget::new(10_000))
+            .await?;
+        let (db, _) = split_db_rp(database);
+        let shape = statement_shape(text);
+        let mut best: Option<(i64, f64)> = None;
+        for f in &frames {
+            let (Some(qid), Some(q), Some(dbs), Some(dur)) = (
+                f.column("qid"),
+                f.column("query"),
+                f.column("database"),
+                f.column("duration"),
+            ) else {
+                continue;
+            };
+            for i in 0..f.rows() {
+                let (Some(id), Some(qt)) = (qid.values[i].as_i64(), q.values[i].as_str()) else {
+                    continue;
+                };
+                let same_db = db.is_none_or(|d| dbs.values[i].as_str() == Some(d));
+                if !same_db || statement_shape(qt) != shape {
+                    continue;
+                }
+                let running = dur.values[i].as_str().and_then(go_duration).unwrap_or(0.0);
+                let gap = (running - elapsed.as_secs_f64()).abs();
+                if best.is_none_or(|(_, g)| gap < g) {
+                    best = Some((id, gap));
+                }
+            }
+        }
+        let Some((id, _)) = best else {
+            return Ok(false);
+        };
+        self.query_v1(&format!("KILL QUERY {id}"), None, &mut Budget::new(1))
+            .await?;
+        Ok(true)
+    }
+
     /// Write line protocol (already validated by the caller) to a database/bucket.
     pub async fn write(&self, bucket: &str, precision: Precision, body: String) -> Result<()> {
         let rb = match self.api {
@@ -573,6 +628,44 @@ fn sensitive(scheme: &str, t: &Secret) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("Token invalid-characters-in-token"));
     v.set_sensitive(true);
     v
+}
+
+/// A statement compared without case, quotes and spaces, up to its WHERE.
+fn statement_shape(q: &str) -> String {
+    let flat: String = q
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '"')
+        .collect::<String>()
+        .to_lowercase();
+    match flat.find("where") {
+        Some(i) => flat[..i].to_string(),
+        None => flat,
+    }
+}
+
+/// Seconds of a Go duration string as `SHOW QUERIES` prints it ("1m2.5s", "51µs").
+fn go_duration(s: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let v: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        total += v * match &rest[..u] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "µs" | "us" => 1e-6,
+            "ns" => 1e-9,
+            _ => return None,
+        };
+        rest = &rest[u..];
+    }
+    Some(total)
 }
 
 fn parse_url(s: &str) -> Result<url::Url> {
@@ -707,6 +800,17 @@ pub fn default_language(api: ApiKind) -> QueryLanguage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn show_queries_matching() {
+        assert_eq!(
+            statement_shape("SELECT count(v) FROM m WHERE time >= 946684800s GROUP BY time(10s)"),
+            statement_shape("SELECT count(v) FROM \"m\" WHERE time >= 10957d GROUP BY time(10s)")
+        );
+        assert_eq!(go_duration("1m2.5s"), Some(62.5));
+        assert_eq!(go_duration("51µs"), Some(51e-6));
+        assert_eq!(go_duration("bad"), None);
+    }
 
     #[test]
     fn db_rp_split() {

@@ -16,6 +16,44 @@ use crate::model::Profile;
 
 pub const PROFILES_FILE: &str = "profiles.json";
 pub const SETTINGS_FILE: &str = "settings.json";
+pub const HISTORY_FILE: &str = "history.json";
+pub const SAVED_QUERIES_FILE: &str = "saved-queries.json";
+
+/// The query history (newest last), capped at [`HISTORY_CAP`] entries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HistoryFile {
+    pub version: u32,
+    pub entries: Vec<crate::model::HistoryEntry>,
+}
+
+impl Default for HistoryFile {
+    fn default() -> Self {
+        HistoryFile {
+            version: CURRENT_VERSION,
+            entries: Vec::new(),
+        }
+    }
+}
+
+pub const HISTORY_CAP: usize = 1000;
+
+/// Named queries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedQueriesFile {
+    pub version: u32,
+    pub queries: Vec<crate::model::SavedQuery>,
+}
+
+impl Default for SavedQueriesFile {
+    fn default() -> Self {
+        SavedQueriesFile {
+            version: CURRENT_VERSION,
+            queries: Vec::new(),
+        }
+    }
+}
 pub const CURRENT_VERSION: u32 = 1;
 
 /// The profiles file.
@@ -110,7 +148,13 @@ impl Store {
         self.update(SETTINGS_FILE, f)
     }
 
-    fn update<F, T>(&self, file: &str, f: impl FnOnce(&mut F) -> Result<T>) -> Result<T>
+    /// Read any versioned file of the config dir (missing = default).
+    pub fn load<F: DeserializeOwned + Default>(&self, file: &str) -> Result<F> {
+        read_json(&self.dir.join(file))
+    }
+
+    /// Read-modify-write any file of the config dir under the store lock.
+    pub fn update<F, T>(&self, file: &str, f: impl FnOnce(&mut F) -> Result<T>) -> Result<T>
     where
         F: Serialize + DeserializeOwned + Default,
     {
@@ -141,17 +185,26 @@ pub fn read_json<T: DeserializeOwned + Default>(path: &Path) -> Result<T> {
 
 /// Write JSON atomically: temp file beside the target, fsync, rename. Mode 0600 on Unix.
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
     let mut bytes = serde_json::to_vec_pretty(value)
         .map_err(|e| Error::Internal(format!("could not encode {}: {e}", path.display())))?;
     bytes.push(b'\n');
+    write_atomic(path, &bytes)
+}
+
+/// Write a file atomically (temp file in the same dir, fsync, rename; 0600 on Unix), so a
+/// reader never sees half a file and a failure leaves the old one in place.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::storage("create", dir, e))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".influxdesk-")
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::storage("create a temp file in", dir, e))?;
-    tmp.write_all(&bytes)
+    tmp.write_all(bytes)
         .map_err(|e| Error::storage("write", tmp.path(), e))?;
     tmp.as_file()
         .sync_all()

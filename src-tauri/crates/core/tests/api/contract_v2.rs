@@ -56,6 +56,8 @@ fn flux(q: &str) -> RunQueryReq {
         database: None,
         query: q.into(),
         row_limit: None,
+        time_range: None,
+        query_id: None,
     }
 }
 
@@ -66,6 +68,8 @@ fn influxql(q: &str, db: Option<&str>) -> RunQueryReq {
         database: db.map(str::to_string),
         query: q.into(),
         row_limit: None,
+        time_range: None,
+        query_id: None,
     }
 }
 

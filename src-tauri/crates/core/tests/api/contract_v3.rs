@@ -55,6 +55,8 @@ fn q(language: Option<QueryLanguage>, db: Option<&str>, text: &str) -> RunQueryR
         database: db.map(str::to_string),
         query: text.into(),
         row_limit: None,
+        time_range: None,
+        query_id: None,
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod contract_v2;
 mod contract_v3;
+mod explore;
 mod harness;
 mod keychain;
 mod v1;

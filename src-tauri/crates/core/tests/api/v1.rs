@@ -15,6 +15,8 @@ fn q(db: &str, text: &str) -> RunQueryReq {
         database: Some(db.into()),
         query: text.into(),
         row_limit: None,
+        time_range: None,
+        query_id: None,
     }
 }
 

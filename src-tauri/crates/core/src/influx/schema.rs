@@ -1,0 +1,319 @@
+//! Schema exploration on each server generation: measurements, tag keys, tag values and field
+//! keys with their types. v1: `SHOW ...`; v2: Flux `schema.*` functions (field types through
+//! the v1-compatible `SHOW FIELD KEYS` when the bucket has a DBRP mapping); v3: SQL
+//! `information_schema` and `SELECT DISTINCT`.
+
+use serde_json::Value;
+
+use super::Client;
+use crate::error::Result;
+use crate::model::{ApiKind, ColumnType, FieldKey, Frame, QueryLanguage};
+
+/// `"name"` for InfluxQL and SQL identifiers.
+pub fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// SQL identifiers double their quotes.
+fn sql_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn sql_str(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A Flux string literal.
+pub fn flux_str(s: &str) -> String {
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace("${", "\\${")
+    )
+}
+
+/// A case-insensitive InfluxQL/Flux regex matching `s` literally.
+fn regex_literal(s: &str) -> String {
+    let mut out = String::from("/(?i)");
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('/');
+    out
+}
+
+fn strings(frames: &[Frame], column: &str) -> Vec<String> {
+    let mut out: Vec<String> = frames
+        .iter()
+        .filter_map(|f| f.column(column))
+        .flat_map(|c| {
+            c.values
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect();
+    out.dedup();
+    out
+}
+
+fn v1_field_type(t: &str) -> ColumnType {
+    match t {
+        "float" => ColumnType::Float,
+        "integer" => ColumnType::Integer,
+        "unsigned" => ColumnType::Unsigned,
+        "string" => ColumnType::String,
+        "boolean" => ColumnType::Boolean,
+        _ => ColumnType::Unknown,
+    }
+}
+
+fn arrow_type(t: &str) -> ColumnType {
+    match t {
+        t if t.starts_with("Float") => ColumnType::Float,
+        t if t.starts_with("Int") => ColumnType::Integer,
+        t if t.starts_with("UInt") => ColumnType::Unsigned,
+        t if t.starts_with("Boolean") => ColumnType::Boolean,
+        t if t.starts_with("Timestamp") => ColumnType::Time,
+        t if t.contains("Utf8") => ColumnType::String,
+        _ => ColumnType::Unknown,
+    }
+}
+
+impl Client {
+    async fn run(
+        &self,
+        lang: QueryLanguage,
+        db: Option<&str>,
+        q: &str,
+        limit: usize,
+    ) -> Result<Vec<Frame>> {
+        Ok(self.query(lang, db, q, limit).await?.0)
+    }
+
+    async fn v3_columns(&self, db: &str, measurement: &str) -> Result<Vec<(String, String)>> {
+        let q = format!(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'iox' \
+             AND table_name = {} ORDER BY column_name",
+            sql_str(measurement)
+        );
+        let frames = self.run(QueryLanguage::Sql, Some(db), &q, 10_000).await?;
+        Ok(strings(&frames, "column_name")
+            .into_iter()
+            .zip(strings(&frames, "data_type"))
+            .collect())
+    }
+
+    pub async fn measurements(&self, db: &str, limit: usize) -> Result<Vec<String>> {
+        match self.api {
+            ApiKind::V2 => {
+                let q = format!(
+                    "import \"influxdata/influxdb/schema\"\nschema.measurements(bucket: {})",
+                    flux_str(db)
+                );
+                Ok(strings(
+                    &self.run(QueryLanguage::Flux, None, &q, limit).await?,
+                    "_value",
+                ))
+            }
+            ApiKind::V3 => {
+                let q = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox' ORDER BY table_name";
+                Ok(strings(
+                    &self.run(QueryLanguage::Sql, Some(db), q, limit).await?,
+                    "table_name",
+                ))
+            }
+            _ => {
+                let q = format!("SHOW MEASUREMENTS LIMIT {limit}");
+                Ok(strings(
+                    &self
+                        .run(QueryLanguage::Influxql, Some(db), &q, limit)
+                        .await?,
+                    "name",
+                ))
+            }
+        }
+    }
+
+    pub async fn tag_keys(&self, db: &str, measurement: &str) -> Result<Vec<String>> {
+        match self.api {
+            ApiKind::V2 => {
+                let q = format!(
+                    "import \"influxdata/influxdb/schema\"\nschema.measurementTagKeys(bucket: {}, measurement: {})",
+                    flux_str(db),
+                    flux_str(measurement)
+                );
+                let keys = strings(
+                    &self.run(QueryLanguage::Flux, None, &q, 10_000).await?,
+                    "_value",
+                );
+                Ok(keys.into_iter().filter(|k| !k.starts_with('_')).collect())
+            }
+            ApiKind::V3 => Ok(self
+                .v3_columns(db, measurement)
+                .await?
+                .into_iter()
+                .filter(|(_, t)| t.starts_with("Dictionary"))
+                .map(|(n, _)| n)
+                .collect()),
+            _ => {
+                let q = format!("SHOW TAG KEYS FROM {}", quote_ident(measurement));
+                Ok(strings(
+                    &self
+                        .run(QueryLanguage::Influxql, Some(db), &q, 10_000)
+                        .await?,
+                    "tagKey",
+                ))
+            }
+        }
+    }
+
+    pub async fn tag_values(
+        &self,
+        db: &str,
+        measurement: &str,
+        key: &str,
+        search: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let search = search.map(str::trim).filter(|s| !s.is_empty());
+        match self.api {
+            ApiKind::V2 => {
+                let mut q = format!(
+                    "import \"influxdata/influxdb/schema\"\nschema.measurementTagValues(bucket: {}, measurement: {}, tag: {})",
+                    flux_str(db),
+                    flux_str(measurement),
+                    flux_str(key)
+                );
+                if let Some(s) = search {
+                    q.push_str(&format!(
+                        "\n  |> filter(fn: (r) => r._value =~ {})",
+                        regex_literal(s)
+                    ));
+                }
+                q.push_str(&format!("\n  |> limit(n: {limit})"));
+                Ok(strings(
+                    &self.run(QueryLanguage::Flux, None, &q, limit).await?,
+                    "_value",
+                ))
+            }
+            ApiKind::V3 => {
+                let col = sql_ident(key);
+                let mut q = format!(
+                    "SELECT DISTINCT {col} AS value FROM {} WHERE time > now() - interval '30 days' AND {col} IS NOT NULL",
+                    sql_ident(measurement)
+                );
+                if let Some(s) = search {
+                    q.push_str(&format!(" AND {col} ILIKE {}", sql_str(&format!("%{s}%"))));
+                }
+                q.push_str(&format!(" ORDER BY value LIMIT {limit}"));
+                Ok(strings(
+                    &self.run(QueryLanguage::Sql, Some(db), &q, limit).await?,
+                    "value",
+                ))
+            }
+            _ => {
+                let mut q = format!(
+                    "SHOW TAG VALUES FROM {} WITH KEY = {}",
+                    quote_ident(measurement),
+                    quote_ident(key)
+                );
+                if let Some(s) = search {
+                    q.push_str(&format!(
+                        " WHERE {} =~ {}",
+                        quote_ident(key),
+                        regex_literal(s)
+                    ));
+                }
+                q.push_str(&format!(" LIMIT {limit}"));
+                Ok(strings(
+                    &self
+                        .run(QueryLanguage::Influxql, Some(db), &q, limit)
+                        .await?,
+                    "value",
+                ))
+            }
+        }
+    }
+
+    pub async fn field_keys(&self, db: &str, measurement: &str) -> Result<Vec<FieldKey>> {
+        let show = format!("SHOW FIELD KEYS FROM {}", quote_ident(measurement));
+        match self.api {
+            ApiKind::V2 => {
+                // Types come from the v1-compatible API when the bucket is mapped; names always.
+                if let Ok(frames) = self
+                    .run(QueryLanguage::Influxql, Some(db), &show, 10_000)
+                    .await
+                {
+                    let keys = v1_fields(&frames);
+                    if !keys.is_empty() {
+                        return Ok(keys);
+                    }
+                }
+                let q = format!(
+                    "import \"influxdata/influxdb/schema\"\nschema.measurementFieldKeys(bucket: {}, measurement: {})",
+                    flux_str(db),
+                    flux_str(measurement)
+                );
+                let names = strings(
+                    &self.run(QueryLanguage::Flux, None, &q, 10_000).await?,
+                    "_value",
+                );
+                Ok(names
+                    .into_iter()
+                    .map(|name| FieldKey {
+                        name,
+                        kind: ColumnType::Unknown,
+                    })
+                    .collect())
+            }
+            ApiKind::V3 => Ok(self
+                .v3_columns(db, measurement)
+                .await?
+                .into_iter()
+                .filter(|(n, t)| n != "time" && !t.starts_with("Dictionary"))
+                .map(|(name, t)| FieldKey {
+                    name,
+                    kind: arrow_type(&t),
+                })
+                .collect()),
+            _ => Ok(v1_fields(
+                &self
+                    .run(QueryLanguage::Influxql, Some(db), &show, 10_000)
+                    .await?,
+            )),
+        }
+    }
+}
+
+fn v1_fields(frames: &[Frame]) -> Vec<FieldKey> {
+    strings(frames, "fieldKey")
+        .into_iter()
+        .zip(strings(frames, "fieldType"))
+        .map(|(name, t)| FieldKey {
+            kind: v1_field_type(&t),
+            name,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_and_regex_escaping() {
+        assert_eq!(quote_ident("a\"b"), "\"a\\\"b\"");
+        assert_eq!(sql_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(sql_str("o'neil"), "'o''neil'");
+        assert_eq!(flux_str("a\"${x}"), "\"a\\\"\\${x}\"");
+        assert_eq!(regex_literal("web.01/x"), "/(?i)web\\.01\\/x/");
+        assert_eq!(arrow_type("Dictionary(Int32, Utf8)"), ColumnType::String);
+        assert_eq!(arrow_type("Float64"), ColumnType::Float);
+        assert_eq!(arrow_type("Timestamp(Nanosecond, None)"), ColumnType::Time);
+    }
+}
