@@ -6,7 +6,8 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use influxdesk_core::api::profiles;
+use influxdesk_core::api::{charts, profiles};
+use influxdesk_core::chart::{ChartSpec, ChartType};
 use influxdesk_core::format::{self, Format};
 use influxdesk_core::model::*;
 use influxdesk_core::secrets::Secret;
@@ -29,7 +30,8 @@ use influxdesk_core::{Actor, Ctx, CtxOptions, Error, Result};
         influxdesk profile test prod\n  \
         influxdesk query --profile prod 'from(bucket:\"metrics\") |> range(start:-1h) |> limit(n:5)'\n  \
         influxdesk query --lang influxql --db telegraf --format csv 'SELECT mean(usage_user) FROM cpu WHERE time > now() - 1h GROUP BY time(5m)'\n  \
-        influxdesk write --bucket telegraf points.lp"
+        influxdesk write --bucket telegraf points.lp\n  \
+        influxdesk chart --range 6h --type line --out cpu.png 'SELECT mean(usage_user) FROM cpu WHERE $timeFilter GROUP BY time($interval), host'"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -45,6 +47,8 @@ pub enum Command {
     Query(QueryArgs),
     /// Write line protocol from a file or standard input.
     Write(WriteArgs),
+    /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
+    Chart(ChartArgs),
 }
 
 #[derive(Subcommand)]
@@ -168,6 +172,50 @@ impl RangeArgs {
             _ => None,
         }
     }
+}
+
+#[derive(Args)]
+pub struct ChartArgs {
+    /// Profile name or id (default: the active profile).
+    #[arg(long, short)]
+    profile: Option<String>,
+    /// influxql, flux or sql (default: what the server speaks natively).
+    #[arg(long, value_parser = parse_lang)]
+    lang: Option<QueryLanguage>,
+    /// Database (`db` or `db/rp`) or bucket (default: the profile's).
+    #[arg(long)]
+    db: Option<String>,
+    /// line, area, step, bar, scatter, single_stat, gauge or table.
+    #[arg(long = "type", default_value = "line", value_parser = parse_chart_type)]
+    chart_type: ChartType,
+    /// Image width in pixels.
+    #[arg(long, default_value_t = 1200)]
+    width: u32,
+    /// Image height in pixels.
+    #[arg(long, default_value_t = 400)]
+    height: u32,
+    /// A title above the chart.
+    #[arg(long)]
+    title: Option<String>,
+    /// Unit shown after values, e.g. %, ms.
+    #[arg(long)]
+    unit: Option<String>,
+    /// Decimals shown for values.
+    #[arg(long)]
+    decimals: Option<u8>,
+    #[command(flatten)]
+    range: RangeArgs,
+    /// The image to write: FILE.png or FILE.svg.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// The query text.
+    query: String,
+}
+
+fn parse_chart_type(s: &str) -> std::result::Result<ChartType, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+        format!("\"{s}\" is not a chart type: use line, area, step, bar, scatter, single_stat, gauge or table")
+    })
 }
 
 #[derive(Args)]
@@ -344,6 +392,46 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
             };
             let r = influxdesk_core::api::query::run(ctx, &me, req).await?;
             Ok(format::render(&r, fmt))
+        }
+        Command::Chart(a) => {
+            let format = match a
+                .out
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("png") => ExportFormat::Png,
+                Some("svg") => ExportFormat::Svg,
+                _ => return Err(Error::invalid("--out must end in .png or .svg")),
+            };
+            let spec = ChartSpec {
+                chart_type: a.chart_type,
+                width: a.width,
+                height: a.height,
+                title: a.title,
+                unit: a.unit,
+                decimals: a.decimals,
+                ..ChartSpec::default()
+            };
+            let req = RunQueryReq {
+                profile: a.profile,
+                language: a.lang,
+                database: a.db,
+                query: a.query,
+                row_limit: None,
+                time_range: a.range.time_range(),
+                query_id: None,
+            };
+            let (bytes, summary) =
+                charts::render_query(ctx, &me, req, spec.clone(), format).await?;
+            influxdesk_core::store::write_atomic(&a.out, &bytes)?;
+            Ok(format!(
+                "{}wrote {} ({} bytes)\n",
+                summary.text(&spec),
+                a.out.display(),
+                bytes.len()
+            ))
         }
         Command::Write(w) => {
             let lines = match w.file.as_deref() {

@@ -79,6 +79,8 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::explore::export_result,
             commands::explore::settings_get,
             commands::explore::settings_update,
+            commands::explore::chart_render,
+            commands::explore::chart_export,
         ])
         .build(tauri::generate_context!())?;
     app.run(|handle, event| {

@@ -289,3 +289,130 @@ fn help_is_written_for_a_newcomer() {
         assert!(out.contains(want), "profile add --help mentions {want}");
     }
 }
+
+#[test]
+fn chart_renders_the_query_to_png_and_svg() {
+    let server = influxd(None);
+    let env = env_for(None, &scratch("cli-chart-"));
+    assert!(
+        run(
+            &[
+                "profile",
+                "add",
+                "local",
+                "--url",
+                &server.url(),
+                "--database",
+                "m"
+            ],
+            &env,
+            None
+        )
+        .status
+        .success()
+    );
+    assert!(
+        run(&["query", "CREATE DATABASE m"], &env, None)
+            .status
+            .success()
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let lines: String = (0..120)
+        .map(|i| format!("load,host=a v={} {}\n", i % 17, now - i * 60))
+        .collect();
+    assert!(
+        run(
+            &["write", "--bucket", "m", "--precision", "s"],
+            &env,
+            Some(&lines)
+        )
+        .status
+        .success()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("load.png");
+    let q = "SELECT mean(v) FROM load WHERE $timeFilter GROUP BY time($interval), host";
+    let o = run(
+        &[
+            "chart",
+            "--range",
+            "3h",
+            "--width",
+            "640",
+            "--height",
+            "320",
+            "--out",
+            png.to_str().unwrap(),
+            q,
+        ],
+        &env,
+        None,
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        out.contains("line chart of 1 series") && out.contains("host=a"),
+        "a text summary of the series: {out}"
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
+    let (w, h) = (
+        u32::from_be_bytes(bytes[16..20].try_into().unwrap()),
+        u32::from_be_bytes(bytes[20..24].try_into().unwrap()),
+    );
+    assert_eq!((w, h), (640, 320), "the asked size");
+    let svg = dir.path().join("load.svg");
+    let o = run(
+        &[
+            "chart",
+            "--range",
+            "3h",
+            "--type",
+            "bar",
+            "--out",
+            svg.to_str().unwrap(),
+            q,
+        ],
+        &env,
+        None,
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    let o = run(
+        &[
+            "chart",
+            "--out",
+            dir.path().join("x.gif").to_str().unwrap(),
+            q,
+        ],
+        &env,
+        None,
+    );
+    assert!(
+        text(&o)
+            .1
+            .starts_with("error[InvalidInput]: --out must end in .png or .svg")
+    );
+    let o = run(
+        &[
+            "chart",
+            "--range",
+            "3h",
+            "--out",
+            png.to_str().unwrap(),
+            "SHOW MEASUREMENTS",
+        ],
+        &env,
+        None,
+    );
+    assert!(
+        text(&o)
+            .1
+            .starts_with("error[InvalidInput]: nothing to chart"),
+        "{:?}",
+        text(&o)
+    );
+}

@@ -1,7 +1,7 @@
 //! The Data Explorer's commands: schema, queries (run, cancel, build), history, saved queries,
 //! exports and settings.
 
-use influxdesk_core::api::{export, history, query, schema, settings};
+use influxdesk_core::api::{charts, export, history, query, schema, settings};
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, Result};
 use tauri::State;
@@ -96,4 +96,20 @@ pub async fn settings_update(
     req: UserSettings,
 ) -> Result<UserSettings> {
     settings::update(&state.ctx, &Actor::User, req).await
+}
+
+#[tauri::command]
+pub async fn chart_render(
+    state: State<'_, AppState>,
+    req: charts::RenderChartReq,
+) -> Result<influxdesk_core::chart::Rendered> {
+    charts::render(&state.ctx, req).await
+}
+
+#[tauri::command]
+pub async fn chart_export(
+    state: State<'_, AppState>,
+    req: charts::ExportChartReq,
+) -> Result<ExportResult> {
+    charts::export(&state.ctx, &Actor::User, req).await
 }

@@ -2,6 +2,7 @@
 //! the CLI and the MCP server are shells over [`api`].
 
 pub mod api;
+pub mod chart;
 pub mod demo;
 pub mod error;
 pub mod format;

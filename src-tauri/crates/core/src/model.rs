@@ -706,3 +706,66 @@ pub struct UserSettings {
     /// Default cap on the rows one query returns.
     pub row_limit: usize,
 }
+
+/// A database (v1, v3) or bucket (v2) with its retention.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Bucket {
+    pub name: String,
+    /// The server's id (v2).
+    pub id: Option<String>,
+    /// How long data is kept, in seconds; None keeps it forever.
+    #[ts(type = "number | null")]
+    pub retention_seconds: Option<u64>,
+    /// The same, for people: "30d", "12h", "forever".
+    pub retention: String,
+    pub description: Option<String>,
+    /// v1: the retention policies of the database; the default one is marked.
+    pub retention_policies: Vec<RetentionPolicy>,
+}
+
+/// A v1 retention policy.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct RetentionPolicy {
+    pub name: String,
+    #[ts(type = "number | null")]
+    pub duration_seconds: Option<u64>,
+    pub default: bool,
+}
+
+/// Create a database/bucket.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct CreateBucketReq {
+    /// Profile id or name; the active profile when absent.
+    pub profile: Option<String>,
+    pub name: String,
+    /// How long to keep data: "30d", "12h", "90m"; "0" or "inf" keeps it forever (default).
+    pub retention_period: Option<String>,
+    /// A description (InfluxDB 2.x buckets only).
+    pub description: Option<String>,
+}
+
+/// Change a database/bucket's retention or description.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct UpdateBucketReq {
+    pub profile: Option<String>,
+    pub name: String,
+    /// New retention: "30d", "12h"; "0" or "inf" for forever. Unchanged when absent.
+    pub retention_period: Option<String>,
+    /// New description (2.x). Unchanged when absent.
+    pub description: Option<String>,
+}
+
+/// Delete a database/bucket and all its data.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct DeleteBucketReq {
+    pub profile: Option<String>,
+    pub name: String,
+}

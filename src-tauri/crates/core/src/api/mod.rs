@@ -2,6 +2,8 @@
 //! Tauri commands, the MCP tools and the CLI subcommands are thin shells over these; if a
 //! shell needs an `if`, the logic belongs here.
 
+pub mod buckets;
+pub mod charts;
 pub mod export;
 pub mod history;
 pub mod profiles;

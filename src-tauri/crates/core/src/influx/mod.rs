@@ -4,6 +4,7 @@
 //! keychains or actors (that is `api`). Every failure becomes an [`Error`] that keeps the
 //! server's text and says what to do; no error or log line carries a secret or a URL query.
 
+pub mod buckets;
 pub mod builder;
 pub mod lineproto;
 pub mod parse;
