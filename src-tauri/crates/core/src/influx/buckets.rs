@@ -191,7 +191,7 @@ impl Client {
                     .collect())
             }
             _ => {
-                let names = self.databases().await?;
+                let names = self.v1_databases().await?;
                 let mut out = Vec::new();
                 for name in names {
                     let frames = self
@@ -271,7 +271,7 @@ impl Client {
                 .await?;
             }
             _ => {
-                if self.databases().await?.iter().any(|d| d == name) {
+                if self.v1_databases().await?.iter().any(|d| d == name) {
                     return Err(Error::Conflict(format!(
                         "database \"{name}\" already exists"
                     )));
@@ -380,7 +380,7 @@ impl Client {
                 .await?;
             }
             _ => {
-                if !self.databases().await?.iter().any(|d| d == name) {
+                if !self.v1_databases().await?.iter().any(|d| d == name) {
                     return Err(Error::NotFound(format!("no database named \"{name}\"")));
                 }
                 self.iql(&format!("DROP DATABASE {}", quote_ident(name)), None)

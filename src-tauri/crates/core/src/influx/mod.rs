@@ -6,6 +6,7 @@
 
 pub mod buckets;
 pub mod builder;
+pub mod guard;
 pub mod lineproto;
 pub mod parse;
 pub mod schema;
@@ -339,64 +340,32 @@ impl Client {
         })
     }
 
+    async fn v1_databases(&self) -> Result<Vec<String>> {
+        let frames = self
+            .query_v1("SHOW DATABASES", None, &mut Budget::new(100_000))
+            .await?;
+        Ok(frames
+            .iter()
+            .filter_map(|f| f.column("name"))
+            .flat_map(|c| {
+                c.values
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+            })
+            .collect())
+    }
+
     /// Databases (v1, v3) or buckets (v2) visible with these credentials.
     pub async fn databases(&self) -> Result<Vec<String>> {
         match self.api {
-            ApiKind::V1 | ApiKind::Auto => {
-                let frames = self
-                    .query_v1("SHOW DATABASES", None, &mut Budget::new(100_000))
-                    .await?;
-                Ok(frames
-                    .iter()
-                    .flat_map(|f| {
-                        f.column("name")
-                            .map(|c| c.values.clone())
-                            .unwrap_or_default()
-                    })
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect())
-            }
-            ApiKind::V2 => {
-                let mut names = Vec::new();
-                let limit = 100;
-                loop {
-                    let mut q = vec![
-                        ("limit", limit.to_string()),
-                        ("offset", names.len().to_string()),
-                    ];
-                    if let Some(org) = &self.org {
-                        q.push(("org", org.clone()));
-                    }
-                    let resp = self
-                        .send(
-                            self.request(Method::GET, "/api/v2/buckets").query(&q),
-                            "listing buckets",
-                        )
-                        .await?;
-                    let v: Value = json_body(self.check(resp, "listing buckets").await?).await?;
-                    let page: Vec<String> = v
-                        .get("buckets")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|b| b.get("name").and_then(Value::as_str).map(str::to_string))
-                        .collect();
-                    let n = page.len();
-                    names.extend(page);
-                    if n < limit {
-                        break;
-                    }
-                }
-                Ok(names)
-            }
-            ApiKind::V3 => {
-                let rb = self
-                    .request(Method::GET, "/api/v3/configure/database")
-                    .query(&[("format", "json")]);
-                let resp = self.send(rb, "listing databases").await?;
-                let v: Value = json_body(self.check(resp, "listing databases").await?).await?;
-                Ok(v3_database_names(&v))
-            }
+            ApiKind::V1 | ApiKind::Auto => self.v1_databases().await,
+            // Buckets and v3 databases come with their retention from one listing.
+            ApiKind::V2 | ApiKind::V3 => Ok(self
+                .list_buckets()
+                .await?
+                .into_iter()
+                .map(|b| b.name)
+                .collect()),
         }
     }
 
@@ -739,26 +708,6 @@ async fn json_body(resp: Response) -> Result<Value> {
         .map_err(|e| Error::Internal(format!("the server sent a response that is not JSON: {e}")))
 }
 
-fn v3_database_names(v: &Value) -> Vec<String> {
-    let pick = |x: &Value| -> Option<String> {
-        x.as_str().map(str::to_string).or_else(|| {
-            x.get("iox::database")
-                .or_else(|| x.get("name"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-    };
-    let list = v
-        .get("databases")
-        .and_then(Value::as_array)
-        .or_else(|| v.as_array());
-    list.into_iter()
-        .flatten()
-        .filter_map(pick)
-        .filter(|n| n != "_internal")
-        .collect()
-}
-
 /// The useful text of an error body: v1 `{"error"}`, v2 `{"code","message"}`, v3 text/JSON.
 fn server_message(body: &str) -> String {
     let body = body.trim();
@@ -836,18 +785,6 @@ mod tests {
             assert_eq!(e.code(), crate::error::ErrorCode::InvalidInput, "{bad}");
         }
         assert!(parse_url("https://h:8086/prefix").is_ok());
-    }
-
-    #[test]
-    fn v3_database_list_shapes() {
-        assert_eq!(
-            v3_database_names(&json!({"databases": ["a", "b"]})),
-            vec!["a", "b"]
-        );
-        assert_eq!(
-            v3_database_names(&json!([{"iox::database": "_internal"}, {"iox::database": "x"}])),
-            vec!["x"]
-        );
     }
 
     #[test]
