@@ -19,5 +19,13 @@ export default defineConfig({
     // WebKitGTK (Linux) and Safari WKWebView (macOS) are the oldest engines we run in.
     target: 'safari16',
     sourcemap: false,
+    rolldownOptions: {
+      output: {
+        // The editor (CodeMirror) is most of the bundle: keep it in its own chunk.
+        codeSplitting: {
+          groups: [{ name: 'codemirror', test: /node_modules[\\/](@codemirror|@lezer|codemirror|crelt|style-mod|w3c-keyname)/ }],
+        },
+      },
+    },
   },
 });

@@ -1,8 +1,9 @@
 //! The GUI in its real WebKit webview: tauri-driver + WebKitWebDriver drive the real binary
 //! under Xvfb, with the real Secret Service and a real influxd. On first start the app brings
-//! up the local demo; the test then adds a profile through the form for its own (auth-on)
-//! influxd, presses Test, sees the version, saves, switches to it, runs a query, and scans
-//! everything the app wrote for the password. Screenshots go to `test-artifacts/gui/`.
+//! up the local demo; the test explores it (schema -> field -> chart and table, time range,
+//! export), then adds a profile through the form for its own (auth-on) influxd, presses Test,
+//! sees the version, saves, switches to it, and scans everything the app wrote for the
+//! password. Screenshots go to `test-artifacts/gui/`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -172,6 +173,218 @@ async fn row_button(c: &Client, profile: &str, testid: &str) -> fantoccini::elem
     .await
 }
 
+async fn find_css(c: &Client, what: &str, sel: &str) -> fantoccini::elements::Element {
+    wait(c, what, || async { c.find(Locator::Css(sel)).await.ok() }).await
+}
+
+/// Run a script in the page and return its value.
+async fn js(c: &Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.expect("script")
+}
+
+/// How many series lines (paths or polylines with many points) the chart's SVG has.
+const CHART_SERIES_JS: &str = r#"
+    const svg = document.querySelector('[data-testid="chart"] svg');
+    if (!svg) return 0;
+    return [...svg.querySelectorAll('polyline, path')]
+        .filter(e => (e.getAttribute('points') || e.getAttribute('d') || '').trim().split(/[\s,LMlm]+/).length > 20)
+        .length;
+"#;
+
+/// The chart is drawn, at the size of its box, with no drawing under way.
+const CHART_SETTLED_JS: &str = r#"
+    const el = document.querySelector('[data-testid="chart"]');
+    const svg = el && el.querySelector('svg');
+    return !!svg && el.getAttribute('aria-busy') === 'false'
+        && Number(svg.getAttribute('width')) === el.clientWidth
+        && Number(svg.getAttribute('height')) === el.clientHeight;
+"#;
+
+/// Move the mouse (a synthetic mousemove) to the middle of the plot.
+const HOVER_JS: &str = r#"
+    const el = document.querySelector('[data-testid="chart"]');
+    const r = el.getBoundingClientRect();
+    el.dispatchEvent(new MouseEvent('mousemove', {
+        clientX: r.left + r.width * 0.6, clientY: r.top + r.height * 0.5, bubbles: true }));
+    return true;
+"#;
+
+async fn chart_series(c: &Client, at_least: u64) -> u64 {
+    wait(
+        c,
+        &format!("a chart with {at_least}+ series lines"),
+        || async {
+            let n = js(c, CHART_SERIES_JS).await.as_u64().unwrap_or(0);
+            (n >= at_least).then_some(n)
+        },
+    )
+    .await
+}
+
+/// Explore on the demo: schema -> field -> chart; table; time range; export.
+async fn explore_the_demo(c: &Client) {
+    css(c, "nav-explore").await.click().await.unwrap();
+    let db = find_css(
+        c,
+        "database demo",
+        "[data-testid=\"schema-db\"][data-name=\"demo\"]",
+    )
+    .await;
+    if db.attr("data-open").await.unwrap().as_deref() != Some("true") {
+        db.click().await.unwrap();
+    }
+    let cpu = "[data-testid=\"schema-db\"][data-name=\"demo\"] [data-testid=\"schema-measurement\"][data-name=\"cpu\"]";
+    // Click 1: the measurement opens with its fields and tags.
+    find_css(c, "measurement cpu", cpu)
+        .await
+        .click()
+        .await
+        .unwrap();
+    let field = format!("{cpu} [data-testid=\"schema-field\"][data-name=\"usage_user\"]");
+    // Click 2: the field becomes a query in the tab, which runs and is charted.
+    find_css(c, "field usage_user", &field)
+        .await
+        .click()
+        .await
+        .unwrap();
+    let summary = wait_text(c, "q-summary", "rows").await;
+    assert!(
+        summary.contains("3 series"),
+        "one series per demo host (grouped by host): {summary}"
+    );
+    assert!(
+        summary.contains("Past 6h"),
+        "the default range is 6 hours: {summary}"
+    );
+    let text = text_of(c, "editor-text").await;
+    assert!(
+        text.contains("usage_user") && text.contains("$timeFilter") && text.contains("\"host\""),
+        "the drafted query: {text}"
+    );
+    let lines = chart_series(c, 3).await;
+    let legend = c
+        .find_all(Locator::Css("[data-testid=\"legend-item\"]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        legend.len(),
+        3,
+        "a legend entry per host ({lines} lines drawn)"
+    );
+
+    // Hovering the plot shows the values at the nearest time, one per host.
+    wait(c, "the chart drawn at its final size", || async {
+        js(c, CHART_SETTLED_JS)
+            .await
+            .as_bool()
+            .unwrap_or(false)
+            .then_some(())
+    })
+    .await;
+    let tip = wait(c, "the chart tooltip", || async {
+        js(c, HOVER_JS).await;
+        let el = c
+            .find(Locator::Css("[data-testid=\"chart-tooltip\"]"))
+            .await
+            .ok()?;
+        visible_text(&el).await.ok()
+    })
+    .await;
+    assert!(
+        tip.contains("host=web-01") && tip.contains("host=db-01"),
+        "the tooltip lists each series: {tip}"
+    );
+    shot(c, "02-explore-chart").await;
+
+    // Hiding a series in the legend re-renders without it.
+    legend[0].click().await.unwrap();
+    wait(c, "a chart with 2 series lines", || async {
+        (js(c, CHART_SERIES_JS).await.as_u64() == Some(2)).then_some(())
+    })
+    .await;
+    legend[0].click().await.unwrap();
+    chart_series(c, 3).await;
+
+    // The past hour: the query runs again over the new range.
+    css(c, "time-range").await.click().await.unwrap();
+    find_css(
+        c,
+        "preset 1h",
+        "[data-testid=\"time-preset\"][data-value=\"1h\"]",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    let hour = wait_text(c, "q-summary", "Past 1h").await;
+    assert_ne!(hour, summary, "a shorter range gives another result");
+    let rows = |s: &str| -> u64 {
+        s.split_whitespace()
+            .next()
+            .unwrap_or("0")
+            .replace(',', "")
+            .parse()
+            .unwrap_or(0)
+    };
+    assert!(
+        rows(&hour) < rows(&summary),
+        "fewer rows over 1h than over 6h: {hour} / {summary}"
+    );
+
+    // The table view: a virtualized table with rows, then back to the chart.
+    css(c, "view-table").await.click().await.unwrap();
+    let table = css(c, "result-table").await;
+    let total: u64 = table
+        .attr("data-rows")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or(0);
+    assert!(total > 0, "the table has rows");
+    let drawn = c
+        .find_all(Locator::Css("[data-testid=\"result-row\"]"))
+        .await
+        .unwrap()
+        .len();
+    assert!(drawn > 0, "rows are drawn");
+    let first = visible_text(
+        &c.find(Locator::Css("[data-testid=\"result-row\"]"))
+            .await
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        first.starts_with("20"),
+        "the time column comes first: {first}"
+    );
+    shot(c, "03-explore-table").await;
+    css(c, "view-chart").await.click().await.unwrap();
+    chart_series(c, 3).await;
+
+    // Export as CSV: the file is where the app says, with a header line.
+    css(c, "export-csv").await.click().await.unwrap();
+    let path = wait(c, "the export path", || async {
+        let t = visible_text(
+            &c.find(Locator::Css("[data-testid=\"export-path\"]"))
+                .await
+                .ok()?,
+        )
+        .await
+        .ok()?;
+        (!t.is_empty()).then_some(t)
+    })
+    .await;
+    let csv = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("export at {path}: {e}"));
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(
+        header.starts_with("name,") && header.contains("host") && header.contains("usage_user"),
+        "a CSV header line: {header:?}"
+    );
+    assert!(csv.lines().count() > 3, "and rows: {csv:.200}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     let driver_bin = tool("tauri-driver");
@@ -239,26 +452,9 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     .await;
     shot(&c, "01-demo-connections").await;
 
-    // The demo data answers a query from the Query screen.
-    css(&c, "nav-query").await.click().await.unwrap();
-    let q = css(&c, "q-text").await;
-    let prefilled = q.prop("value").await.unwrap().unwrap_or_default();
-    assert!(
-        prefilled.contains("FROM \"cpu\""),
-        "the demo query is prefilled: {prefilled}"
-    );
-    css(&c, "q-run").await.click().await.unwrap();
-    let summary = wait_text(&c, "q-summary", "rows").await;
-    assert!(
-        summary.contains("3 frames"),
-        "one series per demo host: {summary}"
-    );
-    let result = text_of(&c, "q-result").await;
-    assert!(
-        result.contains("host=web-01") && result.contains("host=db-01"),
-        "{result}"
-    );
-    shot(&c, "02-demo-query").await;
+    // The Data Explorer: on the demo data, a chart of a field is two clicks away (expand the
+    // measurement, click the field), over the last 6 hours.
+    explore_the_demo(&c).await;
 
     // Add a profile through the form for the test's own influxd (auth on).
     css(&c, "nav-connections").await.click().await.unwrap();
@@ -283,7 +479,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
         bad.contains("Unauthorized") && bad.contains("username and password"),
         "wrong password says what to do: {bad}"
     );
-    shot(&c, "03-form-wrong-password").await;
+    shot(&c, "04-form-wrong-password").await;
     type_into(&c, "f-secret", PASSWORD).await;
     css(&c, "f-test").await.click().await.unwrap();
     let ok = wait(&c, "a passing test", || async {
@@ -300,7 +496,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
         ok.contains("1.6.7"),
         "the test shows the server version: {ok}"
     );
-    shot(&c, "04-form-test-ok").await;
+    shot(&c, "05-form-test-ok").await;
     css(&c, "f-save").await.click().await.unwrap();
 
     // Switch to it: the switcher shows it, with version and a healthy dot.
@@ -331,7 +527,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     })
     .await;
     assert!(row_result.contains("1.6.7"), "{row_result}");
-    shot(&c, "05-switched-to-test-influx").await;
+    shot(&c, "06-switched-to-test-influx").await;
 
     // The password went to the keychain, and nowhere else.
     let list = Command::new(BIN)

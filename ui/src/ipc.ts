@@ -9,20 +9,35 @@ import { load, type Store } from '@tauri-apps/plugin-store';
 import type { AddProfileReq } from './bindings/AddProfileReq';
 import type { AppError } from './bindings/AppError';
 import type { AppInfo } from './bindings/AppInfo';
+import type { BuildQueryReq } from './bindings/BuildQueryReq';
 import type { ConnectionStatus } from './bindings/ConnectionStatus';
 import type { DemoStatus } from './bindings/DemoStatus';
 import type { DuplicateProfileReq } from './bindings/DuplicateProfileReq';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { Event } from './bindings/Event';
+import type { ExportChartReq } from './bindings/ExportChartReq';
+import type { ExportReq } from './bindings/ExportReq';
+import type { ExportResult } from './bindings/ExportResult';
+import type { FieldKey } from './bindings/FieldKey';
+import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { ImportReport } from './bindings/ImportReport';
+import type { ListHistoryReq } from './bindings/ListHistoryReq';
 import type { Profile } from './bindings/Profile';
 import type { ProfileList } from './bindings/ProfileList';
 import type { QueryLanguage } from './bindings/QueryLanguage';
 import type { QueryResult } from './bindings/QueryResult';
+import type { RenderChartReq } from './bindings/RenderChartReq';
+import type { Rendered } from './bindings/Rendered';
 import type { RunQueryReq } from './bindings/RunQueryReq';
+import type { SavedQuery } from './bindings/SavedQuery';
+import type { SaveQueryReq } from './bindings/SaveQueryReq';
+import type { SchemaReq } from './bindings/SchemaReq';
 import type { ServerInfo } from './bindings/ServerInfo';
 import type { TestProfileReq } from './bindings/TestProfileReq';
 import type { UpdateProfileReq } from './bindings/UpdateProfileReq';
+import type { UserSettings } from './bindings/UserSettings';
+import type { SavedTabs } from './lib/tabs';
+import type { TimeZoneMode } from './lib/time';
 
 export type { AppError, ErrorCode };
 
@@ -38,6 +53,7 @@ const ERROR_CODES: readonly ErrorCode[] = [
   'KeychainUnavailable',
   'Storage',
   'Internal',
+  'Cancelled',
 ];
 
 /** Whatever was thrown (an AppError from Rust, a string from Tauri itself, an Error), as an AppError. */
@@ -82,6 +98,31 @@ export const profileImportEnv = (name: string | null) =>
   call<ImportReport>('profile_import_env', { name });
 
 export const queryRun = (req: RunQueryReq) => call<QueryResult>('query_run', { req });
+/** True when a query with that id was running (it then fails with code `Cancelled`). */
+export const queryCancel = (id: string) => call<boolean>('query_cancel', { id });
+export const queryBuild = (req: BuildQueryReq) => call<string>('query_build', { req });
+
+export const schemaDatabases = (req: SchemaReq) => call<string[]>('schema_databases', { req });
+export const schemaMeasurements = (req: SchemaReq) => call<string[]>('schema_measurements', { req });
+export const schemaTagKeys = (req: SchemaReq) => call<string[]>('schema_tag_keys', { req });
+export const schemaTagValues = (req: SchemaReq) => call<string[]>('schema_tag_values', { req });
+export const schemaFieldKeys = (req: SchemaReq) => call<FieldKey[]>('schema_field_keys', { req });
+
+export const historyList = (req: ListHistoryReq) => call<HistoryEntry[]>('history_list', { req });
+export const historyClear = () => call<null>('history_clear', {});
+export const savedList = () => call<SavedQuery[]>('saved_list', {});
+export const savedSave = (req: SaveQueryReq) => call<SavedQuery>('saved_save', { req });
+export const savedDelete = (id: string) => call<null>('saved_delete', { id });
+
+export const exportResult = (req: ExportReq) => call<ExportResult>('export_result', { req });
+
+/** Chart the result kept under `query_id` (the id given to `query_run`) as SVG. */
+export const chartRender = (req: RenderChartReq) => call<Rendered>('chart_render', { req });
+/** Write the chart of a kept result as PNG or SVG (`path` null: the Downloads folder). */
+export const chartExport = (req: ExportChartReq) => call<ExportResult>('chart_export', { req });
+
+export const settingsGet = () => call<UserSettings>('settings_get', {});
+export const settingsUpdate = (req: UserSettings) => call<UserSettings>('settings_update', { req });
 
 // ---- events ---------------------------------------------------------------------------------
 
@@ -104,11 +145,16 @@ export const onDemo = (cb: (st: DemoStatus) => void) => on<DemoStatus>(DEMO_EVEN
 
 // ---- UI preferences (tauri-plugin-store, ui.json) --------------------------------------------
 
-export type Screen = 'connections' | 'query';
+export type Screen = 'connections' | 'explore';
 
 /** Everything the UI remembers between runs. Per-profile maps are keyed by profile id. */
 export interface UiPrefs {
   screen: Screen;
+  /** The Explore screen's tabs (text, language, database, time range...), per profile. */
+  explore_tabs: Record<string, SavedTabs>;
+  /** How the result table shows times. */
+  time_zone: TimeZoneMode;
+  /** Before the Explore screen: the Query screen's text/language/database, per profile. */
   query_text: Record<string, string>;
   query_lang: Record<string, QueryLanguage>;
   query_db: Record<string, string>;
@@ -148,7 +194,7 @@ export async function setPref<K extends keyof UiPrefs>(key: K, value: UiPrefs[K]
 }
 
 /** Read-modify-write one entry of a per-profile map preference. */
-export async function setProfilePref<K extends 'query_text' | 'query_lang' | 'query_db'>(
+export async function setProfilePref<K extends 'explore_tabs' | 'query_text' | 'query_lang' | 'query_db'>(
   key: K,
   profile: string,
   value: UiPrefs[K][string],

@@ -3,4 +3,4 @@
 /**
  * Who performs an action. Core uses it for policy, the activity log and GUI events.
  */
-export type Actor = { "kind": "user" } | { "kind": "assistant", client: string, };
+export type Actor = { "kind": "user" } | { "kind": "assistant", client: string, } | { "kind": "scheduler" };

@@ -84,12 +84,12 @@ class AppState {
 
   /** Load everything and subscribe to backend events. Returns a cleanup function. */
   async start(): Promise<() => void> {
-    const fromHash = location.hash.slice(1);
-    if (fromHash === 'connections' || fromHash === 'query') {
+    const fromHash = screenOf(location.hash.slice(1));
+    if (fromHash) {
       this.screen = fromHash;
     } else {
-      const saved = await ipc.getPref('screen');
-      if (saved === 'connections' || saved === 'query') this.screen = saved;
+      const saved = screenOf(await ipc.getPref('screen'));
+      if (saved) this.screen = saved;
     }
 
     const unlisten = await Promise.all([
@@ -119,3 +119,10 @@ class AppState {
 }
 
 export const app = new AppState();
+
+/** A screen name from a URL hash or a stored preference ("query" was Explore's old name). */
+export function screenOf(v: unknown): ipc.Screen | null {
+  if (v === 'connections' || v === 'explore') return v;
+  if (v === 'query') return 'explore';
+  return null;
+}

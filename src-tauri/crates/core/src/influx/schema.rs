@@ -291,19 +291,57 @@ impl Client {
 }
 
 fn v1_fields(frames: &[Frame]) -> Vec<FieldKey> {
-    strings(frames, "fieldKey")
-        .into_iter()
-        .zip(strings(frames, "fieldType"))
-        .map(|(name, t)| FieldKey {
-            kind: v1_field_type(&t),
-            name,
-        })
-        .collect()
+    // Row by row: names and types are parallel columns (types repeat, so never de-duplicate).
+    let mut out = Vec::new();
+    for f in frames {
+        let (Some(keys), Some(types)) = (f.column("fieldKey"), f.column("fieldType")) else {
+            continue;
+        };
+        for (k, t) in keys.values.iter().zip(&types.values) {
+            if let Some(name) = k.as_str() {
+                out.push(FieldKey {
+                    name: name.to_string(),
+                    kind: v1_field_type(t.as_str().unwrap_or_default()),
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v1_field_keys_keep_repeated_types() {
+        use crate::model::{Column, ColumnType as T};
+        let col = |name: &str, v: &[&str]| Column {
+            name: name.into(),
+            kind: T::String,
+            values: v.iter().map(|s| Value::from(*s)).collect(),
+        };
+        let f = Frame {
+            name: "cpu".into(),
+            tags: Default::default(),
+            columns: vec![
+                col("fieldKey", &["a", "b", "c"]),
+                col("fieldType", &["float", "float", "integer"]),
+            ],
+        };
+        let got: Vec<(String, T)> = v1_fields(&[f])
+            .into_iter()
+            .map(|k| (k.name, k.kind))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), T::Float),
+                ("b".into(), T::Float),
+                ("c".into(), T::Integer)
+            ]
+        );
+    }
 
     #[test]
     fn quoting_and_regex_escaping() {
