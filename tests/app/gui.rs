@@ -385,6 +385,31 @@ async fn explore_the_demo(c: &Client) {
     assert!(csv.lines().count() > 3, "and rows: {csv:.200}");
 }
 
+/// A WebDriver session: tauri-driver starts the app binary for it.
+async fn session(
+    port: u16,
+    caps: &serde_json::Map<String, serde_json::Value>,
+    log: &Path,
+) -> Client {
+    let start = Instant::now();
+    loop {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return c,
+            Err(_) if start.elapsed() < Duration::from_secs(30) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!(
+                "WebDriver session did not start: {e} (log: {})",
+                log.display()
+            ),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     let driver_bin = tool("tauri-driver");
@@ -423,24 +448,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("wry"));
     caps.insert("tauri:options".into(), json!({ "application": BIN }));
-    let start = Instant::now();
-    let c = loop {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => break c,
-            Err(e) if start.elapsed() < Duration::from_secs(30) => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!(
-                "WebDriver session did not start: {e} (log: {})",
-                log_path.display()
-            ),
-        }
-    };
+    let c = session(port, &caps, &log_path).await;
 
     // First start, no profile: the local demo comes up and is active.
     wait_text(&c, "switcher-name", "Local demo").await;
@@ -553,6 +561,37 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
             .as_deref(),
         Some(PASSWORD)
     );
+    c.close().await.unwrap();
+
+    // A restart: the profile switch, the demo's query tab and its text survive it.
+    let c = session(port, &caps, &log_path).await;
+    wait_text(&c, "switcher-name", "test-influx").await;
+    css(&c, "switcher").await.click().await.unwrap();
+    let demo = wait(&c, "the Local demo option", || async {
+        c.find(Locator::Css(
+            "[data-testid=\"switcher-option\"][data-name=\"Local demo\"]",
+        ))
+        .await
+        .ok()
+    })
+    .await;
+    demo.click().await.unwrap();
+    wait_text(&c, "switcher-name", "Local demo").await;
+    css(&c, "nav-explore").await.click().await.unwrap();
+    wait(&c, "the cpu.usage_user tab after a restart", || async {
+        c.find(Locator::Css(
+            "[data-testid=\"tab\"][data-name=\"cpu.usage_user\"]",
+        ))
+        .await
+        .ok()
+    })
+    .await;
+    let text = wait_text(&c, "editor-text", "usage_user").await;
+    assert!(
+        text.contains("$timeFilter"),
+        "the tab's query survived the restart: {text}"
+    );
+    shot(&c, "07-after-restart").await;
     c.close().await.unwrap();
     let mut leaks = files_containing(&config, PASSWORD);
     leaks.extend(files_containing(&data, PASSWORD));
