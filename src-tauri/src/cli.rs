@@ -49,6 +49,23 @@ pub enum Command {
     Write(WriteArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
     Chart(ChartArgs),
+    /// Serve MCP on stdio for an AI assistant: bridges to the running app's socket, or serves
+    /// in-process from the same profiles (the INFLUX_* `env` profile wins, as everywhere).
+    Mcp(McpArgs),
+}
+
+#[derive(Args)]
+pub struct McpArgs {
+    /// Profile name or id for this session (default: the active profile).
+    #[arg(long, short)]
+    profile: Option<String>,
+    /// Refuse every write and schema change, whatever the profile's assistant policy says.
+    #[arg(long, conflicts_with = "allow_writes")]
+    read_only: bool,
+    /// Approve writes on profiles whose assistant policy is "ask" (and on the INFLUX_* `env`
+    /// profile): without the app there is no window to ask in.
+    #[arg(long)]
+    allow_writes: bool,
 }
 
 #[derive(Subcommand)]
@@ -432,6 +449,18 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                 a.out.display(),
                 bytes.len()
             ))
+        }
+        Command::Mcp(a) => {
+            // The server shares its context with its session tasks, so it owns one (an Arc).
+            let ctx = Ctx::new(CtxOptions::from_env()?);
+            let opts = influxdesk_mcp::StdioOptions {
+                profile: a.profile,
+                read_only: a.read_only,
+                allow_writes: a.allow_writes,
+            };
+            influxdesk_mcp::run_stdio(ctx, opts).await?;
+            // A bridge's stdin read may still be pending and cannot be cancelled: end here.
+            std::process::exit(0)
         }
         Command::Write(w) => {
             let lines = match w.file.as_deref() {

@@ -39,6 +39,8 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
                     let _ = handle.emit(EVENT, ev);
                 }
             });
+            // The alert evaluator runs while the app runs.
+            tauri::async_runtime::spawn(influxdesk_core::api::alerts::run(ctx.clone()));
             let handle = app.handle().clone();
             let ctx = ctx.clone();
             tauri::async_runtime::spawn(async move {

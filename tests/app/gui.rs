@@ -385,6 +385,22 @@ async fn explore_the_demo(c: &Client) {
     assert!(csv.lines().count() > 3, "and rows: {csv:.200}");
 }
 
+/// Click once nothing covers the element any more (a closing popover can intercept the
+/// first clicks after a change).
+async fn click(c: &Client, testid: &str) {
+    let start = Instant::now();
+    loop {
+        match css(c, testid).await.click().await {
+            Ok(()) => return,
+            Err(e) if start.elapsed() < Duration::from_secs(15) => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("could not click {testid}: {e}"),
+        }
+    }
+}
+
 /// A WebDriver session: tauri-driver starts the app binary for it.
 async fn session(
     port: u16,
@@ -465,14 +481,14 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     explore_the_demo(&c).await;
 
     // Add a profile through the form for the test's own influxd (auth on).
-    css(&c, "nav-connections").await.click().await.unwrap();
-    css(&c, "add-profile").await.click().await.unwrap();
+    click(&c, "nav-connections").await;
+    click(&c, "add-profile").await;
     type_into(&c, "f-name", "test-influx").await;
     type_into(&c, "f-url", &server.url()).await;
     css(&c, "f-api").await.select_by_value("v1").await.unwrap();
     type_into(&c, "f-username", "admin").await;
     type_into(&c, "f-secret", "not-the-password").await;
-    css(&c, "f-test").await.click().await.unwrap();
+    click(&c, "f-test").await;
     let bad = wait(&c, "a failed test", || async {
         let el = c
             .find(Locator::Css(
@@ -489,7 +505,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     );
     shot(&c, "04-form-wrong-password").await;
     type_into(&c, "f-secret", PASSWORD).await;
-    css(&c, "f-test").await.click().await.unwrap();
+    click(&c, "f-test").await;
     let ok = wait(&c, "a passing test", || async {
         let el = c
             .find(Locator::Css(
@@ -505,7 +521,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
         "the test shows the server version: {ok}"
     );
     shot(&c, "05-form-test-ok").await;
-    css(&c, "f-save").await.click().await.unwrap();
+    click(&c, "f-save").await;
 
     // Switch to it: the switcher shows it, with version and a healthy dot.
     row_button(&c, "test-influx", "profile-use")
@@ -566,7 +582,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     // A restart: the profile switch, the demo's query tab and its text survive it.
     let c = session(port, &caps, &log_path).await;
     wait_text(&c, "switcher-name", "test-influx").await;
-    css(&c, "switcher").await.click().await.unwrap();
+    click(&c, "switcher").await;
     let demo = wait(&c, "the Local demo option", || async {
         c.find(Locator::Css(
             "[data-testid=\"switcher-option\"][data-name=\"Local demo\"]",
@@ -577,7 +593,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     .await;
     demo.click().await.unwrap();
     wait_text(&c, "switcher-name", "Local demo").await;
-    css(&c, "nav-explore").await.click().await.unwrap();
+    click(&c, "nav-explore").await;
     wait(&c, "the cpu.usage_user tab after a restart", || async {
         c.find(Locator::Css(
             "[data-testid=\"tab\"][data-name=\"cpu.usage_user\"]",

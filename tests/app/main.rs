@@ -4,4 +4,5 @@
 
 mod cli;
 mod gui;
+mod mcp;
 mod support;

@@ -20,6 +20,8 @@ pub enum Actor {
     User,
     /// An AI assistant over MCP; `client` is the MCP client's name.
     Assistant { client: String },
+    /// influxdesk's own alert evaluator (its queries stay out of the user's history).
+    Scheduler,
 }
 
 /// Which HTTP API a profile speaks.

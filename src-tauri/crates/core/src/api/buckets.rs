@@ -74,6 +74,8 @@ pub async fn list(ctx: &Ctx, profile: Option<&str>) -> Result<Vec<Bucket>> {
 
 pub async fn create(ctx: &Ctx, actor: &Actor, req: CreateBucketReq) -> Result<Bucket> {
     let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
+    let what = format!("create the database/bucket \"{}\"", req.name.trim());
+    super::policy::check_write(ctx, actor, &p, &what).await?;
     let c = ctx.client(&p).await?;
     let name = check_name(&req.name, c.api())?;
     let retention = parse_retention(req.retention_period.as_deref().unwrap_or("inf"))?;
@@ -91,6 +93,8 @@ pub async fn create(ctx: &Ctx, actor: &Actor, req: CreateBucketReq) -> Result<Bu
 
 pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateBucketReq) -> Result<Bucket> {
     let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
+    let what = format!("change the database/bucket \"{}\"", req.name.trim());
+    super::policy::check_write(ctx, actor, &p, &what).await?;
     let c = ctx.client(&p).await?;
     let name = check_name(&req.name, c.api())?;
     let retention = req
@@ -116,6 +120,11 @@ pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateBucketReq) -> Result<Bu
 
 pub async fn delete(ctx: &Ctx, actor: &Actor, req: DeleteBucketReq) -> Result<()> {
     let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
+    let what = format!(
+        "delete the database/bucket \"{}\" and all its data",
+        req.name.trim()
+    );
+    super::policy::check_write(ctx, actor, &p, &what).await?;
     let c = ctx.client(&p).await?;
     let name = req.name.trim();
     if name.is_empty() {

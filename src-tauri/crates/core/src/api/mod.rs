@@ -2,10 +2,13 @@
 //! Tauri commands, the MCP tools and the CLI subcommands are thin shells over these; if a
 //! shell needs an `if`, the logic belongs here.
 
+pub mod alerts;
 pub mod buckets;
 pub mod charts;
 pub mod export;
 pub mod history;
+pub mod metrics;
+pub mod policy;
 pub mod profiles;
 pub mod query;
 pub mod schema;
@@ -145,6 +148,8 @@ pub struct Ctx {
     pub(crate) running: Mutex<HashMap<String, CancellationToken>>,
     /// Recent results by query id, for charts and exports.
     pub(crate) results: Mutex<ResultCache>,
+    /// What assistants may do in this session (see `policy`).
+    pub(crate) assistant: std::sync::RwLock<policy::AssistantRules>,
 }
 
 /// The last few results, by query id (oldest dropped first).
@@ -194,6 +199,7 @@ impl Ctx {
             detected: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
             results: Mutex::new(ResultCache::default()),
+            assistant: Default::default(),
         })
     }
 

@@ -9,20 +9,32 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Ctx, profiles};
 use crate::error::{Error, Result};
-use crate::influx::timerange;
-use crate::model::{Actor, HistoryEntry, QueryResult, RunQueryReq};
+use crate::influx::{guard, timerange};
+use crate::model::{Actor, HistoryEntry, QueryResult, RunQueryReq, TimeRange};
 use crate::store::{HISTORY_CAP, HISTORY_FILE, HistoryFile};
+
+/// The time range of an assistant's query that names none: the last hour.
+pub const ASSISTANT_DEFAULT_RANGE: &str = "1h";
 
 /// Run `req.query`; results are capped at the row limit (and say so when it bites).
 pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResult> {
     if req.query.trim().is_empty() {
         return Err(Error::invalid("the query is empty: type a query first"));
     }
+    let mut req = req;
+    if matches!(actor, Actor::Assistant { .. }) && req.time_range.is_none() {
+        // Assistants get the last hour when they give no range (a bounded query keeps its own).
+        req.time_range = Some(TimeRange::Relative {
+            duration: ASSISTANT_DEFAULT_RANGE.into(),
+        });
+    }
     let profile = profiles::resolve(ctx, req.profile.as_deref()).await?;
     let start = Instant::now();
     let outcome = run_resolved(ctx, actor, &profile, &req, start).await;
     let elapsed_ms = start.elapsed().as_secs_f64() * 1000.0;
-    record_history(ctx, actor, &profile, &req, &outcome, elapsed_ms);
+    if *actor != Actor::Scheduler {
+        record_history(ctx, actor, &profile, &req, &outcome, elapsed_ms);
+    }
     let result = outcome?;
     ctx.emit(
         actor,
@@ -57,6 +69,12 @@ async fn run_resolved(
         Some(n) => n,
         None => ctx.store.settings()?.row_limit,
     };
+    if let Actor::Assistant { .. } = actor
+        && let Some(kind) = guard::mutating_statement(language, &req.query)
+    {
+        let what = format!("run a {kind} statement (it writes data or changes schema)");
+        super::policy::check_write(ctx, actor, profile, &what).await?;
+    }
     let executed = timerange::apply(
         &req.query,
         language,
@@ -142,6 +160,7 @@ fn record_history(
         actor: match actor {
             Actor::User => "user".into(),
             Actor::Assistant { client } => format!("assistant:{client}"),
+            Actor::Scheduler => "scheduler".into(),
         },
         profile_id: profile.id.clone(),
         profile_name: profile.name.clone(),

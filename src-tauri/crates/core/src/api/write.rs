@@ -22,6 +22,12 @@ pub async fn write(ctx: &Ctx, actor: &Actor, req: WriteReq) -> Result<WriteResul
             ))
         })?
         .to_string();
+    let n = points.len();
+    let what = format!(
+        "write {n} point{} to \"{bucket}\"",
+        if n == 1 { "" } else { "s" }
+    );
+    super::policy::check_write(ctx, actor, &profile, &what).await?;
     let client = ctx.client(&profile).await?;
     let bytes = req.lines.len();
     client.write(&bucket, req.precision, req.lines).await?;

@@ -174,8 +174,8 @@ fn influxql_statement(words: &[Word]) -> Option<String> {
 }
 
 const SQL_WRITES: [&str; 13] = [
-    "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY", "MERGE",
-    "GRANT", "REVOKE", "REPLACE", "UPSERT",
+    "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "TRUNCATE", "COPY", "MERGE", "GRANT",
+    "REVOKE", "REPLACE", "UPSERT",
 ];
 
 fn sql_statement(words: &[Word]) -> Option<String> {
@@ -311,8 +311,14 @@ mod tests {
             ("REVOKE ALL PRIVILEGES FROM bob", "REVOKE"),
             ("KILL QUERY 12", "KILL"),
             ("SET PASSWORD FOR bob = 'x'", "SET PASSWORD"),
-            ("SELECT mean(v) INTO m_1h FROM m GROUP BY time(1h)", "SELECT ... INTO"),
-            ("select * into \"db\".\"rp\".:MEASUREMENT from /.*/", "SELECT ... INTO"),
+            (
+                "SELECT mean(v) INTO m_1h FROM m GROUP BY time(1h)",
+                "SELECT ... INTO",
+            ),
+            (
+                "select * into \"db\".\"rp\".:MEASUREMENT from /.*/",
+                "SELECT ... INTO",
+            ),
             ("EXPLAIN ANALYZE SELECT v INTO x FROM m", "SELECT ... INTO"),
             ("SHOW DATABASES; DROP SERIES FROM cpu", "DROP"),
             ("SELECT v FROM m;\n  -- cleanup\n  DELETE FROM m", "DELETE"),
@@ -350,12 +356,18 @@ mod tests {
             ("update cpu set v = 1", "UPDATE"),
             ("DELETE FROM cpu", "DELETE"),
             ("CREATE TABLE t (a int)", "CREATE"),
-            ("CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '/tmp/x'", "CREATE"),
+            (
+                "CREATE EXTERNAL TABLE t STORED AS CSV LOCATION '/tmp/x'",
+                "CREATE",
+            ),
             ("DROP TABLE cpu", "DROP"),
             ("ALTER TABLE cpu ADD COLUMN x int", "ALTER"),
             ("TRUNCATE cpu", "TRUNCATE"),
             ("COPY (SELECT * FROM cpu) TO '/tmp/out.csv'", "COPY"),
-            ("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE", "MERGE"),
+            (
+                "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE",
+                "MERGE",
+            ),
             ("GRANT SELECT ON cpu TO bob", "GRANT"),
             ("REVOKE SELECT ON cpu FROM bob", "REVOKE"),
             ("SELECT * INTO backup FROM cpu", "SELECT ... INTO"),
@@ -363,7 +375,10 @@ mod tests {
                 "WITH recent AS (SELECT * FROM cpu) INSERT INTO t SELECT * FROM recent",
                 "INSERT",
             ),
-            ("WITH r AS (SELECT 1) SELECT * INTO t FROM r", "SELECT ... INTO"),
+            (
+                "WITH r AS (SELECT 1) SELECT * INTO t FROM r",
+                "SELECT ... INTO",
+            ),
             ("SELECT 1; DROP TABLE cpu", "DROP"),
             ("EXPLAIN ANALYZE DELETE FROM cpu", "DELETE"),
         ] {
@@ -397,7 +412,10 @@ mod tests {
                 "from(bucket: \"a\") |> range(start: -1h) |> to(bucket: \"b\")",
                 "to()",
             ),
-            ("from(bucket:\"a\")|>range(start:-1h)|>to (bucket:\"b\")", "to()"),
+            (
+                "from(bucket:\"a\")|>range(start:-1h)|>to (bucket:\"b\")",
+                "to()",
+            ),
             (
                 "import \"experimental\"\nfrom(bucket: \"a\") |> range(start: -1h) |> experimental.to(bucket: \"b\")",
                 "experimental.to()",
@@ -407,7 +425,10 @@ mod tests {
                 "influxdb.wideTo()",
             ),
             ("data |> wideTo(bucket: \"b\")", "wideTo()"),
-            ("import \"sql\"\ndata |> sql.to(driverName: \"postgres\")", "sql.to()"),
+            (
+                "import \"sql\"\ndata |> sql.to(driverName: \"postgres\")",
+                "sql.to()",
+            ),
         ] {
             assert_eq!(found(Flux, q).as_deref(), Some(want), "{q}");
         }

@@ -542,6 +542,18 @@ impl Client {
         Ok(true)
     }
 
+    /// The Prometheus text of `/metrics` (v2, v3).
+    pub async fn prometheus_metrics(&self) -> Result<String> {
+        let resp = self
+            .send(self.request(Method::GET, "/metrics"), "reading /metrics")
+            .await?;
+        self.check(resp, "reading /metrics")
+            .await?
+            .text()
+            .await
+            .map_err(|e| self.send_error(e, "reading /metrics"))
+    }
+
     /// Write line protocol (already validated by the caller) to a database/bucket.
     pub async fn write(&self, bucket: &str, precision: Precision, body: String) -> Result<()> {
         let rb = match self.api {

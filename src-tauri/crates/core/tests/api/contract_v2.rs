@@ -576,24 +576,80 @@ async fn schema_browser_uses_flux_schema_functions_contract() {
     use influxdesk_core::api::schema;
     let stub = SpecStub::start(Spec::V2).await;
     let c = v2_ctx(&stub, ApiKind::V2).await;
-    let req = SchemaReq { database: Some("metrics".into()), measurement: Some("cpu".into()), ..Default::default() };
+    let req = SchemaReq {
+        database: Some("metrics".into()),
+        measurement: Some("cpu".into()),
+        ..Default::default()
+    };
 
-    stub.respond("POST", "/api/v2/query", 200, "application/csv", values_csv(&["cpu", "mem"]));
-    assert_eq!(schema::measurements(&c, req.clone()).await.unwrap(), vec!["cpu", "mem"]);
-    let body: Value = serde_json::from_slice(&the_request(&stub.requests(), "POST", "/api/v2/query").body).unwrap();
+    stub.respond(
+        "POST",
+        "/api/v2/query",
+        200,
+        "application/csv",
+        values_csv(&["cpu", "mem"]),
+    );
+    assert_eq!(
+        schema::measurements(&c, req.clone()).await.unwrap(),
+        vec!["cpu", "mem"]
+    );
+    let body: Value =
+        serde_json::from_slice(&the_request(&stub.requests(), "POST", "/api/v2/query").body)
+            .unwrap();
     let flux = body["query"].as_str().unwrap();
-    assert!(flux.contains("import \"influxdata/influxdb/schema\"") && flux.contains("schema.measurements(bucket: \"metrics\")"), "{flux}");
+    assert!(
+        flux.contains("import \"influxdata/influxdb/schema\"")
+            && flux.contains("schema.measurements(bucket: \"metrics\")"),
+        "{flux}"
+    );
 
-    stub.respond("POST", "/api/v2/query", 200, "application/csv", values_csv(&["_field", "_measurement", "host", "region"]));
-    assert_eq!(schema::tag_keys(&c, req.clone()).await.unwrap(), vec!["host", "region"], "Flux's own columns are not tags");
+    stub.respond(
+        "POST",
+        "/api/v2/query",
+        200,
+        "application/csv",
+        values_csv(&["_field", "_measurement", "host", "region"]),
+    );
+    assert_eq!(
+        schema::tag_keys(&c, req.clone()).await.unwrap(),
+        vec!["host", "region"],
+        "Flux's own columns are not tags"
+    );
 
-    stub.respond("POST", "/api/v2/query", 200, "application/csv", values_csv(&["web-01"]));
-    let tv = SchemaReq { tag_key: Some("host".into()), search: Some("web".into()), limit: Some(50), ..req.clone() };
+    stub.respond(
+        "POST",
+        "/api/v2/query",
+        200,
+        "application/csv",
+        values_csv(&["web-01"]),
+    );
+    let tv = SchemaReq {
+        tag_key: Some("host".into()),
+        search: Some("web".into()),
+        limit: Some(50),
+        ..req.clone()
+    };
     assert_eq!(schema::tag_values(&c, tv).await.unwrap(), vec!["web-01"]);
-    let last = stub.requests().into_iter().rev().find(|r| r.path == "/api/v2/query").unwrap();
-    let flux = serde_json::from_slice::<Value>(&last.body).unwrap()["query"].as_str().unwrap().to_string();
-    assert!(flux.contains("schema.measurementTagValues(bucket: \"metrics\", measurement: \"cpu\", tag: \"host\")"), "{flux}");
-    assert!(flux.contains("r._value =~ /(?i)web/") && flux.contains("limit(n: 50)"), "{flux}");
+    let last = stub
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path == "/api/v2/query")
+        .unwrap();
+    let flux = serde_json::from_slice::<Value>(&last.body).unwrap()["query"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        flux.contains(
+            "schema.measurementTagValues(bucket: \"metrics\", measurement: \"cpu\", tag: \"host\")"
+        ),
+        "{flux}"
+    );
+    assert!(
+        flux.contains("r._value =~ /(?i)web/") && flux.contains("limit(n: 50)"),
+        "{flux}"
+    );
 
     // Field types come through the v1-compatible SHOW FIELD KEYS when the bucket is mapped.
     stub.respond(
@@ -604,7 +660,12 @@ async fn schema_browser_uses_flux_schema_functions_contract() {
         json!({"results": [{"statement_id": 0, "series": [{"name": "cpu", "columns": ["fieldKey", "fieldType"], "values": [["usage", "float"], ["cores", "integer"]]}]}]}).to_string(),
     );
     let fk = schema::field_keys(&c, req).await.unwrap();
-    assert_eq!(fk.iter().map(|f| (f.name.as_str(), f.kind)).collect::<Vec<_>>(), vec![("usage", ColumnType::Float), ("cores", ColumnType::Integer)]);
+    assert_eq!(
+        fk.iter()
+            .map(|f| (f.name.as_str(), f.kind))
+            .collect::<Vec<_>>(),
+        vec![("usage", ColumnType::Float), ("cores", ColumnType::Integer)]
+    );
     let show = the_request(&stub.requests(), "POST", "/query").clone();
     assert_eq!(show.query_param("db"), Some("metrics"));
     assert_eq!(show.query_param("q"), Some("SHOW FIELD KEYS FROM \"cpu\""));
@@ -618,14 +679,28 @@ async fn schema_browser_uses_flux_schema_functions_contract() {
 async fn flux_time_range_placeholders_are_substituted_contract() {
     let stub = SpecStub::start(Spec::V2).await;
     let c = v2_ctx(&stub, ApiKind::V2).await;
-    stub.respond("POST", "/api/v2/query", 200, "application/csv", values_csv(&[]));
-    let mut req = flux("from(bucket: \"metrics\") |> range(start: v.timeRangeStart, stop: v.timeRangeStop) |> aggregateWindow(every: v.windowPeriod, fn: mean)");
-    req.time_range = Some(TimeRange::Relative { duration: "6h".into() });
+    stub.respond(
+        "POST",
+        "/api/v2/query",
+        200,
+        "application/csv",
+        values_csv(&[]),
+    );
+    let mut req = flux(
+        "from(bucket: \"metrics\") |> range(start: v.timeRangeStart, stop: v.timeRangeStop) |> aggregateWindow(every: v.windowPeriod, fn: mean)",
+    );
+    req.time_range = Some(TimeRange::Relative {
+        duration: "6h".into(),
+    });
     let r = query::run(&c, &Actor::User, req).await.unwrap();
-    let body: Value = serde_json::from_slice(&the_request(&stub.requests(), "POST", "/api/v2/query").body).unwrap();
+    let body: Value =
+        serde_json::from_slice(&the_request(&stub.requests(), "POST", "/api/v2/query").body)
+            .unwrap();
     assert_eq!(
         body["query"],
-        json!("from(bucket: \"metrics\") |> range(start: -6h, stop: now()) |> aggregateWindow(every: 2m, fn: mean)")
+        json!(
+            "from(bucket: \"metrics\") |> range(start: -6h, stop: now()) |> aggregateWindow(every: 2m, fn: mean)"
+        )
     );
     assert_eq!(r.executed_query, body["query"].as_str().unwrap());
     stub.assert_conforms();

@@ -484,31 +484,81 @@ async fn schema_browser_uses_information_schema_contract() {
     use influxdesk_core::api::schema;
     let stub = SpecStub::start(Spec::V3).await;
     let c = v3_ctx(&stub, ApiKind::V3, Some("sensors")).await;
-    let req = SchemaReq { measurement: Some("home".into()), ..Default::default() };
+    let req = SchemaReq {
+        measurement: Some("home".into()),
+        ..Default::default()
+    };
 
-    stub.respond("POST", "/api/v3/query_sql", 200, "application/jsonl", "{\"table_name\":\"home\"}\n{\"table_name\":\"weather\"}\n");
-    assert_eq!(schema::measurements(&c, req.clone()).await.unwrap(), vec!["home", "weather"]);
+    stub.respond(
+        "POST",
+        "/api/v3/query_sql",
+        200,
+        "application/jsonl",
+        "{\"table_name\":\"home\"}\n{\"table_name\":\"weather\"}\n",
+    );
+    assert_eq!(
+        schema::measurements(&c, req.clone()).await.unwrap(),
+        vec!["home", "weather"]
+    );
 
     let columns = "{\"column_name\":\"co\",\"data_type\":\"Int64\"}\n{\"column_name\":\"hum\",\"data_type\":\"Float64\"}\n\
                    {\"column_name\":\"room\",\"data_type\":\"Dictionary(Int32, Utf8)\"}\n{\"column_name\":\"time\",\"data_type\":\"Timestamp(Nanosecond, None)\"}\n";
-    stub.respond("POST", "/api/v3/query_sql", 200, "application/jsonl", columns);
-    assert_eq!(schema::tag_keys(&c, req.clone()).await.unwrap(), vec!["room"], "Dictionary columns are tags");
+    stub.respond(
+        "POST",
+        "/api/v3/query_sql",
+        200,
+        "application/jsonl",
+        columns,
+    );
+    assert_eq!(
+        schema::tag_keys(&c, req.clone()).await.unwrap(),
+        vec!["room"],
+        "Dictionary columns are tags"
+    );
     let fk = schema::field_keys(&c, req.clone()).await.unwrap();
-    assert_eq!(fk.iter().map(|f| (f.name.as_str(), f.kind)).collect::<Vec<_>>(), vec![("co", ColumnType::Integer), ("hum", ColumnType::Float)]);
+    assert_eq!(
+        fk.iter()
+            .map(|f| (f.name.as_str(), f.kind))
+            .collect::<Vec<_>>(),
+        vec![("co", ColumnType::Integer), ("hum", ColumnType::Float)]
+    );
 
-    stub.respond("POST", "/api/v3/query_sql", 200, "application/jsonl", "{\"value\":\"Kitchen\"}\n");
-    let tv = SchemaReq { tag_key: Some("room".into()), search: Some("kit".into()), limit: Some(20), ..req };
+    stub.respond(
+        "POST",
+        "/api/v3/query_sql",
+        200,
+        "application/jsonl",
+        "{\"value\":\"Kitchen\"}\n",
+    );
+    let tv = SchemaReq {
+        tag_key: Some("room".into()),
+        search: Some("kit".into()),
+        limit: Some(20),
+        ..req
+    };
     assert_eq!(schema::tag_values(&c, tv).await.unwrap(), vec!["Kitchen"]);
 
     let bodies = sql_bodies(&stub);
-    assert!(bodies.iter().all(|b| b["db"] == json!("sensors") && b["format"] == json!("jsonl")));
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b["db"] == json!("sensors") && b["format"] == json!("jsonl"))
+    );
     assert_eq!(
         bodies[0]["q"],
-        json!("SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox' ORDER BY table_name")
+        json!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox' ORDER BY table_name"
+        )
     );
     let last = bodies.last().unwrap()["q"].as_str().unwrap().to_string();
-    assert!(last.starts_with("SELECT DISTINCT \"room\" AS value FROM \"home\""), "{last}");
-    assert!(last.contains("\"room\" ILIKE '%kit%'") && last.ends_with("LIMIT 20"), "{last}");
+    assert!(
+        last.starts_with("SELECT DISTINCT \"room\" AS value FROM \"home\""),
+        "{last}"
+    );
+    assert!(
+        last.contains("\"room\" ILIKE '%kit%'") && last.ends_with("LIMIT 20"),
+        "{last}"
+    );
     for r in stub.requests() {
         assert_auth(&r, "Bearer");
     }
@@ -520,12 +570,20 @@ async fn sql_time_range_bounds_the_query_contract() {
     let stub = SpecStub::start(Spec::V3).await;
     let c = v3_ctx(&stub, ApiKind::V3, Some("sensors")).await;
     stub.respond("POST", "/api/v3/query_sql", 200, "application/jsonl", "");
-    let mut req = q(Some(QueryLanguage::Sql), None, "SELECT * FROM home ORDER BY time DESC LIMIT 5");
-    req.time_range = Some(TimeRange::Relative { duration: "15m".into() });
+    let mut req = q(
+        Some(QueryLanguage::Sql),
+        None,
+        "SELECT * FROM home ORDER BY time DESC LIMIT 5",
+    );
+    req.time_range = Some(TimeRange::Relative {
+        duration: "15m".into(),
+    });
     query::run(&c, &Actor::User, req).await.unwrap();
     assert_eq!(
         sql_bodies(&stub)[0]["q"],
-        json!("SELECT * FROM home WHERE time >= now() - interval '900 seconds' ORDER BY time DESC LIMIT 5"),
+        json!(
+            "SELECT * FROM home WHERE time >= now() - interval '900 seconds' ORDER BY time DESC LIMIT 5"
+        ),
         "an unbounded SELECT gets the picker's range"
     );
     stub.assert_conforms();

@@ -3,10 +3,13 @@
 //! tests against a stub that checks every request against the official specs in
 //! `shared/specs`, and the real OS keychain (Secret Service) when the test command provides it.
 
+mod alerts;
 mod buckets;
 mod contract_v2;
 mod contract_v3;
 mod explore;
 mod harness;
 mod keychain;
+mod metrics;
+mod policy;
 mod v1;

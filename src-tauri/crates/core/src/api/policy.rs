@@ -1,0 +1,286 @@
+//! What an AI assistant may do on a profile. Every action that writes data or changes schema
+//! (writes, bucket changes, queries with writing statements) asks [`check_write`] first, with
+//! the [`Actor`] that performs it: the user is always allowed; an assistant follows the
+//! profile's [`AssistantPolicy`] (read-only / ask / allow), under the session's rules on the
+//! [`Ctx`] (`influxdesk mcp --read-only`) and with an [`Approver`] that answers "ask".
+//!
+//! The approver is a hook: headless it answers from `influxdesk mcp --allow-writes`
+//! ([`Headless`]); the GUI plugs in one that shows an approval dialog. Not here: deciding
+//! whether a query writes (`influx::guard`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::model::{Actor, AssistantPolicy, Profile, ProfileSource};
+
+/// An approval that may take a while (a dialog waiting for the user).
+pub type ApprovalFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+
+/// Answers "may the assistant do this?" for profiles whose policy is "ask".
+pub trait Approver: Send + Sync {
+    /// `action` is a one-line summary of what would change, e.g. `write 3 points to
+    /// "telegraf"`. True lets it through.
+    fn approve<'a>(
+        &'a self,
+        actor: &'a Actor,
+        profile: &'a Profile,
+        action: &'a str,
+    ) -> ApprovalFuture<'a>;
+}
+
+/// No window to ask in: "ask" is answered once for the whole session, by
+/// `influxdesk mcp --allow-writes`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Headless {
+    pub allow_writes: bool,
+}
+
+impl Approver for Headless {
+    fn approve<'a>(&'a self, _: &'a Actor, _: &'a Profile, _: &'a str) -> ApprovalFuture<'a> {
+        Box::pin(std::future::ready(self.allow_writes))
+    }
+}
+
+/// The session's rules for assistants, kept on the [`Ctx`].
+#[derive(Clone)]
+pub(crate) struct AssistantRules {
+    /// `influxdesk mcp --read-only`: every profile is read-only for assistants.
+    read_only: bool,
+    approver: Arc<dyn Approver>,
+}
+
+impl Default for AssistantRules {
+    fn default() -> Self {
+        AssistantRules {
+            read_only: false,
+            approver: Arc::new(Headless::default()),
+        }
+    }
+}
+
+impl Ctx {
+    fn assistant_rules(&self) -> AssistantRules {
+        self.assistant.read().expect("assistant rules").clone()
+    }
+
+    /// Make every profile read-only for assistants, whatever its policy says (or follow the
+    /// profiles again with `false`).
+    pub fn set_assistant_read_only(&self, read_only: bool) {
+        self.assistant.write().expect("assistant rules").read_only = read_only;
+    }
+
+    /// Who answers "ask" from now on (default: [`Headless`] refusing).
+    pub fn set_approver(&self, approver: Arc<dyn Approver>) {
+        self.assistant.write().expect("assistant rules").approver = approver;
+    }
+}
+
+/// The policy that applies to assistants on `profile` in this session. The `env` profile
+/// (from `INFLUX_*`) has no saved policy: it asks, so the person who started the session
+/// decides (`--allow-writes` headless).
+pub fn effective_policy(ctx: &Ctx, profile: &Profile) -> AssistantPolicy {
+    if ctx.assistant_rules().read_only {
+        return AssistantPolicy::ReadOnly;
+    }
+    match profile.source {
+        ProfileSource::Env => AssistantPolicy::Ask,
+        ProfileSource::Saved => profile.assistant_policy,
+    }
+}
+
+/// May `actor` do `what` (a one-line summary of the change) on `profile`? The user always may;
+/// an assistant as the policy says. A refusal is [`Error::Forbidden`] saying how to allow it.
+pub async fn check_write(ctx: &Ctx, actor: &Actor, profile: &Profile, what: &str) -> Result<()> {
+    let Actor::Assistant { client } = actor else {
+        return Ok(());
+    };
+    let rules = ctx.assistant_rules();
+    let refusal = if rules.read_only {
+        format!(
+            "{client} may not {what}: this assistant session is read-only (influxdesk mcp \
+             --read-only). Start it without --read-only to let the profile's policy decide."
+        )
+    } else {
+        match effective_policy(ctx, profile) {
+            AssistantPolicy::Allow => return Ok(()),
+            AssistantPolicy::ReadOnly => format!(
+                "{client} may not {what}: the assistant policy of profile \"{}\" is read-only. \
+                 The user can change it in influxdesk (Connections > edit > assistant policy: \
+                 ask or allow).",
+                profile.name
+            ),
+            AssistantPolicy::Ask => {
+                if rules.approver.approve(actor, profile, what).await {
+                    ctx.emit(
+                        actor,
+                        "policy.approved",
+                        format!("{what} on {}", profile.name),
+                    );
+                    return Ok(());
+                }
+                format!(
+                    "{client} may not {what}: profile \"{}\" asks the user before assistant \
+                     writes, and this was not approved. Without the influxdesk window, start \
+                     the server with `influxdesk mcp --allow-writes` to approve writes for the \
+                     session, or set the profile's assistant policy to allow (Connections > \
+                     edit).",
+                    profile.name
+                )
+            }
+        }
+    };
+    ctx.emit(
+        actor,
+        "policy.denied",
+        format!("{what} on {}", profile.name),
+    );
+    Err(Error::Forbidden(refusal))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CtxOptions;
+    use crate::secrets::SecretStore;
+
+    fn ctx() -> Arc<Ctx> {
+        let dir = std::env::temp_dir().join(format!("influxdesk-policy-{}", std::process::id()));
+        Ctx::new(CtxOptions {
+            config_dir: dir.join("config"),
+            data_dir: dir.join("data"),
+            secrets: SecretStore::memory(),
+            env_profile: None,
+        })
+    }
+
+    fn profile(policy: AssistantPolicy) -> Profile {
+        Profile {
+            name: "prod".into(),
+            assistant_policy: policy,
+            ..Profile::default()
+        }
+    }
+
+    fn assistant() -> Actor {
+        Actor::Assistant {
+            client: "test-client".into(),
+        }
+    }
+
+    /// Approves and counts how often it was asked.
+    struct Counting(std::sync::atomic::AtomicUsize, bool);
+
+    impl Approver for Counting {
+        fn approve<'a>(&'a self, _: &'a Actor, _: &'a Profile, _: &'a str) -> ApprovalFuture<'a> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(std::future::ready(self.1))
+        }
+    }
+
+    async fn code(ctx: &Ctx, actor: &Actor, p: &Profile) -> Option<&'static str> {
+        check_write(ctx, actor, p, "write 1 point to \"db\"")
+            .await
+            .err()
+            .map(|e| e.code().as_str())
+    }
+
+    #[tokio::test]
+    async fn the_user_is_always_allowed() {
+        let c = ctx();
+        c.set_assistant_read_only(true);
+        for policy in [
+            AssistantPolicy::ReadOnly,
+            AssistantPolicy::Ask,
+            AssistantPolicy::Allow,
+        ] {
+            assert_eq!(code(&c, &Actor::User, &profile(policy)).await, None);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_assistant_follows_the_profile_policy() {
+        let c = ctx();
+        let a = assistant();
+        let e = check_write(&c, &a, &profile(AssistantPolicy::ReadOnly), "drop it")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code().as_str(), "Forbidden");
+        assert!(
+            e.message().contains("test-client may not drop it")
+                && e.message().contains("read-only")
+                && e.message().contains("Connections > edit"),
+            "the refusal names the client, the action and how to allow it: {}",
+            e.message()
+        );
+        assert_eq!(
+            code(&c, &a, &profile(AssistantPolicy::Allow)).await,
+            None,
+            "allow lets writes through"
+        );
+        let e = check_write(&c, &a, &profile(AssistantPolicy::Ask), "drop it")
+            .await
+            .unwrap_err();
+        assert!(
+            e.message().contains("--allow-writes"),
+            "headless ask is refused and says how to approve: {}",
+            e.message()
+        );
+    }
+
+    #[tokio::test]
+    async fn ask_goes_to_the_approver_and_read_only_sessions_never_ask() {
+        let c = ctx();
+        let a = assistant();
+        let yes = Arc::new(Counting(Default::default(), true));
+        c.set_approver(yes.clone());
+        assert_eq!(code(&c, &a, &profile(AssistantPolicy::Ask)).await, None);
+        assert_eq!(
+            code(&c, &a, &profile(AssistantPolicy::ReadOnly)).await,
+            Some("Forbidden")
+        );
+        assert_eq!(
+            yes.0.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "only ask consults the approver"
+        );
+        c.set_approver(Arc::new(Counting(Default::default(), false)));
+        assert_eq!(
+            code(&c, &a, &profile(AssistantPolicy::Ask)).await,
+            Some("Forbidden")
+        );
+        c.set_approver(Arc::new(Headless { allow_writes: true }));
+        assert_eq!(code(&c, &a, &profile(AssistantPolicy::Ask)).await, None);
+
+        c.set_assistant_read_only(true);
+        for policy in [AssistantPolicy::Ask, AssistantPolicy::Allow] {
+            let e = check_write(&c, &a, &profile(policy), "x")
+                .await
+                .unwrap_err();
+            assert!(e.message().contains("--read-only"), "{}", e.message());
+        }
+        assert_eq!(
+            effective_policy(&c, &profile(AssistantPolicy::Allow)),
+            AssistantPolicy::ReadOnly
+        );
+    }
+
+    #[tokio::test]
+    async fn the_env_profile_asks() {
+        let c = ctx();
+        let env = Profile {
+            source: ProfileSource::Env,
+            ..profile(AssistantPolicy::ReadOnly)
+        };
+        assert_eq!(effective_policy(&c, &env), AssistantPolicy::Ask);
+        assert_eq!(code(&c, &assistant(), &env).await, Some("Forbidden"));
+        c.set_approver(Arc::new(Headless { allow_writes: true }));
+        assert_eq!(
+            code(&c, &assistant(), &env).await,
+            None,
+            "INFLUX_* + --allow-writes is the seed server's drop-in"
+        );
+    }
+}

@@ -1,0 +1,294 @@
+//! `query-data` and `render-chart`: map the tool's parameters (time_range text, optional
+//! language, limit) onto core's `RunQueryReq`, run it through `api::query::run` /
+//! `api::charts::render_query` as the assistant, and shape the result (rows as JSON, or core's
+//! CSV/table text; a PNG with core's chart summary).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use influxdesk_core::api::{charts, profiles, query, settings};
+use influxdesk_core::format;
+use influxdesk_core::influx::guard;
+use influxdesk_core::model::{
+    ApiKind, ExportFormat, QueryLanguage, QueryResult, RunQueryReq, TimeRange,
+};
+use influxdesk_core::{Actor, Ctx, Error, Result};
+
+use crate::params::{DataFormat, QueryDataParams, QueryDataResult, RenderChartParams, Table};
+
+/// Rows `query-data` returns when the assistant names no limit.
+pub const DEFAULT_LIMIT: usize = 1000;
+
+/// `"-1h"` / `"1h"` (up to now) or `"START..STOP"` (RFC 3339; STOP may be empty or `now`).
+pub fn parse_time_range(s: &str, now: DateTime<Utc>) -> Result<TimeRange> {
+    let s = s.trim();
+    if let Some((from, to)) = s.split_once("..") {
+        let from = from.trim();
+        if from.is_empty() {
+            return Err(Error::invalid(
+                "the time range needs a start: use \"START..STOP\" with RFC 3339 times, e.g. \
+                 2024-05-01T00:00:00Z..2024-05-02T00:00:00Z, or \"-6h\"",
+            ));
+        }
+        let to = match to.trim() {
+            "" | "now" | "now()" => now.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            t => t.to_string(),
+        };
+        return Ok(TimeRange::Absolute {
+            from: from.to_string(),
+            to,
+        });
+    }
+    // Checked here so a bad range is an error before anything runs.
+    influxdesk_core::influx::timerange::parse_duration(s)?;
+    Ok(TimeRange::Relative {
+        duration: s.trim_start_matches('-').to_string(),
+    })
+}
+
+/// Whether a query is Flux by its looks: a pipe-forward or a `from(` call.
+pub fn looks_like_flux(q: &str) -> bool {
+    q.contains("|>") || q.contains("from(") || q.trim_start().starts_with("import \"")
+}
+
+/// The language a query runs in: the one named, Flux by its looks, else what the server
+/// speaks besides Flux (SQL on 3.x, InfluxQL on 1.x/2.x). `None` leaves it to core.
+pub fn language_for(
+    q: &str,
+    named: Option<QueryLanguage>,
+    api: Option<ApiKind>,
+) -> Option<QueryLanguage> {
+    if named.is_some() {
+        return named;
+    }
+    if looks_like_flux(q) {
+        return Some(QueryLanguage::Flux);
+    }
+    match api? {
+        ApiKind::V3 => Some(QueryLanguage::Sql),
+        ApiKind::V1 | ApiKind::V2 => Some(QueryLanguage::Influxql),
+        ApiKind::Auto => None,
+    }
+}
+
+/// The API a profile speaks, probed once per profile per session for `auto` profiles.
+#[derive(Default)]
+pub struct ApiCache(Mutex<HashMap<String, ApiKind>>);
+
+impl ApiCache {
+    pub async fn api(&self, ctx: &Ctx, profile: Option<&str>) -> Result<Option<ApiKind>> {
+        let p = profiles::resolve(ctx, profile).await?;
+        if p.api != ApiKind::Auto {
+            return Ok(Some(p.api));
+        }
+        if let Some(api) = self.0.lock().expect("api cache").get(&p.id) {
+            return Ok(Some(*api));
+        }
+        let api = profiles::status(ctx, Some(&p.id)).await?.api;
+        if let Some(api) = api {
+            self.0.lock().expect("api cache").insert(p.id, api);
+        }
+        Ok(api)
+    }
+}
+
+fn request(
+    profile: Option<&str>,
+    query: String,
+    bucket: Option<String>,
+    time_range: Option<&str>,
+    language: Option<QueryLanguage>,
+    row_limit: Option<usize>,
+) -> Result<RunQueryReq> {
+    Ok(RunQueryReq {
+        profile: profile.map(str::to_string),
+        language,
+        database: bucket.filter(|b| !b.trim().is_empty()),
+        query,
+        row_limit,
+        time_range: time_range
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| parse_time_range(t, Utc::now()))
+            .transpose()?,
+        query_id: None,
+    })
+}
+
+/// Run `query-data`.
+pub async fn query_data(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: Option<&str>,
+    api: Option<ApiKind>,
+    p: QueryDataParams,
+) -> Result<QueryDataResult> {
+    let max = settings::get(ctx).await?.row_limit;
+    let asked = match p.limit {
+        Some(0) => return Err(Error::invalid("limit must be at least 1")),
+        Some(n) => n,
+        None => DEFAULT_LIMIT,
+    };
+    let limit = asked.min(max);
+    let language = language_for(&p.query, p.language, api);
+    let req = request(
+        profile,
+        p.query,
+        p.bucket,
+        p.time_range.as_deref(),
+        language,
+        Some(limit),
+    )?;
+    let r = query::run(ctx, actor, req).await?;
+    let mut notes = Vec::new();
+    if asked > limit {
+        notes.push(format!(
+            "limit lowered from {asked} to {max}, the row limit setting of influxdesk"
+        ));
+    }
+    if r.truncated {
+        notes.push(format!(
+            "truncated: only the first {limit} rows are shown; narrow the query (a shorter \
+             time range, GROUP BY time, a filter) or raise limit (at most {max})"
+        ));
+    }
+    let format = p.format.unwrap_or_default();
+    Ok(QueryDataResult {
+        language: r.language,
+        rows: r.rows,
+        truncated: r.truncated,
+        limit,
+        executed_query: r.executed_query.clone(),
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+        text: match format {
+            DataFormat::Json => None,
+            DataFormat::Csv => Some(format::csv(&r)),
+            DataFormat::Table => Some(format::table(&r)),
+        },
+        tables: (format == DataFormat::Json).then(|| tables(&r)),
+    })
+}
+
+fn tables(r: &QueryResult) -> Vec<Table> {
+    r.frames
+        .iter()
+        .map(|f| Table {
+            name: f.name.clone(),
+            tags: f.tags.clone(),
+            columns: f.columns.iter().map(|c| c.name.clone()).collect(),
+            rows: (0..f.rows())
+                .map(|i| {
+                    f.columns
+                        .iter()
+                        .map(|c| c.values.get(i).cloned().unwrap_or_default())
+                        .collect()
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Run `render-chart`: the PNG and the text summary of what it shows.
+pub async fn render_chart(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: Option<&str>,
+    api: Option<ApiKind>,
+    p: RenderChartParams,
+) -> Result<(Vec<u8>, String)> {
+    let language = language_for(&p.query, p.language, api);
+    // A chart only reads: whatever the policy, a writing statement is no chart.
+    let langs = match language {
+        Some(l) => vec![l],
+        None => vec![
+            QueryLanguage::Influxql,
+            QueryLanguage::Flux,
+            QueryLanguage::Sql,
+        ],
+    };
+    if let Some(kind) = langs
+        .into_iter()
+        .find_map(|l| guard::mutating_statement(l, &p.query))
+    {
+        return Err(Error::invalid(format!(
+            "render-chart draws what a query reads, and this query has a {kind} statement: \
+             use a read-only query (query-data runs writing statements when the policy allows)"
+        )));
+    }
+    let spec = p.chart;
+    let req = request(
+        profile,
+        p.query,
+        p.bucket,
+        p.time_range.as_deref(),
+        language,
+        None,
+    )?;
+    let (png, summary) =
+        charts::render_query(ctx, actor, req, spec.clone(), ExportFormat::Png).await?;
+    Ok((png, summary.text(&spec)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn time_ranges_relative_and_absolute() {
+        assert_eq!(
+            parse_time_range("-1h", now()).unwrap(),
+            TimeRange::Relative {
+                duration: "1h".into()
+            }
+        );
+        assert_eq!(
+            parse_time_range("6h", now()).unwrap(),
+            TimeRange::Relative {
+                duration: "6h".into()
+            }
+        );
+        assert_eq!(
+            parse_time_range("2024-04-30T00:00:00Z..2024-05-01T00:00:00Z", now()).unwrap(),
+            TimeRange::Absolute {
+                from: "2024-04-30T00:00:00Z".into(),
+                to: "2024-05-01T00:00:00Z".into()
+            }
+        );
+        assert_eq!(
+            parse_time_range("2024-04-30T00:00:00Z..now", now()).unwrap(),
+            TimeRange::Absolute {
+                from: "2024-04-30T00:00:00Z".into(),
+                to: "2024-05-01T12:00:00Z".into()
+            }
+        );
+        assert!(parse_time_range("last week", now()).is_err());
+        assert!(parse_time_range("..now", now()).is_err());
+    }
+
+    #[test]
+    fn languages_are_detected() {
+        use QueryLanguage::*;
+        let flux = "from(bucket: \"b\") |> range(start: -1h)";
+        assert_eq!(language_for(flux, None, Some(ApiKind::V1)), Some(Flux));
+        assert_eq!(
+            language_for("SELECT 1", None, Some(ApiKind::V2)),
+            Some(Influxql)
+        );
+        assert_eq!(language_for("SELECT 1", None, Some(ApiKind::V3)), Some(Sql));
+        assert_eq!(
+            language_for("SHOW DATABASES", None, Some(ApiKind::V1)),
+            Some(Influxql)
+        );
+        assert_eq!(
+            language_for("SELECT 1", Some(Sql), Some(ApiKind::V1)),
+            Some(Sql)
+        );
+        assert_eq!(language_for("SELECT 1", None, None), None);
+    }
+}

@@ -1,0 +1,339 @@
+//! The tools' parameters and structured results. Names and parameters follow the seed's
+//! InfluxDB MCP server (extended, never renamed); doc comments are the schema text an assistant
+//! reads in `tools/list`, so they say what a value looks like and what happens when it is left
+//! out. Core's request types are built from these in the tool modules.
+
+use std::collections::BTreeMap;
+
+use influxdesk_core::chart::ChartSpec;
+use influxdesk_core::model::{Precision, QueryLanguage};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+// Schema only: values arrive as JSON and `write-metrics` checks them itself, so a wrong one is
+// a clear tool error rather than a protocol error.
+/// A field value: a number, a string or a boolean.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum FieldValueSchema {
+    Number(f64),
+    Text(String),
+    Boolean(bool),
+}
+
+/// One point.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct PointParams {
+    /// Measurement name, e.g. "cpu".
+    #[serde(default)]
+    pub measurement: Option<String>,
+    /// Tags: indexed string metadata that identifies the series, e.g. {"host": "web-1"}.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub tags: BTreeMap<String, Value>,
+    /// Field values, at least one: numbers, strings or booleans, e.g. {"usage": 0.52,
+    /// "state": "ok"}. Numbers are written as floats, or as integers when the field already
+    /// holds integers.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, FieldValueSchema>")]
+    pub fields: BTreeMap<String, Value>,
+    /// When the point happened, RFC 3339, e.g. "2024-05-01T12:00:00Z"; the server's clock when
+    /// absent.
+    #[serde(default)]
+    pub timestamp: Option<String>,
+}
+
+/// `write-metrics`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct WriteMetricsParams {
+    /// Where to write: database (InfluxDB 1.x `db` or `db/rp`, 3.x) or bucket (2.x); the
+    /// connection's default when absent.
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// Measurement name of the point, e.g. "cpu".
+    #[serde(default)]
+    pub measurement: Option<String>,
+    /// Tags: indexed string metadata that identifies the series, e.g. {"host": "web-1"}.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub tags: BTreeMap<String, Value>,
+    /// Field values, at least one: numbers, strings or booleans, e.g. {"usage": 0.52,
+    /// "state": "ok"}. Numbers are written as floats, or as integers when the field already
+    /// holds integers.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, FieldValueSchema>")]
+    pub fields: BTreeMap<String, Value>,
+    /// When the point happened, RFC 3339, e.g. "2024-05-01T12:00:00Z"; the server's clock when
+    /// absent.
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    /// The precision timestamps are stored with: ns (default), us, ms or s. Finer parts of a
+    /// timestamp are cut off.
+    #[serde(default)]
+    pub precision: Option<Precision>,
+    /// More points written in the same batch (with the point above, if one is given). The
+    /// whole batch is checked first: if one point is wrong, nothing is written.
+    #[serde(default)]
+    pub points: Vec<PointParams>,
+}
+
+/// What `write-metrics` wrote.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct WriteMetricsResult {
+    /// The database/bucket written to.
+    pub bucket: String,
+    /// Points written.
+    pub points: usize,
+    /// The line protocol sent, one point per line.
+    pub line_protocol: String,
+}
+
+/// Output formats of `query-data`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DataFormat {
+    /// Rows as JSON (also the structured result).
+    #[default]
+    Json,
+    /// CSV with a header per table; series tags as leading columns.
+    Csv,
+    /// An aligned text table.
+    Table,
+}
+
+/// `query-data`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct QueryDataParams {
+    /// The query, in InfluxQL, Flux or SQL. Statements that write or change schema (INTO,
+    /// DROP, DELETE, CREATE, ALTER, Flux to(), SQL INSERT/UPDATE/...) are refused unless the
+    /// connection's assistant policy allows writes.
+    pub query: String,
+    /// Database (InfluxQL `db` or `db/rp`, SQL) or bucket the query runs on; the connection's
+    /// default when absent. Flux names its bucket in from().
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// The time range: "-1h" (the last hour; also -15m, -6h, -7d) or "START..STOP" with RFC
+    /// 3339 times (STOP may be "now"). `$timeFilter`, `$interval` and Flux's
+    /// `v.timeRangeStart`/`v.timeRangeStop` follow it, and a SELECT without a time condition
+    /// gets it. Default: the last hour.
+    #[serde(default)]
+    pub time_range: Option<String>,
+    /// json (default), csv or table.
+    #[serde(default)]
+    pub format: Option<DataFormat>,
+    /// influxql, flux or sql. Detected when absent: Flux when the query has `|>` or `from(`,
+    /// otherwise SQL on InfluxDB 3 and InfluxQL on 1.x/2.x.
+    #[serde(default)]
+    pub language: Option<QueryLanguage>,
+    /// At most this many rows in all (default 1000; capped by the app's row limit setting).
+    /// The result says when rows were cut.
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// One table of a result, row by row.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Table {
+    /// Measurement or table name ("" when the server gives none).
+    pub name: String,
+    /// The series' group-by tags.
+    pub tags: BTreeMap<String, String>,
+    /// Column names; `time` is RFC 3339 UTC.
+    pub columns: Vec<String>,
+    /// Rows of values in column order (null when absent).
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// What `query-data` returned.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct QueryDataResult {
+    /// The language the query ran in.
+    pub language: QueryLanguage,
+    /// Rows returned over all tables.
+    pub rows: usize,
+    /// True when more rows matched than `limit`: narrow the query or raise the limit.
+    pub truncated: bool,
+    /// The row cap that applied.
+    pub limit: usize,
+    /// The query as sent, after the time range was applied.
+    pub executed_query: String,
+    /// Anything the assistant should know about this result (truncation, a lowered limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The tables (format json).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tables: Option<Vec<Table>>,
+    /// The result as text (format csv or table).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// What `manage-buckets` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BucketAction {
+    /// Create a database/bucket.
+    Create,
+    /// Change its retention period or description.
+    Update,
+    /// Delete it and all its data.
+    Delete,
+    /// List databases/buckets with their retention.
+    List,
+}
+
+/// `manage-buckets`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct ManageBucketsParams {
+    /// create, update, delete or list.
+    pub action: BucketAction,
+    /// The database (InfluxDB 1.x, 3.x) or bucket (2.x) to create, update or delete.
+    #[serde(default)]
+    pub bucket_name: Option<String>,
+    /// How long data is kept: "30d", "12h", "90m"; "0" or "inf" keeps it forever. Create:
+    /// default forever. Update: unchanged when absent.
+    #[serde(default)]
+    pub retention_period: Option<String>,
+    /// A description (InfluxDB 2.x buckets only).
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A v1 retention policy.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RetentionPolicyInfo {
+    pub name: String,
+    /// "30d", "12h" or "forever".
+    pub duration: String,
+    /// The policy writes go to when none is named.
+    pub default: bool,
+}
+
+/// A database or bucket.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct BucketInfo {
+    pub name: String,
+    /// The server's id (2.x).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// How long data is kept: "30d", "12h" or "forever".
+    pub retention: String,
+    /// The same in seconds; absent when data is kept forever.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// InfluxDB 1.x: the database's retention policies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retention_policies: Vec<RetentionPolicyInfo>,
+}
+
+impl From<influxdesk_core::model::Bucket> for BucketInfo {
+    fn from(b: influxdesk_core::model::Bucket) -> Self {
+        BucketInfo {
+            name: b.name,
+            id: b.id,
+            retention: b.retention,
+            retention_seconds: b.retention_seconds,
+            description: b.description,
+            retention_policies: b
+                .retention_policies
+                .into_iter()
+                .map(|rp| RetentionPolicyInfo {
+                    name: rp.name,
+                    duration: influxdesk_core::influx::buckets::human(rp.duration_seconds),
+                    default: rp.default,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What `manage-buckets` did.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ManageBucketsResult {
+    pub action: BucketAction,
+    /// list: every database/bucket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buckets: Option<Vec<BucketInfo>>,
+    /// create, update: the database/bucket as it is now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<BucketInfo>,
+    /// delete: the name of the deleted database/bucket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<String>,
+}
+
+/// `list-measurements`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct ListMeasurementsParams {
+    /// Database (`db` or `db/rp` on InfluxDB 1.x) or bucket; the connection's default when
+    /// absent.
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// At most this many names (default 1000).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// The measurements of a database/bucket.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MeasurementList {
+    /// The database/bucket listed.
+    pub bucket: String,
+    pub measurements: Vec<String>,
+}
+
+/// `describe-measurement`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct DescribeMeasurementParams {
+    /// The measurement (or table, on InfluxDB 3) to describe.
+    pub measurement: String,
+    /// Database (`db` or `db/rp` on InfluxDB 1.x) or bucket; the connection's default when
+    /// absent.
+    #[serde(default)]
+    pub bucket: Option<String>,
+}
+
+/// A field and its type.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct FieldInfo {
+    pub name: String,
+    /// float, integer, unsigned, string, boolean, or unknown.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// A measurement's schema.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MeasurementSchema {
+    pub bucket: String,
+    pub measurement: String,
+    /// Tag keys (indexed, string values).
+    pub tag_keys: Vec<String>,
+    /// Field keys with their types.
+    pub field_keys: Vec<FieldInfo>,
+}
+
+/// `render-chart`: a query and how to draw its result.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct RenderChartParams {
+    /// The query whose result is drawn (InfluxQL, Flux or SQL; read-only statements only).
+    /// Group by time for long ranges, e.g. `SELECT mean(v) FROM m WHERE $timeFilter GROUP BY
+    /// time($interval), host`.
+    pub query: String,
+    /// Database or bucket the query runs on; the connection's default when absent.
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// The time range: "-6h" or "START..STOP" (RFC 3339). Default: the last hour.
+    #[serde(default)]
+    pub time_range: Option<String>,
+    /// influxql, flux or sql; detected when absent (as in query-data).
+    #[serde(default)]
+    pub language: Option<QueryLanguage>,
+    /// How to draw it (chart_type, title, unit, size, ...).
+    #[serde(flatten)]
+    pub chart: ChartSpec,
+}

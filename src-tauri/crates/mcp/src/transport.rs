@@ -1,0 +1,300 @@
+//! How clients reach the server: a Unix socket in the user's runtime dir (hosted by the app or
+//! `influxdesk serve`), and stdio (`influxdesk mcp`), which bridges to that socket when
+//! something listens on it and otherwise serves in-process.
+//!
+//! The socket lives in a private directory (0700) and is itself 0600; every connection's peer
+//! uid is checked against ours and foreign ones are closed. A socket left by a crash (the file
+//! exists but nothing accepts) is replaced; a live one means another server runs, which is an
+//! error. A bridged client may send one preamble line, `{"influxdesk_session": {"profile":
+//! "P"}}`, to pick the session's profile; everything else is MCP's newline-delimited JSON.
+//!
+//! Not here: streamable HTTP (later, behind a bearer token).
+
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use influxdesk_core::{Ctx, Error, Result};
+use rmcp::ServiceExt;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::task::JoinHandle;
+
+use crate::server::{InfluxdeskMcp, Session};
+
+/// The key of the optional first line a bridge sends.
+const PREAMBLE_KEY: &str = "influxdesk_session";
+
+/// Where the socket is: `$INFLUXDESK_SOCKET`, else `$XDG_RUNTIME_DIR/influxdesk/mcp.sock`,
+/// else `influxdesk-$USER/mcp.sock` in the temp dir (itself per user on macOS).
+pub fn socket_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("INFLUXDESK_SOCKET").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    default_dir().join("mcp.sock")
+}
+
+fn default_dir() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|p| !p.is_empty()) {
+        Some(d) => PathBuf::from(d).join("influxdesk"),
+        None => {
+            let user = std::env::var("USER").unwrap_or_default();
+            std::env::temp_dir().join(format!("influxdesk-{user}"))
+        }
+    }
+}
+
+fn io_err(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Storage(format!(
+        "could not {what} {}: {e}. Set INFLUXDESK_SOCKET to a path in a private directory.",
+        path.display()
+    ))
+}
+
+/// A running socket server. Dropping it stops accepting and removes the socket (sessions
+/// already open run to their end).
+pub struct SocketServer {
+    path: PathBuf,
+    /// (device, inode) of the socket we bound, so we never remove a newer server's socket.
+    id: (u64, u64),
+    task: JoinHandle<()>,
+}
+
+impl SocketServer {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for SocketServer {
+    fn drop(&mut self) {
+        self.task.abort();
+        if let Ok(m) = std::fs::symlink_metadata(&self.path)
+            && (m.dev(), m.ino()) == self.id
+        {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Whether a server accepts on `path` (a connection, or `None` when nothing listens).
+pub async fn connect_live(path: &Path) -> Option<UnixStream> {
+    match tokio::time::timeout(Duration::from_secs(2), UnixStream::connect(path)).await {
+        Ok(Ok(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// Make the socket's directory private: create it 0700, tighten the default one, and refuse a
+/// custom one that others can enter.
+fn prepare_dir(dir: &Path, is_default: bool) -> Result<()> {
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| io_err("create the socket directory", dir, e))?;
+    }
+    let mode = std::fs::metadata(dir)
+        .map_err(|e| io_err("read", dir, e))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        if !is_default {
+            return Err(Error::Storage(format!(
+                "the MCP socket's directory {} can be entered by other users (mode {:o}): put \
+                 INFLUXDESK_SOCKET in a private directory (chmod 700)",
+                dir.display(),
+                mode & 0o777
+            )));
+        }
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| io_err("make private", dir, e))?;
+    }
+    Ok(())
+}
+
+/// Serve MCP on the Unix socket at `path` for this user only.
+pub async fn serve_unix(ctx: Arc<Ctx>, path: &Path) -> Result<SocketServer> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .ok_or_else(|| Error::invalid(format!("{} is not a socket path", path.display())))?;
+    prepare_dir(
+        dir,
+        std::env::var_os("INFLUXDESK_SOCKET").is_none() && dir == default_dir(),
+    )?;
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if !m.file_type().is_socket() {
+            return Err(Error::Conflict(format!(
+                "{} exists and is not a socket: remove it or set INFLUXDESK_SOCKET to another \
+                 path",
+                path.display()
+            )));
+        }
+        if connect_live(path).await.is_some() {
+            return Err(Error::Conflict(format!(
+                "an influxdesk MCP server is already running on {} (the app or `influxdesk \
+                 serve`): use it, or stop it first",
+                path.display()
+            )));
+        }
+        tracing::info!("replacing the stale MCP socket {}", path.display());
+        std::fs::remove_file(path).map_err(|e| io_err("remove the stale socket", path, e))?;
+    }
+    let listener = UnixListener::bind(path).map_err(|e| io_err("listen on", path, e))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| io_err("restrict", path, e))?;
+    let meta = std::fs::symlink_metadata(path).map_err(|e| io_err("read", path, e))?;
+    let uid = meta.uid();
+    let dir_owner = std::fs::metadata(dir)
+        .map_err(|e| io_err("read", dir, e))?
+        .uid();
+    if dir_owner != uid {
+        let _ = std::fs::remove_file(path);
+        return Err(Error::Storage(format!(
+            "the MCP socket's directory {} belongs to another user: use a directory of your own",
+            dir.display()
+        )));
+    }
+    let task = tokio::spawn(accept_loop(ctx, listener, uid));
+    tracing::info!("MCP server listening on {}", path.display());
+    Ok(SocketServer {
+        path: path.to_path_buf(),
+        id: (meta.dev(), meta.ino()),
+        task,
+    })
+}
+
+/// Accept connections whose peer runs as `uid`; close all others.
+#[doc(hidden)]
+pub async fn accept_loop(ctx: Arc<Ctx>, listener: UnixListener, uid: u32) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((s, _)) => s,
+            Err(e) => {
+                tracing::warn!("MCP socket accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        match stream.peer_cred() {
+            Ok(c) if c.uid() == uid => {
+                tokio::spawn(serve_connection(ctx.clone(), stream));
+            }
+            Ok(c) => tracing::warn!(
+                "refused an MCP connection from uid {} (only uid {uid} may connect)",
+                c.uid()
+            ),
+            Err(e) => tracing::warn!("refused an MCP connection with no peer credentials: {e}"),
+        }
+    }
+}
+
+async fn serve_connection(ctx: Arc<Ctx>, stream: UnixStream) {
+    let (read, write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    let mut first = String::new();
+    if reader.read_line(&mut first).await.is_err() {
+        return;
+    }
+    let session = match serde_json::from_str::<serde_json::Value>(&first)
+        .ok()
+        .and_then(|v| v.get(PREAMBLE_KEY).cloned())
+    {
+        Some(s) => {
+            first.clear();
+            serde_json::from_value::<Session>(s).unwrap_or_default()
+        }
+        None => Session::default(),
+    };
+    let read = std::io::Cursor::new(first.into_bytes()).chain(reader);
+    match InfluxdeskMcp::new(ctx, session).serve((read, write)).await {
+        Ok(running) => {
+            let _ = running.waiting().await;
+        }
+        Err(e) => tracing::debug!("an MCP client left before initializing: {e}"),
+    }
+}
+
+/// Copy stdio to the socket and back until the server closes it. The caller should exit the
+/// process afterwards: the stdin read may still be pending and cannot be cancelled.
+pub async fn bridge(stream: UnixStream, session: &Session) -> std::io::Result<()> {
+    let (mut from_server, mut to_server) = stream.into_split();
+    if *session != Session::default() {
+        let line = serde_json::json!({ PREAMBLE_KEY: session }).to_string() + "\n";
+        to_server.write_all(line.as_bytes()).await?;
+    }
+    tokio::spawn(async move {
+        let mut stdin = tokio::io::stdin();
+        let _ = tokio::io::copy(&mut stdin, &mut to_server).await;
+        // The client closed its end: let the server finish and close ours.
+        let _ = to_server.shutdown().await;
+    });
+    let mut stdout = tokio::io::stdout();
+    tokio::io::copy(&mut from_server, &mut stdout).await?;
+    stdout.flush().await
+}
+
+/// Serve one MCP session on stdio, in this process, until the client closes it.
+pub async fn serve_stdio(ctx: Arc<Ctx>, session: Session) -> Result<()> {
+    let running = InfluxdeskMcp::new(ctx, session)
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| Error::Internal(format!("the MCP session did not start: {e}")))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| Error::Internal(format!("the MCP session failed: {e}")))?;
+    Ok(())
+}
+
+/// `influxdesk mcp`'s options.
+#[derive(Debug, Clone, Default)]
+pub struct StdioOptions {
+    /// `--profile`: the profile this session uses (default: the active one).
+    pub profile: Option<String>,
+    /// `--read-only`: refuse every write, whatever the profiles allow.
+    pub read_only: bool,
+    /// `--allow-writes`: approve writes on "ask" profiles (there is no window to ask in).
+    pub allow_writes: bool,
+}
+
+/// Run `influxdesk mcp`: bridge to the app's socket when it answers, else serve in-process.
+///
+/// `--read-only` and `--allow-writes` set this process's rules, so they always serve
+/// in-process: the running app keeps its own rules (and asks the user itself).
+pub async fn run_stdio(ctx: Arc<Ctx>, opts: StdioOptions) -> Result<()> {
+    let session = Session {
+        profile: opts.profile.clone(),
+    };
+    if let Some(p) = &opts.profile {
+        // Fail before the client starts talking, with the known profiles in the message.
+        influxdesk_core::api::profiles::resolve(&ctx, Some(p)).await?;
+    }
+    let path = socket_path();
+    if !opts.read_only && !opts.allow_writes {
+        if let Some(stream) = connect_live(&path).await {
+            tracing::info!("bridging stdio to the MCP server on {}", path.display());
+            return bridge(stream, &session)
+                .await
+                .map_err(|e| io_err("bridge to", &path, e));
+        }
+    } else if connect_live(&path).await.is_some() {
+        tracing::warn!(
+            "influxdesk runs an MCP server on {}; --read-only/--allow-writes serve this session \
+             in-process instead (its calls will not show in the app's activity)",
+            path.display()
+        );
+    }
+    if opts.read_only {
+        ctx.set_assistant_read_only(true);
+    }
+    if opts.allow_writes {
+        ctx.set_approver(Arc::new(influxdesk_core::api::policy::Headless {
+            allow_writes: true,
+        }));
+    }
+    serve_stdio(ctx, session).await
+}

@@ -1,0 +1,121 @@
+//! `tools/list` is the contract with every MCP client: it is compared with a reviewed golden
+//! file, so a change to a tool's name, schema or annotations shows up as a diff. Accept a
+//! deliberate change with `UPDATE_GOLDEN=1 cargo test -p influxdesk-mcp --test mcp golden`.
+
+use std::path::PathBuf;
+
+use crate::harness::*;
+
+#[tokio::test]
+async fn tools_list_matches_the_golden_file() {
+    let mcp = connect(&ctx()).await;
+    let tools = mcp.client.list_all_tools().await.unwrap();
+    let got = serde_json::to_string_pretty(&tools).unwrap() + "\n";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/tools_list.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .expect("the golden file exists (create it with UPDATE_GOLDEN=1)");
+    assert!(
+        got == want,
+        "tools/list changed; review the diff and accept it with UPDATE_GOLDEN=1:\n{got}"
+    );
+}
+
+/// A tool's name and its read-only, destructive, idempotent and open-world hints.
+type Hints = (
+    String,
+    Option<bool>,
+    Option<bool>,
+    Option<bool>,
+    Option<bool>,
+);
+
+#[tokio::test]
+async fn tool_names_and_annotations_are_the_seeds_and_honest() {
+    let mcp = connect(&ctx()).await;
+    let tools = mcp.client.list_all_tools().await.unwrap();
+    let table: Vec<Hints> = tools
+        .iter()
+        .map(|t| {
+            let a = t.annotations.clone().expect("every tool is annotated");
+            (
+                t.name.to_string(),
+                a.read_only_hint,
+                a.destructive_hint,
+                a.idempotent_hint,
+                a.open_world_hint,
+            )
+        })
+        .collect();
+    let s = |n: &str| n.to_string();
+    let (t, f) = (Some(true), Some(false));
+    assert_eq!(
+        table,
+        vec![
+            (s("describe-measurement"), t, f, t, f),
+            (s("list-measurements"), t, f, t, f),
+            // Deletes databases and all their data.
+            (s("manage-buckets"), f, t, f, f),
+            // Runs DROP/DELETE/INTO when the policy allows writes.
+            (s("query-data"), f, t, f, f),
+            (s("render-chart"), t, f, t, f),
+            // Adds points (same series and time: replaces values, the same result again).
+            (s("write-metrics"), f, f, t, f),
+        ]
+    );
+    for t in &tools {
+        let data = [
+            "query-data",
+            "write-metrics",
+            "manage-buckets",
+            "list-measurements",
+            "describe-measurement",
+        ];
+        assert_eq!(
+            t.output_schema.is_some(),
+            data.contains(&t.name.as_ref()),
+            "{}: structured output where the result is data",
+            t.name
+        );
+    }
+    let seed = |tool: &str, params: &[&str]| {
+        let t = tools.iter().find(|t| t.name == tool).unwrap();
+        let props = t.input_schema["properties"].as_object().unwrap();
+        for p in params {
+            assert!(
+                props.contains_key(*p),
+                "{tool} keeps the seed's parameter {p}"
+            );
+        }
+    };
+    seed(
+        "write-metrics",
+        &[
+            "bucket",
+            "measurement",
+            "tags",
+            "fields",
+            "timestamp",
+            "precision",
+            "points",
+        ],
+    );
+    seed(
+        "query-data",
+        &[
+            "query",
+            "bucket",
+            "time_range",
+            "format",
+            "language",
+            "limit",
+        ],
+    );
+    seed(
+        "manage-buckets",
+        &["action", "bucket_name", "retention_period", "description"],
+    );
+}

@@ -1,0 +1,12 @@
+//! influxdesk-mcp integration tests: rmcp's own client over the Unix socket against a real
+//! influxd (started by the harness through core's `local` runner): every tool's success and
+//! failure, the assistant policy, a secret scan, the socket's security and life cycle, and the
+//! golden `tools/list`. The stdio transport (the real `influxdesk mcp` binary) is tested in the
+//! app package (`tests/app/mcp.rs`) and by the Python SDK (`tests/mcp/`).
+
+mod golden;
+mod harness;
+mod policy;
+mod secrets;
+mod socket;
+mod tools;

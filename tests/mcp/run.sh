@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The official Python MCP SDK (PyPI `mcp`) drives `influxdesk mcp` over stdio against a real
+# influxd the test starts itself. Creates a venv under target/ (python3 -m venv; Debian:
+# python3-venv), installs mcp and pytest into it, builds the binary if needed, runs pytest.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+venv=target/mcp-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check mcp pytest
+if [ -z "${INFLUXDESK_BIN:-}" ] && [ ! -x target/debug/influxdesk ]; then
+  cargo build --quiet --bin influxdesk
+fi
+exec "$venv/bin/python" -m pytest -q tests/mcp "$@"
