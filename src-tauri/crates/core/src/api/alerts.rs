@@ -241,13 +241,6 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<AlertRule> {
     let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
-    super::policy::check_write(
-        ctx,
-        actor,
-        &p,
-        &format!("create alert \"{}\"", req.alert_name),
-    )
-    .await?;
     let name = req.alert_name.trim().to_string();
     if name.is_empty() {
         return Err(Error::invalid("give the alert a name"));
@@ -266,6 +259,28 @@ pub async fn create(
     for c in &req.notification.channels {
         check_channel(c)?;
     }
+    // The evaluator runs the query unattended on every tick: it must only read, whatever the
+    // language (checked in all three, since the rule's language may be detected later).
+    for lang in [
+        QueryLanguage::Influxql,
+        QueryLanguage::Flux,
+        QueryLanguage::Sql,
+    ] {
+        if let Some(what) = crate::influx::guard::mutating_statement(lang, &req.query) {
+            return Err(Error::invalid(format!(
+                "an alert's query must only read data, and this one contains {what}: use a \
+                 SELECT (or a Flux query without to()) whose last value is checked"
+            )));
+        }
+    }
+    // Checked last, so the user is never asked to approve a rule that would be refused.
+    super::policy::check_write(
+        ctx,
+        actor,
+        &p,
+        &format!("create alert \"{name}\" on: {}", req.query.trim()),
+    )
+    .await?;
     let rule = AlertRule {
         id: uuid::Uuid::new_v4().to_string(),
         name: name.clone(),

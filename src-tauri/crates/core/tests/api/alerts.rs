@@ -353,11 +353,22 @@ async fn bad_rules_are_refused_with_what_to_do() {
         .await
         .unwrap();
     assert_eq!(
-        alerts::create(&c, &Actor::User, bad, now)
+        alerts::create(&c, &Actor::User, bad.clone(), now)
             .await
             .unwrap_err()
             .code(),
         ErrorCode::Conflict
+    );
+    let mut writer = bad.clone();
+    writer.alert_name = "writer".into();
+    writer.query = "SELECT mean(v) INTO other FROM m GROUP BY time(1m)".into();
+    let e = alerts::create(&c, &Actor::User, writer, now)
+        .await
+        .unwrap_err();
+    assert!(
+        e.message().contains("must only read"),
+        "an unattended query never writes: {}",
+        e.message()
     );
     alerts::delete(&c, &Actor::User, "x").await.unwrap();
     assert_eq!(
