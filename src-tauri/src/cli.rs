@@ -52,6 +52,45 @@ pub enum Command {
     /// Serve MCP on stdio for an AI assistant: bridges to the running app's socket, or serves
     /// in-process from the same profiles (the INFLUX_* `env` profile wins, as everywhere).
     Mcp(McpArgs),
+    /// Host MCP without the app: the Unix socket `influxdesk mcp` bridges to, the alert
+    /// evaluator, and with --http streamable HTTP on 127.0.0.1 (bearer token in the OS
+    /// keychain). Runs until Ctrl-C or SIGTERM, then removes the socket.
+    #[command(after_help = "Examples:\n  \
+        influxdesk serve --profile prod --read-only\n  \
+        influxdesk serve --http 127.0.0.1:8765\n  \
+        TOKEN=$(influxdesk serve --print-token)   # for an HTTP client's Authorization: Bearer header\n  \
+        influxdesk serve --rotate-token           # running servers refuse the old token within 5 s")]
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Also serve MCP over streamable HTTP at http://127.0.0.1:PORT/mcp (127.0.0.1 only).
+    /// Clients send `Authorization: Bearer <token>`; see --print-token.
+    #[arg(long, value_name = "127.0.0.1:PORT", value_parser = parse_http_addr)]
+    http: Option<std::net::SocketAddr>,
+    /// Profile name or id for clients that do not pick one (default: the active profile).
+    #[arg(long, short)]
+    profile: Option<String>,
+    /// Refuse every write and schema change, whatever the profiles' assistant policy says.
+    #[arg(long, conflicts_with = "allow_writes")]
+    read_only: bool,
+    /// Approve writes on profiles whose assistant policy is "ask" (and on the INFLUX_* `env`
+    /// profile): without the app there is no window to ask in.
+    #[arg(long)]
+    allow_writes: bool,
+    /// Print the HTTP bearer token (created on first use) to standard output and exit, for
+    /// setting up a client. It is a password: do not run this where output is logged.
+    #[arg(long, conflicts_with_all = ["http", "profile", "read_only", "allow_writes"])]
+    print_token: bool,
+    /// Replace the HTTP bearer token with a new random one and exit (prints nothing secret;
+    /// add --print-token to print the new one). Running servers refuse the old one within 5 s.
+    #[arg(long, conflicts_with_all = ["http", "profile", "read_only", "allow_writes"])]
+    rotate_token: bool,
+}
+
+fn parse_http_addr(s: &str) -> std::result::Result<std::net::SocketAddr, String> {
+    influxdesk_mcp::parse_http_addr(s).map_err(|e| e.message().to_string())
 }
 
 #[derive(Args)]
@@ -462,6 +501,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
             // A bridge's stdin read may still be pending and cannot be cancelled: end here.
             std::process::exit(0)
         }
+        Command::Serve(a) => serve(a).await,
         Command::Write(w) => {
             let lines = match w.file.as_deref() {
                 None => read_stdin("line protocol")?,
@@ -481,6 +521,111 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                 r.points, r.bytes, r.bucket
             ))
         }
+    }
+}
+
+/// `influxdesk serve`: host MCP headless until SIGINT/SIGTERM, or manage the HTTP token.
+async fn serve(a: ServeArgs) -> Result<String> {
+    use influxdesk_core::secrets::SecretStore;
+    use std::io::Write;
+    let secrets = SecretStore::keychain();
+    if a.rotate_token || a.print_token {
+        let mut out = String::new();
+        let token = if a.rotate_token {
+            let t = influxdesk_mcp::rotate_http_token(&secrets).await?;
+            if !a.print_token {
+                out.push_str(
+                    "rotated the MCP HTTP bearer token; running servers refuse the old one \
+                     within 5 s. Give clients the new one: influxdesk serve --print-token\n",
+                );
+            }
+            t
+        } else {
+            influxdesk_mcp::http_token(&secrets).await?
+        };
+        if a.print_token {
+            out.push_str(token.expose());
+            out.push('\n');
+        }
+        return Ok(out);
+    }
+    // The server shares its context with its session tasks, so it owns one (an Arc).
+    let ctx = Ctx::new(CtxOptions::from_env()?);
+    if let Some(p) = &a.profile {
+        // Fail before serving, with the known profiles in the message.
+        profiles::resolve(&ctx, Some(p)).await?;
+    }
+    if a.read_only {
+        ctx.set_assistant_read_only(true);
+    }
+    if a.allow_writes {
+        ctx.set_approver(std::sync::Arc::new(
+            influxdesk_core::api::policy::Headless { allow_writes: true },
+        ));
+    }
+    let session = influxdesk_mcp::Session { profile: a.profile };
+    // Listen for signals first, so one that comes while we start up is not the default kill.
+    let stop = shutdown_signal()?;
+    let path = influxdesk_mcp::socket_path();
+    let socket = influxdesk_mcp::serve_unix_session(ctx.clone(), &path, session.clone()).await?;
+    let http = match a.http {
+        Some(addr) => {
+            let mut opts = influxdesk_mcp::HttpOptions::new(addr, secrets);
+            opts.session = session;
+            Some(influxdesk_mcp::serve_http(ctx.clone(), opts).await?)
+        }
+        None => None,
+    };
+    let alerts = tokio::spawn(influxdesk_core::api::alerts::run(ctx.clone()));
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "MCP socket: {}", path.display());
+    if let Some(h) = &http {
+        let _ = writeln!(
+            out,
+            "MCP HTTP: {} (Authorization: Bearer <token>; print it with `influxdesk serve \
+             --print-token`)",
+            h.url()
+        );
+    }
+    let _ = writeln!(out, "alert evaluator running; stop with Ctrl-C or SIGTERM");
+    let _ = out.flush();
+    drop(out);
+    let signal = stop.await;
+    tracing::info!("{signal}: stopping");
+    alerts.abort();
+    if let Some(h) = http {
+        h.shutdown().await;
+    }
+    // Dropping the server removes the socket.
+    drop(socket);
+    Ok(format!("stopped ({signal})\n"))
+}
+
+/// Resolves with the signal's name on SIGINT or SIGTERM.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = &'static str>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |k: SignalKind| {
+            signal(k).map_err(|e| Error::Internal(format!("could not listen for signals: {e}")))
+        };
+        let (mut term, mut int) = (
+            listen(SignalKind::terminate())?,
+            listen(SignalKind::interrupt())?,
+        );
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        })
     }
 }
 

@@ -1,6 +1,8 @@
 //! The desktop app: builds the core [`Ctx`], registers the Tauri commands (thin wrappers over
-//! `influxdesk_core::api`), starts the local demo when there is no profile, and forwards core
-//! events to the window. The only crate that depends on tauri.
+//! `influxdesk_core::api`), starts the local demo when there is no profile, hosts the MCP
+//! socket while it runs (unless another live host owns it: then the app opens anyway and says
+//! so in `mcp_status`), and forwards core events to the window. The only crate that depends on
+//! tauri.
 
 mod commands;
 
@@ -9,13 +11,16 @@ use std::sync::{Arc, Mutex};
 use influxdesk_core::demo::DemoStatus;
 use influxdesk_core::local::LocalServer;
 use influxdesk_core::{Ctx, CtxOptions};
+use influxdesk_mcp::{McpStatus, SocketServer};
 use tauri::{Emitter, Manager};
 
-/// Managed state: the shared core context and the demo server we keep alive.
+/// Managed state: the shared core context, the demo server and the MCP socket we keep alive.
 pub struct AppState {
     pub ctx: Arc<Ctx>,
     pub demo: Mutex<DemoStatus>,
     server: Mutex<Option<LocalServer>>,
+    pub mcp: Mutex<McpStatus>,
+    mcp_socket: Mutex<Option<SocketServer>>,
 }
 
 pub const EVENT: &str = "influxdesk://event";
@@ -30,6 +35,8 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             ctx: ctx.clone(),
             demo: Mutex::new(DemoStatus::Starting),
             server: Mutex::new(None),
+            mcp: Mutex::new(McpStatus::starting(&influxdesk_mcp::socket_path())),
+            mcp_socket: Mutex::new(None),
         })
         .setup(move |app| {
             let handle = app.handle().clone();
@@ -41,6 +48,21 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             });
             // The alert evaluator runs while the app runs.
             tauri::async_runtime::spawn(influxdesk_core::api::alerts::run(ctx.clone()));
+            // So does the MCP socket, unless another host (a second window, `influxdesk
+            // serve`) already owns a live one: then the app still opens and says so.
+            let handle = app.handle().clone();
+            let mcp_ctx = ctx.clone();
+            tauri::async_runtime::spawn(async move {
+                let path = influxdesk_mcp::socket_path();
+                let result = influxdesk_mcp::serve_unix(mcp_ctx, &path).await;
+                let status = McpStatus::after(&path, &result).await;
+                if let Err(e) = &result {
+                    tracing::warn!("the app is not hosting MCP: {}", e.message());
+                }
+                let state = handle.state::<AppState>();
+                *state.mcp_socket.lock().expect("mcp slot") = result.ok();
+                *state.mcp.lock().expect("mcp status") = status;
+            });
             let handle = app.handle().clone();
             let ctx = ctx.clone();
             tauri::async_runtime::spawn(async move {
@@ -55,6 +77,7 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::demo_status,
+            commands::mcp::mcp_status,
             commands::profiles::profile_list,
             commands::profiles::profile_add,
             commands::profiles::profile_update,
@@ -90,6 +113,8 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             // Stop the demo server we started (the guard shell would also stop it on exit).
             let state = handle.state::<AppState>();
             drop(state.server.lock().expect("server slot").take());
+            // Stop hosting MCP: dropping the server removes its socket.
+            drop(state.mcp_socket.lock().expect("mcp slot").take());
         }
     });
     Ok(())

@@ -5,4 +5,5 @@
 mod cli;
 mod gui;
 mod mcp;
+mod serve;
 mod support;

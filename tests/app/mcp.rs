@@ -119,7 +119,11 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
     assert_eq!(
         names,
         [
+            "create-alerts",
+            "delete-alerts",
             "describe-measurement",
+            "get-metrics",
+            "list-alerts",
             "list-measurements",
             "manage-buckets",
             "query-data",

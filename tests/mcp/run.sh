@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The official Python MCP SDK (PyPI `mcp`) drives `influxdesk mcp` over stdio against a real
-# influxd the test starts itself. Creates a venv under target/ (python3 -m venv; Debian:
-# python3-venv), installs mcp and pytest into it, builds the binary if needed, runs pytest.
+# The official Python MCP SDK (PyPI `mcp`) drives `influxdesk mcp` over stdio and
+# `influxdesk serve --http` over streamable HTTP against a real influxd the tests start
+# themselves. The HTTP test reads the bearer token from the OS keychain: run inside a D-Bus
+# session with an unlocked Secret Service (.ci/test does). Creates a venv under target/
+# (python3 -m venv; Debian: python3-venv), installs mcp and pytest into it, builds the binary if
+# needed, runs pytest.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=target/mcp-venv

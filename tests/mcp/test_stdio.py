@@ -113,7 +113,11 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
     async def body(s: ClientSession):
         tools = {t.name: t for t in (await s.list_tools()).tools}
         assert sorted(tools) == [
+            "create-alerts",
+            "delete-alerts",
             "describe-measurement",
+            "get-metrics",
+            "list-alerts",
             "list-measurements",
             "manage-buckets",
             "query-data",

@@ -3,5 +3,6 @@
 
 pub mod app;
 pub mod explore;
+pub mod mcp;
 pub mod profiles;
 pub mod query;

@@ -5,18 +5,25 @@
 //! policy, the time-range guardrail and the activity events apply exactly as for the app.
 //!
 //! Served on a Unix socket ([`serve_unix`], hosted by the app or `influxdesk serve`) and on
-//! stdio ([`run_stdio`], `influxdesk mcp`). Not here yet: alert and metrics tools, the HTTP
-//! transport, the app's approval dialog (it plugs into core's `policy::Approver`).
+//! stdio ([`run_stdio`], `influxdesk mcp`), and streamable HTTP on 127.0.0.1 behind a bearer
+//! token kept in the keychain ([`serve_http`], `influxdesk serve --http`). Not here yet: alert
+//! and metrics tools, the app's approval dialog (it plugs into core's `policy::Approver`).
 
+mod alerts;
 mod data;
+pub mod http;
 mod metrics;
 pub mod params;
 mod prompts;
 mod server;
 pub mod transport;
 
+pub use http::{
+    HttpOptions, HttpServer, TOKEN_ACCOUNT, http_token, parse_http_addr, rotate_http_token,
+    serve_http,
+};
 pub use server::{BUCKETS_URI, CONNECTION_URI, InfluxdeskMcp, Session};
 pub use transport::{
-    SocketServer, StdioOptions, bridge, connect_live, run_stdio, serve_stdio, serve_unix,
-    socket_path,
+    McpState, McpStatus, SocketServer, StdioOptions, bridge, connect_live, run_stdio, serve_stdio,
+    serve_unix, serve_unix_session, socket_path,
 };

@@ -337,3 +337,253 @@ pub struct RenderChartParams {
     #[serde(flatten)]
     pub chart: ChartSpec,
 }
+
+// Schema only: `create-alerts`, `delete-alerts` and `get-metrics` read these values themselves
+// (alerts.rs), so a wrong one is a clear tool error naming what is accepted rather than a
+// protocol error, and severity words are taken leniently.
+/// How the query's last value is compared with `value`.
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum OperatorSchema {
+    Greater,
+    Less,
+    Equal,
+    NotEqual,
+    GreaterEqual,
+    LessEqual,
+}
+
+/// threshold (default): the last value crosses `value`; deadman: the query returns no data for
+/// the rule's window (the longer of `every`, `for` and one minute).
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum ThresholdTypeSchema {
+    Threshold,
+    Deadman,
+}
+
+/// The state the rule enters when it fires: info, warning (WARN, the default) or critical
+/// (CRIT). "warn" and "crit" are accepted too.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum SeveritySchema {
+    Info,
+    Warning,
+    Critical,
+}
+
+/// One alert name, or a list of them.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum NamesSchema {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// What metrics to get.
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum MetricTypeSchema {
+    /// Server health: memory, goroutines, requests, writes, queries.
+    System,
+    /// Per database/bucket: measurements, series cardinality, disk size.
+    Database,
+    /// influxdesk's own query log: count, errors, p50/p99 latency, rows, by actor.
+    Query,
+}
+
+/// When an alert fires.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct ThresholdParams {
+    /// greater, less, equal, not_equal, greater_equal or less_equal: the rule's condition is
+    /// `last value <operator> value`. Needed for type threshold.
+    #[serde(default)]
+    #[schemars(with = "Option<OperatorSchema>")]
+    pub operator: Option<Value>,
+    /// The number the query's last value is compared with. Needed for type threshold.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub value: Option<Value>,
+    /// threshold (default) or deadman.
+    #[serde(default, rename = "type")]
+    #[schemars(with = "Option<ThresholdTypeSchema>")]
+    pub kind: Option<Value>,
+}
+
+/// Where and how an alert tells about a change of state.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct NotificationParams {
+    /// Where each change of state is sent: "webhook:<url>" (a JSON POST), "slack:<incoming
+    /// webhook url>" (a Slack message) or "desktop" (a notification while the app runs).
+    /// Without channels the state is only recorded.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub channels: Option<Value>,
+    /// Text sent with each change of state, e.g. "CPU on web-1 is high: check the web tier".
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    #[schemars(with = "Option<SeveritySchema>")]
+    pub severity: Option<Value>,
+}
+
+/// `create-alerts`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct CreateAlertsParams {
+    /// A name for the alert, unique among the alerts, e.g. "cpu high on web-1".
+    pub alert_name: String,
+    /// A read-only query whose newest value is checked, e.g. `SELECT last(usage) FROM cpu
+    /// WHERE host = 'web-1'`. It runs over the rule's window (the longer of `every`, `for` and
+    /// one minute), so leave the time condition out.
+    pub query: String,
+    /// When the alert fires.
+    pub threshold: ThresholdParams,
+    /// Where and how it tells about a change of state (OK -> CRIT, CRIT -> OK, ...).
+    #[serde(default)]
+    pub notification: NotificationParams,
+    /// How often the rule is evaluated, e.g. "30s", "1m" (default), "1h".
+    #[serde(default)]
+    pub every: Option<String>,
+    /// How long the condition must hold before the alert fires, e.g. "5m"; default "0s" (at
+    /// once).
+    #[serde(default, rename = "for")]
+    pub for_duration: Option<String>,
+    /// influxql, flux or sql; detected when absent (as in query-data).
+    #[serde(default)]
+    pub language: Option<QueryLanguage>,
+    /// Database or bucket the query runs on and the `influxdesk_alerts` status points go to;
+    /// the connection's default when absent.
+    #[serde(default)]
+    pub database: Option<String>,
+}
+
+/// An alert's condition.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ThresholdInfo {
+    /// greater, less, equal, not_equal, greater_equal or less_equal.
+    pub operator: String,
+    pub value: f64,
+    /// threshold or deadman.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// Where an alert sends its changes of state.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct NotificationInfo {
+    /// webhook:<url>, slack:<url> or desktop; the secret parts of URLs (a Slack webhook's path,
+    /// credentials, query strings) are shown as "…".
+    pub channels: Vec<String>,
+    pub message: String,
+    /// info, warning or critical.
+    pub severity: String,
+}
+
+/// An alert rule and its current state.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AlertInfo {
+    pub alert_name: String,
+    pub id: String,
+    /// unknown (not evaluated yet, or its query failed), ok, info, warn or crit.
+    pub status: String,
+    /// When the status last changed (RFC 3339).
+    pub since: Option<String>,
+    /// The query's newest value at the last evaluation.
+    pub last_value: Option<f64>,
+    /// When the rule was last evaluated (RFC 3339); null until the first evaluation.
+    pub last_evaluation: Option<String>,
+    /// Since when the condition has held while waiting out `for` (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_since: Option<String>,
+    pub query: String,
+    /// influxql, flux or sql; null: detected when it runs.
+    pub language: Option<QueryLanguage>,
+    /// Where the query runs and the status points go.
+    pub database: Option<String>,
+    pub threshold: ThresholdInfo,
+    pub notification: NotificationInfo,
+    pub every: String,
+    #[serde(rename = "for")]
+    pub for_duration: String,
+    pub enabled: bool,
+}
+
+/// What `create-alerts` created.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CreateAlertsResult {
+    pub alert: AlertInfo,
+    /// How the rule is evaluated and where its history is.
+    pub note: String,
+}
+
+/// `list-alerts`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct ListAlertsParams {
+    /// Only this alert (by name); every alert of the connection when absent.
+    #[serde(default)]
+    pub alert_name: Option<String>,
+}
+
+/// The alerts of the connection.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AlertList {
+    pub alerts: Vec<AlertInfo>,
+    /// Where each evaluation's status is recorded: the `influxdesk_alerts` measurement (tags
+    /// alert, status; fields level, value, transition, message) of the alert's database.
+    pub history: String,
+}
+
+/// `delete-alerts`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct DeleteAlertsParams {
+    /// The alert to delete, or a list of alerts. All must exist, else nothing is deleted. Their
+    /// recorded status points stay in `influxdesk_alerts`.
+    #[schemars(with = "NamesSchema")]
+    pub alert_name: Value,
+}
+
+/// What `delete-alerts` deleted.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DeleteAlertsResult {
+    /// The names of the deleted alerts.
+    pub deleted: Vec<String>,
+}
+
+/// `get-metrics`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct GetMetricsParams {
+    /// system (default), database or query.
+    #[serde(default)]
+    #[schemars(with = "Option<MetricTypeSchema>")]
+    pub metric_type: Option<Value>,
+    /// For query metrics: how far back the query log is read, e.g. "-1h" (default), "24h",
+    /// "-7d". system and database metrics are the server's current numbers.
+    #[serde(default)]
+    pub time_range: Option<String>,
+}
+
+/// One number.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MetricInfo {
+    pub name: String,
+    pub value: f64,
+    /// bytes, count, ms, s, or "".
+    pub unit: String,
+    /// What the number is about, e.g. {"database": "telegraf"} or {"actor": "assistant"}.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// What `get-metrics` measured.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MetricsResult {
+    /// system, database or query.
+    pub metric_type: String,
+    /// Where the numbers come from, e.g. "SHOW STATS", "/metrics", "influxdesk query history".
+    pub source: String,
+    pub metrics: Vec<MetricInfo>,
+}

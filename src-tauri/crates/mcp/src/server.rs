@@ -28,7 +28,7 @@ use serde_json::json;
 
 use crate::data::{self, ApiCache};
 use crate::params::*;
-use crate::{metrics, prompts};
+use crate::{alerts, metrics, prompts};
 
 /// What one client connection works on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -290,6 +290,120 @@ impl InfluxdeskMcp {
             ContentBlock::text(summary),
         ]))
     }
+
+    /// Create an alert rule on the connection: its query's newest value is checked every
+    /// `every` against the threshold (or, for type deadman, for missing data); once the
+    /// condition has held for `for`, the alert enters the notification's severity (WARN,
+    /// CRIT or INFO) and each change of state is sent to the channels. Every evaluation is
+    /// recorded as a point in the database's `influxdesk_alerts` measurement. Rules are
+    /// evaluated while the influxdesk app runs. Follows the connection's assistant policy
+    /// (read-only refuses).
+    #[tool(
+        name = "create-alerts",
+        annotations(
+            title = "Create an alert",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn create_alerts(
+        &self,
+        params: Parameters<CreateAlertsParams>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<CreateAlertsResult>, CallToolResult> {
+        let p = params.0;
+        let api = self.api_for(&p.query, p.language.is_some()).await?;
+        alerts::create(
+            &self.ctx,
+            &actor(&rc),
+            self.profile(),
+            api,
+            p,
+            chrono::Utc::now(),
+        )
+        .await
+        .map(Json)
+        .map_err(failed)
+    }
+
+    /// List the connection's alert rules with their state: status (unknown, ok, info, warn,
+    /// crit), since when, the last value and when they were last evaluated, with their query,
+    /// threshold, schedule and channels.
+    #[tool(
+        name = "list-alerts",
+        annotations(
+            title = "List alerts",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn list_alerts(
+        &self,
+        params: Parameters<ListAlertsParams>,
+    ) -> Result<Json<AlertList>, CallToolResult> {
+        alerts::list(&self.ctx, self.profile(), params.0)
+            .await
+            .map(Json)
+            .map_err(failed)
+    }
+
+    /// Delete alert rules of the connection by name. Their recorded history stays in
+    /// `influxdesk_alerts`. Follows the connection's assistant policy (read-only refuses).
+    #[tool(
+        name = "delete-alerts",
+        annotations(
+            title = "Delete alerts",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn delete_alerts(
+        &self,
+        params: Parameters<DeleteAlertsParams>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<DeleteAlertsResult>, CallToolResult> {
+        alerts::delete(&self.ctx, &actor(&rc), self.profile(), params.0)
+            .await
+            .map(Json)
+            .map_err(failed)
+    }
+
+    /// Metrics of the connection's server and of influxdesk itself. system: server memory,
+    /// goroutines, HTTP requests, writes, queries (InfluxDB 1.x SHOW STATS and SHOW
+    /// DIAGNOSTICS; 2.x/3.x /metrics). database: per database/bucket measurements, series
+    /// cardinality, disk size. query: influxdesk's own query log over time_range: queries,
+    /// errors, p50/p99 latency and rows, for all, the user and the assistant.
+    #[tool(
+        name = "get-metrics",
+        output_schema = rmcp::handler::server::tool::schema_for_output::<MetricsResult>(),
+        annotations(
+            title = "Get metrics",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn get_metrics(
+        &self,
+        params: Parameters<GetMetricsParams>,
+    ) -> Result<CallToolResult, CallToolResult> {
+        let r = alerts::get_metrics(&self.ctx, self.profile(), params.0, chrono::Utc::now())
+            .await
+            .map_err(failed)?;
+        let text = alerts::table(&r);
+        let value = serde_json::to_value(&r).map_err(|e| failed(Error::Internal(e.to_string())))?;
+        let mut out = CallToolResult::structured(value);
+        // The table a person would read; the structured result carries the numbers.
+        out.content = vec![ContentBlock::text(text)];
+        Ok(out)
+    }
 }
 
 impl InfluxdeskMcp {
@@ -441,9 +555,10 @@ impl ServerHandler for InfluxdeskMcp {
             "influxdesk: the InfluxDB connection the user has open in influxdesk (see the \
              influxdesk://connection resource). Explore with list-measurements and \
              describe-measurement, read with query-data and render-chart, write with \
-             write-metrics and manage-buckets. Writes follow the connection's assistant policy \
-             (read-only, ask, allow); a refusal says how the user can change it. Queries \
-             without a time range cover the last hour."
+             write-metrics and manage-buckets, watch with create-alerts, list-alerts and \
+             delete-alerts, and check health with get-metrics. Writes (alert rules too) follow \
+             the connection's assistant policy (read-only, ask, allow); a refusal says how the \
+             user can change it. Queries without a time range cover the last hour."
                 .to_string(),
         )
     }

@@ -8,7 +8,10 @@
 //! error. A bridged client may send one preamble line, `{"influxdesk_session": {"profile":
 //! "P"}}`, to pick the session's profile; everything else is MCP's newline-delimited JSON.
 //!
-//! Not here: streamable HTTP (later, behind a bearer token).
+//! The host (the app, `influxdesk serve`) may give sessions without a preamble a default
+//! profile ([`serve_unix_session`]); [`McpStatus`] is what the app shows about its host.
+//!
+//! Not here: streamable HTTP (`http.rs`, behind a bearer token).
 
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -115,8 +118,72 @@ fn prepare_dir(dir: &Path, is_default: bool) -> Result<()> {
     Ok(())
 }
 
+/// What the app's MCP host is doing, for the UI (no secret in it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct McpStatus {
+    pub state: McpState,
+    /// The Unix socket clients (and `influxdesk mcp`) connect to.
+    pub socket_path: String,
+    /// Why it is not serving, or who serves instead.
+    pub message: Option<String>,
+    /// The streamable HTTP endpoint while HTTP is on.
+    pub http_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum McpState {
+    /// Not started yet.
+    Starting,
+    /// This process serves on the socket.
+    Serving,
+    /// Another live server (another app window, `influxdesk serve`) owns the socket.
+    Elsewhere,
+    /// The socket could not be served; `message` says why.
+    Failed,
+}
+
+impl McpStatus {
+    pub fn starting(path: &Path) -> Self {
+        McpStatus {
+            state: McpState::Starting,
+            socket_path: path.display().to_string(),
+            message: None,
+            http_url: None,
+        }
+    }
+
+    /// The status after [`serve_unix`] returned `result` for `path`.
+    pub async fn after<T>(path: &Path, result: &Result<T>) -> Self {
+        let (state, message) = match result {
+            Ok(_) => (McpState::Serving, None),
+            Err(e) if matches!(e, Error::Conflict(_)) && connect_live(path).await.is_some() => {
+                (McpState::Elsewhere, Some(e.message().to_string()))
+            }
+            Err(e) => (McpState::Failed, Some(e.message().to_string())),
+        };
+        McpStatus {
+            state,
+            message,
+            ..Self::starting(path)
+        }
+    }
+}
+
 /// Serve MCP on the Unix socket at `path` for this user only.
 pub async fn serve_unix(ctx: Arc<Ctx>, path: &Path) -> Result<SocketServer> {
+    serve_unix_session(ctx, path, Session::default()).await
+}
+
+/// [`serve_unix`], with `default` as the session of clients that send no preamble (e.g.
+/// `influxdesk serve --profile P`); a bridge's preamble still wins.
+pub async fn serve_unix_session(
+    ctx: Arc<Ctx>,
+    path: &Path,
+    default: Session,
+) -> Result<SocketServer> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -158,7 +225,7 @@ pub async fn serve_unix(ctx: Arc<Ctx>, path: &Path) -> Result<SocketServer> {
             dir.display()
         )));
     }
-    let task = tokio::spawn(accept_loop(ctx, listener, uid));
+    let task = tokio::spawn(accept_sessions(ctx, listener, uid, default));
     tracing::info!("MCP server listening on {}", path.display());
     Ok(SocketServer {
         path: path.to_path_buf(),
@@ -170,6 +237,10 @@ pub async fn serve_unix(ctx: Arc<Ctx>, path: &Path) -> Result<SocketServer> {
 /// Accept connections whose peer runs as `uid`; close all others.
 #[doc(hidden)]
 pub async fn accept_loop(ctx: Arc<Ctx>, listener: UnixListener, uid: u32) {
+    accept_sessions(ctx, listener, uid, Session::default()).await
+}
+
+async fn accept_sessions(ctx: Arc<Ctx>, listener: UnixListener, uid: u32, default: Session) {
     loop {
         let stream = match listener.accept().await {
             Ok((s, _)) => s,
@@ -181,7 +252,7 @@ pub async fn accept_loop(ctx: Arc<Ctx>, listener: UnixListener, uid: u32) {
         };
         match stream.peer_cred() {
             Ok(c) if c.uid() == uid => {
-                tokio::spawn(serve_connection(ctx.clone(), stream));
+                tokio::spawn(serve_connection(ctx.clone(), stream, default.clone()));
             }
             Ok(c) => tracing::warn!(
                 "refused an MCP connection from uid {} (only uid {uid} may connect)",
@@ -192,7 +263,7 @@ pub async fn accept_loop(ctx: Arc<Ctx>, listener: UnixListener, uid: u32) {
     }
 }
 
-async fn serve_connection(ctx: Arc<Ctx>, stream: UnixStream) {
+async fn serve_connection(ctx: Arc<Ctx>, stream: UnixStream, default: Session) {
     let (read, write) = stream.into_split();
     let mut reader = BufReader::new(read);
     let mut first = String::new();
@@ -207,7 +278,7 @@ async fn serve_connection(ctx: Arc<Ctx>, stream: UnixStream) {
             first.clear();
             serde_json::from_value::<Session>(s).unwrap_or_default()
         }
-        None => Session::default(),
+        None => default,
     };
     let read = std::io::Cursor::new(first.into_bytes()).chain(reader);
     match InfluxdeskMcp::new(ctx, session).serve((read, write)).await {

@@ -55,7 +55,13 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
     assert_eq!(
         table,
         vec![
+            // Adds a rule; its notifications go to webhook/Slack URLs outside.
+            (s("create-alerts"), f, f, f, t),
+            // Removes rules; their recorded history stays.
+            (s("delete-alerts"), f, t, t, f),
             (s("describe-measurement"), t, f, t, f),
+            (s("get-metrics"), t, f, t, f),
+            (s("list-alerts"), t, f, t, f),
             (s("list-measurements"), t, f, t, f),
             // Deletes databases and all their data.
             (s("manage-buckets"), f, t, f, f),
@@ -73,6 +79,10 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             "manage-buckets",
             "list-measurements",
             "describe-measurement",
+            "create-alerts",
+            "list-alerts",
+            "delete-alerts",
+            "get-metrics",
         ];
         assert_eq!(
             t.output_schema.is_some(),
@@ -118,4 +128,22 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
         "manage-buckets",
         &["action", "bucket_name", "retention_period", "description"],
     );
+    seed(
+        "create-alerts",
+        &["alert_name", "query", "threshold", "notification"],
+    );
+    let create = tools.iter().find(|t| t.name == "create-alerts").unwrap();
+    let defs = &create.input_schema["$defs"];
+    for (def, props) in [
+        ("ThresholdParams", ["operator", "value", "type"]),
+        ("NotificationParams", ["channels", "message", "severity"]),
+    ] {
+        for p in props {
+            assert!(
+                defs[def]["properties"].get(p).is_some(),
+                "create-alerts keeps the seed's {def}.{p}: {defs}"
+            );
+        }
+    }
+    seed("get-metrics", &["metric_type", "time_range"]);
 }

@@ -4,8 +4,11 @@
 //! golden `tools/list`. The stdio transport (the real `influxdesk mcp` binary) is tested in the
 //! app package (`tests/app/mcp.rs`) and by the Python SDK (`tests/mcp/`).
 
+mod alerts;
+mod get_metrics;
 mod golden;
 mod harness;
+mod http;
 mod policy;
 mod secrets;
 mod socket;

@@ -1,0 +1,588 @@
+//! `create-alerts`, `list-alerts`, `delete-alerts` and `get-metrics`: the tools' parameters
+//! (read leniently, so a wrong value is a clear `InvalidInput` naming what is accepted) onto
+//! core's `api::alerts` and `api::metrics`, and their results back as the tools' structured
+//! output. Core applies the assistant policy to create and delete; alerts are the connection's
+//! (the session's profile), and a webhook or Slack URL's secret parts never reach a result.
+
+use chrono::{DateTime, Utc};
+use influxdesk_core::api::alerts::{
+    self, AlertRule, CreateAlertReq, Notification, Operator, Severity, Threshold, ThresholdKind,
+};
+use influxdesk_core::api::metrics::{self, GetMetricsReq, MetricType, MetricsReport};
+use influxdesk_core::api::profiles;
+use influxdesk_core::influx::guard;
+use influxdesk_core::model::ApiKind;
+use influxdesk_core::{Actor, Ctx, Error, Result};
+use serde_json::Value;
+
+use crate::data::language_for;
+use crate::params::*;
+
+/// `value` as a lowercase string (what serde names an enum variant).
+fn word<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// A JSON string (trimmed, lowercase, `-`/space as `_`), or an error naming `what`.
+fn text_of(v: &Value, what: &str, accepted: &str) -> Result<String> {
+    v.as_str()
+        .map(|s| s.trim().to_ascii_lowercase().replace(['-', ' '], "_"))
+        .ok_or_else(|| Error::invalid(format!("{what} must be a string: {accepted}")))
+}
+
+pub fn operator(v: &Value) -> Result<Operator> {
+    const ACCEPTED: &str =
+        "greater, less, equal, not_equal, greater_equal or less_equal (or >, <, ==, !=, >=, <=)";
+    let s = text_of(v, "threshold.operator", ACCEPTED)?;
+    Ok(match s.as_str() {
+        "greater" | "greater_than" | "gt" | ">" => Operator::Greater,
+        "less" | "less_than" | "lt" | "<" => Operator::Less,
+        "equal" | "equals" | "eq" | "=" | "==" => Operator::Equal,
+        "not_equal" | "ne" | "!=" | "<>" => Operator::NotEqual,
+        "greater_equal" | "greater_or_equal" | "ge" | "gte" | ">=" => Operator::GreaterEqual,
+        "less_equal" | "less_or_equal" | "le" | "lte" | "<=" => Operator::LessEqual,
+        _ => {
+            return Err(Error::invalid(format!(
+                "threshold.operator \"{s}\" is not an operator: use {ACCEPTED}"
+            )));
+        }
+    })
+}
+
+pub fn threshold_kind(v: Option<&Value>) -> Result<ThresholdKind> {
+    const ACCEPTED: &str = "threshold or deadman";
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Ok(ThresholdKind::Threshold);
+    };
+    match text_of(v, "threshold.type", ACCEPTED)?.as_str() {
+        "threshold" | "" => Ok(ThresholdKind::Threshold),
+        "deadman" | "dead_man" => Ok(ThresholdKind::Deadman),
+        s => Err(Error::invalid(format!(
+            "threshold.type \"{s}\" is not a type: use {ACCEPTED}"
+        ))),
+    }
+}
+
+/// Severity words, leniently: info, warning/warn, critical/crit (any case).
+pub fn severity(v: Option<&Value>) -> Result<Severity> {
+    const ACCEPTED: &str = "info, warning (warn) or critical (crit)";
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Ok(Severity::default());
+    };
+    match text_of(v, "notification.severity", ACCEPTED)?.as_str() {
+        "info" | "information" | "informational" => Ok(Severity::Info),
+        "warning" | "warn" | "" => Ok(Severity::Warning),
+        "critical" | "crit" => Ok(Severity::Critical),
+        s => Err(Error::invalid(format!(
+            "notification.severity \"{s}\" is not a severity: use {ACCEPTED}"
+        ))),
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        .filter(|n: &f64| n.is_finite())
+}
+
+/// A string or a list of strings (channels, alert names).
+fn strings(v: Option<&Value>, what: &str) -> Result<Vec<String>> {
+    let bad = || Error::invalid(format!("{what} must be a string or a list of strings"));
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![s.trim().to_string()]),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(|s| s.trim().to_string()).ok_or_else(bad))
+            .collect(),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// The tool's parameters as core's request, checked. `api` is the connection's API when the
+/// query's language has to come from it.
+pub fn create_req(
+    p: CreateAlertsParams,
+    profile: Option<&str>,
+    api: Option<ApiKind>,
+) -> Result<CreateAlertReq> {
+    let kind = threshold_kind(p.threshold.kind.as_ref())?;
+    let (operator, value) = match kind {
+        ThresholdKind::Threshold => {
+            let op = p.threshold.operator.as_ref().ok_or_else(|| {
+                Error::invalid(
+                    "threshold.operator is needed: greater, less, equal, not_equal, \
+                     greater_equal or less_equal",
+                )
+            })?;
+            let v = p.threshold.value.as_ref().ok_or_else(|| {
+                Error::invalid(
+                    "threshold.value is needed: the number the last value is compared with",
+                )
+            })?;
+            let n = number(v).ok_or_else(|| {
+                Error::invalid(format!("threshold.value must be a number, not {v}"))
+            })?;
+            (operator(op)?, n)
+        }
+        // A deadman rule fires on missing data; operator and value do not matter.
+        ThresholdKind::Deadman => (
+            match p.threshold.operator.as_ref().filter(|v| !v.is_null()) {
+                Some(op) => operator(op)?,
+                None => Operator::Greater,
+            },
+            p.threshold.value.as_ref().and_then(number).unwrap_or(0.0),
+        ),
+    };
+    let channels = strings(p.notification.channels.as_ref(), "notification.channels")?
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .collect();
+    let severity = severity(p.notification.severity.as_ref())?;
+    // The scheduler runs the rule's query unattended, every `every`: it must only read,
+    // whatever the policy allows.
+    if let Some(language) = language_for(&p.query, p.language, api)
+        && let Some(kind) = guard::mutating_statement(language, &p.query)
+    {
+        return Err(Error::invalid(format!(
+            "an alert's query must only read, and this one runs a {kind} statement: give a \
+             SELECT (InfluxQL/SQL) or a Flux query without to()"
+        )));
+    }
+    Ok(CreateAlertReq {
+        profile: profile.map(str::to_string),
+        alert_name: p.alert_name,
+        query: p.query,
+        language: p.language,
+        database: p
+            .database
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty()),
+        threshold: Threshold {
+            operator,
+            value,
+            kind,
+        },
+        notification: Notification {
+            channels,
+            message: p.notification.message.unwrap_or_default(),
+            severity,
+        },
+        every: p.every.filter(|s| !s.trim().is_empty()),
+        for_duration: p.for_duration.filter(|s| !s.trim().is_empty()),
+    })
+}
+
+/// A channel without its secret parts: a Slack webhook's path, and any URL's credentials and
+/// query string.
+pub fn redact_channel(c: &str) -> String {
+    let (prefix, rest) = match c.split_once(':') {
+        Some((p @ ("webhook" | "slack"), rest)) => (p, rest),
+        _ => return c.to_string(),
+    };
+    let Ok(u) = url::Url::parse(rest) else {
+        return format!("{prefix}:…");
+    };
+    let mut out = format!("{prefix}:{}://{}", u.scheme(), u.host_str().unwrap_or(""));
+    if let Some(port) = u.port() {
+        out.push_str(&format!(":{port}"));
+    }
+    if prefix == "slack" && u.path() != "/" {
+        out.push_str("/…");
+    } else {
+        out.push_str(u.path());
+    }
+    if u.query().is_some() {
+        out.push_str("?…");
+    }
+    out
+}
+
+pub fn info(r: AlertRule) -> AlertInfo {
+    AlertInfo {
+        alert_name: r.name,
+        id: r.id,
+        status: word(r.status),
+        since: r.since,
+        last_value: r.last_value,
+        last_evaluation: r.last_eval,
+        pending_since: r.pending_since,
+        query: r.query,
+        language: r.language,
+        database: r.database,
+        threshold: ThresholdInfo {
+            operator: word(r.threshold.operator),
+            value: r.threshold.value,
+            kind: word(r.threshold.kind),
+        },
+        notification: NotificationInfo {
+            channels: r
+                .notification
+                .channels
+                .iter()
+                .map(|c| redact_channel(c))
+                .collect(),
+            message: r.notification.message,
+            severity: word(r.notification.severity),
+        },
+        every: r.every,
+        for_duration: r.for_duration,
+        enabled: r.enabled,
+    }
+}
+
+pub const HISTORY: &str = "Each evaluation writes a point to the influxdesk_alerts measurement \
+     of the alert's database (tags alert and status; fields level, value, transition, message): \
+     query-data with SELECT * FROM influxdesk_alerts WHERE alert = '<name>' shows the history.";
+
+/// `create-alerts`.
+pub async fn create(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: Option<&str>,
+    api: Option<ApiKind>,
+    p: CreateAlertsParams,
+    now: DateTime<Utc>,
+) -> Result<CreateAlertsResult> {
+    let req = create_req(p, profile, api)?;
+    let rule = alerts::create(ctx, actor, req, now).await?;
+    let note = format!(
+        "Evaluated every {} while the influxdesk app runs; it fires (status {}) when the \
+         condition has held for {}, and each change of state goes to its channels. {HISTORY}",
+        rule.every,
+        match rule.notification.severity {
+            Severity::Info => "info",
+            Severity::Warning => "warn",
+            Severity::Critical => "crit",
+        },
+        rule.for_duration,
+    );
+    Ok(CreateAlertsResult {
+        alert: info(rule),
+        note,
+    })
+}
+
+/// The rules of the connection (the session's profile).
+async fn rules(ctx: &Ctx, profile: Option<&str>) -> Result<Vec<AlertRule>> {
+    let p = profiles::resolve(ctx, profile).await?;
+    Ok(alerts::list(ctx)
+        .await?
+        .into_iter()
+        .filter(|r| r.profile_id == p.id)
+        .collect())
+}
+
+fn find<'a>(rules: &'a [AlertRule], name: &str) -> Option<&'a AlertRule> {
+    rules
+        .iter()
+        .find(|r| r.name.eq_ignore_ascii_case(name) || r.id == name)
+}
+
+/// `list-alerts`.
+pub async fn list(ctx: &Ctx, profile: Option<&str>, p: ListAlertsParams) -> Result<AlertList> {
+    let all = rules(ctx, profile).await?;
+    let wanted = p
+        .alert_name
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    let alerts = match wanted {
+        None => all.into_iter().map(info).collect(),
+        Some(name) => vec![info(find(&all, &name).cloned().ok_or_else(|| {
+            Error::NotFound(format!(
+                "no alert named \"{name}\" on this connection: list-alerts without alert_name \
+                 shows them all"
+            ))
+        })?)],
+    };
+    Ok(AlertList {
+        alerts,
+        history: HISTORY.into(),
+    })
+}
+
+/// `delete-alerts`: every name must be an alert of the connection, else nothing is deleted.
+pub async fn delete(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: Option<&str>,
+    p: DeleteAlertsParams,
+) -> Result<DeleteAlertsResult> {
+    let names: Vec<String> = strings(Some(&p.alert_name), "alert_name")?
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Err(Error::invalid(
+            "alert_name is needed: an alert's name or a list of names (list-alerts shows them)",
+        ));
+    }
+    let all = rules(ctx, profile).await?;
+    let mut targets: Vec<&AlertRule> = Vec::new();
+    let mut missing = Vec::new();
+    for n in &names {
+        match find(&all, n) {
+            Some(r) if !targets.iter().any(|t| t.id == r.id) => targets.push(r),
+            Some(_) => {}
+            None => missing.push(format!("\"{n}\"")),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::NotFound(format!(
+            "no alert named {} on this connection, so nothing was deleted: list-alerts shows \
+             the alerts",
+            missing.join(", ")
+        )));
+    }
+    let mut deleted = Vec::new();
+    for r in targets {
+        // By name (unique among all alerts): core names the event after what it is given.
+        alerts::delete(ctx, actor, &r.name).await?;
+        deleted.push(r.name.clone());
+    }
+    Ok(DeleteAlertsResult { deleted })
+}
+
+pub fn metric_type(v: Option<&Value>) -> Result<MetricType> {
+    const ACCEPTED: &str = "system, database or query";
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Ok(MetricType::System);
+    };
+    match text_of(v, "metric_type", ACCEPTED)?.as_str() {
+        "system" | "" => Ok(MetricType::System),
+        "database" | "databases" | "bucket" | "buckets" => Ok(MetricType::Database),
+        "query" | "queries" => Ok(MetricType::Query),
+        s => Err(Error::invalid(format!(
+            "metric_type \"{s}\" is not a metric type: use {ACCEPTED}"
+        ))),
+    }
+}
+
+/// `get-metrics`.
+pub async fn get_metrics(
+    ctx: &Ctx,
+    profile: Option<&str>,
+    p: GetMetricsParams,
+    now: DateTime<Utc>,
+) -> Result<MetricsResult> {
+    let req = GetMetricsReq {
+        profile: profile.map(str::to_string),
+        metric_type: metric_type(p.metric_type.as_ref())?,
+        time_range: p.time_range.filter(|t| !t.trim().is_empty()),
+    };
+    Ok(report(metrics::get(ctx, req, now).await?))
+}
+
+fn report(r: MetricsReport) -> MetricsResult {
+    MetricsResult {
+        metric_type: word(r.metric_type),
+        source: r.source,
+        metrics: r
+            .metrics
+            .into_iter()
+            .map(|m| MetricInfo {
+                name: m.name,
+                value: m.value,
+                unit: m.unit,
+                labels: m.labels,
+            })
+            .collect(),
+    }
+}
+
+/// A number for people: integers without a fraction, others with up to three decimals.
+fn show(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// The metrics as a compact aligned table: metric, labels, value, unit.
+pub fn table(r: &MetricsResult) -> String {
+    let rows: Vec<[String; 4]> = r
+        .metrics
+        .iter()
+        .map(|m| {
+            let labels = m
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            [m.name.clone(), labels, show(m.value), m.unit.clone()]
+        })
+        .collect();
+    let head = ["metric", "labels", "value", "unit"].map(String::from);
+    let mut w = head.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    let line = |row: &[String; 4]| {
+        let s = format!(
+            "{:<a$}  {:<b$}  {:>c$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            a = w[0],
+            b = w[1],
+            c = w[2]
+        );
+        s.trim_end().to_string()
+    };
+    let mut out = format!("{} metrics from {}\n", r.metric_type, r.source);
+    out.push_str(&line(&head));
+    out.push('\n');
+    for row in &rows {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+    if rows.is_empty() {
+        out.push_str("(no metrics)\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn severities_are_read_leniently() {
+        for (w, s) in [
+            ("info", Severity::Info),
+            ("warning", Severity::Warning),
+            ("warn", Severity::Warning),
+            ("WARN", Severity::Warning),
+            ("critical", Severity::Critical),
+            ("crit", Severity::Critical),
+            (" Critical ", Severity::Critical),
+        ] {
+            assert_eq!(severity(Some(&json!(w))).unwrap(), s, "{w}");
+        }
+        assert_eq!(severity(None).unwrap(), Severity::Warning);
+        let e = severity(Some(&json!("page me"))).unwrap_err();
+        assert!(
+            e.message()
+                .contains("info, warning (warn) or critical (crit)")
+        );
+    }
+
+    #[test]
+    fn operators_and_types() {
+        assert_eq!(operator(&json!("greater")).unwrap(), Operator::Greater);
+        assert_eq!(operator(&json!("not_equal")).unwrap(), Operator::NotEqual);
+        assert_eq!(
+            operator(&json!("greater-equal")).unwrap(),
+            Operator::GreaterEqual
+        );
+        assert_eq!(operator(&json!(">=")).unwrap(), Operator::GreaterEqual);
+        assert!(operator(&json!("above")).is_err());
+        assert!(operator(&json!(3)).is_err());
+        assert_eq!(threshold_kind(None).unwrap(), ThresholdKind::Threshold);
+        assert_eq!(
+            threshold_kind(Some(&json!("deadman"))).unwrap(),
+            ThresholdKind::Deadman
+        );
+        assert!(threshold_kind(Some(&json!("rate"))).is_err());
+    }
+
+    fn params(v: Value) -> CreateAlertsParams {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn create_params_become_cores_request() {
+        let r = create_req(
+            params(json!({
+                "alert_name": "cpu", "query": "SELECT last(v) FROM cpu",
+                "threshold": {"operator": "greater", "value": "80", "type": "threshold"},
+                "notification": {"channels": "webhook:http://127.0.0.1:9/h", "message": "m",
+                                 "severity": "crit"},
+                "every": "30s", "for": "2m"
+            })),
+            Some("p"),
+            Some(ApiKind::V1),
+        )
+        .unwrap();
+        assert_eq!(r.threshold.value, 80.0);
+        assert_eq!(r.notification.severity, Severity::Critical);
+        assert_eq!(r.notification.channels, ["webhook:http://127.0.0.1:9/h"]);
+        assert_eq!(
+            (r.every.as_deref(), r.for_duration.as_deref()),
+            (Some("30s"), Some("2m"))
+        );
+        assert_eq!(r.profile.as_deref(), Some("p"));
+
+        let e = create_req(
+            params(json!({"alert_name": "a", "query": "q", "threshold": {"value": 1}})),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.message().contains("threshold.operator is needed"), "{e}");
+        let d = create_req(
+            params(json!({"alert_name": "a", "query": "SELECT v FROM m", "threshold": {"type": "deadman"}})),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(d.threshold.kind, ThresholdKind::Deadman);
+        let e = create_req(
+            params(
+                json!({"alert_name": "a", "query": "SELECT v INTO m2 FROM m",
+                          "threshold": {"operator": "greater", "value": 1}}),
+            ),
+            None,
+            Some(ApiKind::V1),
+        )
+        .unwrap_err();
+        assert!(e.message().contains("must only read"), "{e}");
+    }
+
+    #[test]
+    fn channel_secrets_are_not_shown() {
+        assert_eq!(
+            redact_channel("slack:https://hooks.slack.com/services/T0/B0/XYZ"),
+            "slack:https://hooks.slack.com/…"
+        );
+        assert_eq!(
+            redact_channel("webhook:https://u:p@example.com/hook?token=abc"),
+            "webhook:https://example.com/hook?…"
+        );
+        assert_eq!(
+            redact_channel("webhook:http://127.0.0.1:8080/hook"),
+            "webhook:http://127.0.0.1:8080/hook"
+        );
+        assert_eq!(redact_channel("desktop"), "desktop");
+    }
+
+    #[test]
+    fn metrics_table() {
+        let r = MetricsResult {
+            metric_type: "query".into(),
+            source: "influxdesk query history".into(),
+            metrics: vec![MetricInfo {
+                name: "latency_p50".into(),
+                value: 12.5,
+                unit: "ms".into(),
+                labels: [("actor".to_string(), "all".to_string())].into(),
+            }],
+        };
+        let t = table(&r);
+        assert!(
+            t.starts_with("query metrics from influxdesk query history\n"),
+            "{t}"
+        );
+        assert!(t.contains("latency_p50  actor=all   12.5  ms"), "{t}");
+    }
+}

@@ -1,0 +1,421 @@
+//! `create-alerts`, `list-alerts` and `delete-alerts` through rmcp's client over the socket,
+//! against the real influxd: a rule on data written with `write-metrics` crosses its threshold
+//! and a local webhook receiver gets the notification, `list-alerts` shows CRIT, the status
+//! points are queryable with `query-data`, `delete-alerts` removes the rule; bad parameters are
+//! `InvalidInput`, a read-only profile refuses with `Forbidden`. The scheduler only runs inside
+//! the app, so the tests evaluate through core's `alerts::evaluate_due` on the shared context.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{Duration, SecondsFormat, Utc};
+use influxdesk_core::api::alerts::{
+    self, AlertStatus, CreateAlertReq, Notification, Operator, Severity, Threshold, ThresholdKind,
+};
+use influxdesk_core::model::AssistantPolicy;
+use influxdesk_core::{Actor, Ctx};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::harness::*;
+
+/// A tiny HTTP receiver on loopback that records each POSTed JSON body.
+async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let sink = got.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let (head_end, len) = loop {
+                let n = sock.read(&mut chunk).await.unwrap_or(0);
+                if n == 0 {
+                    break (0, 0);
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    break (i + 4, len);
+                }
+            };
+            while buf.len() < head_end + len {
+                let n = sock.read(&mut chunk).await.unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            if let Ok(v) = serde_json::from_slice(&buf[head_end..]) {
+                sink.lock().unwrap().push(v);
+            }
+            let _ = sock
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await;
+        }
+    });
+    (url, got)
+}
+
+async fn setup(prefix: &str, policy: AssistantPolicy) -> (Arc<Ctx>, String) {
+    let ctx = ctx();
+    let db = unique_db(prefix);
+    profile(&ctx, "local", &open_server().url, &db, policy, None).await;
+    influxql(&ctx, None, &format!("CREATE DATABASE {db}")).await;
+    (ctx, db)
+}
+
+fn rfc3339(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[tokio::test]
+async fn an_alert_fires_notifies_the_webhook_records_its_status_and_is_deleted() {
+    let (ctx, db) = setup("alerts_mcp", AssistantPolicy::Allow).await;
+    let (hook, got) = receiver().await;
+    let mcp = connect(&ctx).await;
+    let now = Utc::now();
+    let usage = |v: f64, ago: i64| {
+        json!({"measurement": "cpu", "tags": {"host": "web-1"}, "fields": {"usage": v},
+               "timestamp": rfc3339(now - Duration::seconds(ago))})
+    };
+    mcp.ok("write-metrics", usage(20.0, 30)).await;
+
+    let created = mcp
+        .ok(
+            "create-alerts",
+            json!({
+                "alert_name": "cpu high",
+                "query": "SELECT last(usage) FROM cpu WHERE host = 'web-1'",
+                "threshold": {"operator": "greater", "value": 50, "type": "threshold"},
+                "notification": {"channels": [format!("webhook:{hook}")],
+                                 "message": "check the web tier", "severity": "crit"},
+                "every": "1m", "for": "0s"
+            }),
+        )
+        .await;
+    let a = &created["alert"];
+    assert_eq!(a["alert_name"], "cpu high");
+    assert_eq!(a["status"], "unknown", "not evaluated yet");
+    assert_eq!(a["last_evaluation"], Value::Null);
+    assert_eq!(a["database"], json!(db), "the connection's database");
+    assert_eq!(
+        a["threshold"],
+        json!({"operator": "greater", "value": 50.0, "type": "threshold"})
+    );
+    assert_eq!(
+        a["notification"],
+        json!({"channels": [format!("webhook:{hook}")], "message": "check the web tier",
+               "severity": "critical"}),
+        "\"crit\" is taken as critical"
+    );
+    assert_eq!((&a["every"], &a["for"]), (&json!("1m"), &json!("0s")));
+    assert!(
+        created["note"]
+            .as_str()
+            .unwrap()
+            .contains("influxdesk_alerts"),
+        "{created}"
+    );
+
+    // Below the threshold: OK, and unknown -> ok is no transition, so no notification.
+    let evals = alerts::evaluate_due(&ctx, now).await.unwrap();
+    assert_eq!(evals.len(), 1);
+    assert_eq!(evals[0].status, AlertStatus::Ok);
+    assert!(got.lock().unwrap().is_empty());
+    let l = mcp.ok("list-alerts", json!({})).await;
+    assert_eq!(l["alerts"][0]["status"], "ok");
+    assert_eq!(l["alerts"][0]["last_value"], 20.0);
+
+    // Crossed: CRIT, and the webhook hears about it.
+    mcp.ok("write-metrics", usage(90.0, 5)).await;
+    let later = now + Duration::seconds(61);
+    let evals = alerts::evaluate_due(&ctx, later).await.unwrap();
+    assert_eq!(
+        (evals.len(), evals[0].status, evals[0].transition),
+        (1, AlertStatus::Crit, true)
+    );
+    let hooks = got.lock().unwrap().clone();
+    assert_eq!(hooks.len(), 1, "one notification per transition: {hooks:?}");
+    assert_eq!(hooks[0]["alert"], "cpu high");
+    assert_eq!(hooks[0]["status"], "crit");
+    assert_eq!(hooks[0]["previous"], "ok");
+    assert_eq!(hooks[0]["value"], 90.0);
+    assert_eq!(hooks[0]["severity"], "critical");
+    assert!(
+        hooks[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("check the web tier"),
+        "{hooks:?}"
+    );
+
+    let l = mcp
+        .ok("list-alerts", json!({"alert_name": "cpu high"}))
+        .await;
+    let a = &l["alerts"][0];
+    assert_eq!(a["status"], "crit", "list-alerts shows CRIT: {l}");
+    assert_eq!(a["last_value"], 90.0);
+    assert_eq!(a["last_evaluation"], json!(rfc3339(later)));
+    assert_eq!(
+        a["since"],
+        json!(rfc3339(later)),
+        "since the change of state"
+    );
+    assert!(
+        l["history"]
+            .as_str()
+            .unwrap()
+            .contains("SELECT * FROM influxdesk_alerts"),
+        "{l}"
+    );
+
+    // Every evaluation is a point in influxdesk_alerts, queryable by the assistant.
+    let range = format!(
+        "{}..{}",
+        rfc3339(now - Duration::minutes(5)),
+        rfc3339(now + Duration::minutes(5))
+    );
+    let q = mcp
+        .ok(
+            "query-data",
+            json!({"query": "SELECT * FROM influxdesk_alerts", "time_range": range}),
+        )
+        .await;
+    assert_eq!(q["rows"], 2, "{q}");
+    let t = &q["tables"][0];
+    let col = |name: &str| {
+        let i = t["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("no column {name}: {t}"));
+        t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[i].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(col("alert"), [json!("cpu high"), json!("cpu high")]);
+    assert_eq!(col("status"), [json!("ok"), json!("crit")]);
+    assert_eq!(col("transition"), [json!(false), json!(true)]);
+    assert_eq!(col("value"), [json!(20), json!(90)]);
+    assert_eq!(col("level"), [json!(1), json!(4)], "ok = 1, crit = 4");
+    let times: Vec<_> = col("time")
+        .iter()
+        .map(|t| chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(times, [now, later], "stamped with the evaluation's time");
+
+    // Delete it; deleting it again is NotFound.
+    let d = mcp
+        .ok("delete-alerts", json!({"alert_name": "cpu high"}))
+        .await;
+    assert_eq!(d, json!({"deleted": ["cpu high"]}));
+    let l = mcp.ok("list-alerts", json!({})).await;
+    assert_eq!(l["alerts"], json!([]));
+    assert!(alerts::list(&ctx).await.unwrap().is_empty());
+    let e = mcp
+        .err("delete-alerts", json!({"alert_name": "cpu high"}))
+        .await;
+    assert!(
+        e.starts_with("NotFound: ") && e.contains("list-alerts"),
+        "{e}"
+    );
+    assert!(
+        alerts::evaluate_due(&ctx, later + Duration::minutes(5))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a deleted rule is not evaluated"
+    );
+}
+
+#[tokio::test]
+async fn deadman_rules_lists_of_names_and_bad_parameters() {
+    let (ctx, _db) = setup("alerts_args", AssistantPolicy::Allow).await;
+    let mcp = connect(&ctx).await;
+    let base = |name: &str| {
+        json!({"alert_name": name, "query": "SELECT last(v) FROM beat",
+               "threshold": {"operator": "less", "value": 1}})
+    };
+
+    // Deadman: no operator or value needed; no data -> it fires at the severity (warn default).
+    let d = mcp
+        .ok(
+            "create-alerts",
+            json!({"alert_name": "heartbeat", "query": "SELECT last(v) FROM beat",
+                   "threshold": {"type": "deadman"}, "every": "30s"}),
+        )
+        .await;
+    assert_eq!(d["alert"]["threshold"]["type"], "deadman");
+    assert_eq!(d["alert"]["notification"]["severity"], "warning");
+    let evals = alerts::evaluate_due(&ctx, Utc::now()).await.unwrap();
+    assert_eq!(evals[0].status, AlertStatus::Warn, "{evals:?}");
+    let l = mcp.ok("list-alerts", json!({})).await;
+    assert_eq!(l["alerts"][0]["status"], "warn");
+
+    mcp.ok("create-alerts", base("second")).await;
+    let e = mcp.err("create-alerts", base("Second")).await;
+    assert!(e.starts_with("Conflict: "), "names are unique: {e}");
+
+    for (args, want) in [
+        (
+            json!({"alert_name": "x", "query": "SELECT last(v) FROM beat",
+                   "threshold": {"operator": "above", "value": 1}}),
+            "not an operator",
+        ),
+        (
+            json!({"alert_name": "x", "query": "SELECT last(v) FROM beat",
+                   "threshold": {"value": 1}}),
+            "threshold.operator is needed",
+        ),
+        (
+            json!({"alert_name": "x", "query": "SELECT last(v) FROM beat",
+                   "threshold": {"operator": "greater", "value": "lots"}}),
+            "must be a number",
+        ),
+        (
+            json!({"alert_name": "x", "query": "SELECT last(v) FROM beat",
+                   "threshold": {"operator": "greater", "value": 1},
+                   "notification": {"severity": "page me"}}),
+            "not a severity",
+        ),
+        (
+            json!({"alert_name": "x", "query": "SELECT last(v) FROM beat",
+                   "threshold": {"operator": "greater", "value": 1},
+                   "notification": {"channels": ["email:me@example.com"]}}),
+            "is not a channel",
+        ),
+        (
+            json!({"alert_name": "x", "query": "SELECT last(v) FROM beat",
+                   "threshold": {"operator": "greater", "value": 1}, "every": "often"}),
+            "is not a duration",
+        ),
+        (
+            json!({"alert_name": "x", "query": "SELECT v INTO copy FROM beat",
+                   "threshold": {"operator": "greater", "value": 1}}),
+            "must only read",
+        ),
+        (
+            json!({"alert_name": "x", "query": "DROP MEASUREMENT beat",
+                   "threshold": {"operator": "greater", "value": 1}}),
+            "must only read",
+        ),
+        (
+            json!({"alert_name": " ", "query": "SELECT last(v) FROM beat",
+                   "threshold": {"operator": "greater", "value": 1}}),
+            "name",
+        ),
+    ] {
+        let e = mcp.err("create-alerts", args.clone()).await;
+        assert!(
+            e.starts_with("InvalidInput: ") && e.contains(want),
+            "{args}: {e}"
+        );
+    }
+    assert_eq!(alerts::list(&ctx).await.unwrap().len(), 2, "nothing else");
+
+    // A list of names: all must exist, else nothing is deleted.
+    let e = mcp
+        .err(
+            "delete-alerts",
+            json!({"alert_name": ["heartbeat", "nope"]}),
+        )
+        .await;
+    assert!(e.starts_with("NotFound: ") && e.contains("\"nope\""), "{e}");
+    assert_eq!(alerts::list(&ctx).await.unwrap().len(), 2);
+    let d = mcp
+        .ok(
+            "delete-alerts",
+            json!({"alert_name": ["heartbeat", "SECOND"]}),
+        )
+        .await;
+    assert_eq!(d, json!({"deleted": ["heartbeat", "second"]}));
+    assert!(alerts::list(&ctx).await.unwrap().is_empty());
+    let e = mcp.err("delete-alerts", json!({"alert_name": []})).await;
+    assert!(e.starts_with("InvalidInput: "), "{e}");
+}
+
+#[tokio::test]
+async fn a_read_only_profile_refuses_alert_changes_but_lists_them() {
+    let (ctx, _db) = setup("alerts_ro", AssistantPolicy::ReadOnly).await;
+    // The user made one in the app.
+    alerts::create(
+        &ctx,
+        &Actor::User,
+        CreateAlertReq {
+            profile: None,
+            alert_name: "users rule".into(),
+            query: "SELECT last(v) FROM m".into(),
+            language: None,
+            database: None,
+            threshold: Threshold {
+                operator: Operator::Greater,
+                value: 1.0,
+                kind: ThresholdKind::Threshold,
+            },
+            notification: Notification {
+                channels: vec!["slack:https://hooks.slack.com/services/T000/B000/SECRETxyz".into()],
+                message: String::new(),
+                severity: Severity::Info,
+            },
+            every: None,
+            for_duration: None,
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mcp = connect(&ctx).await;
+    let e = mcp
+        .err(
+            "create-alerts",
+            json!({"alert_name": "mine", "query": "SELECT last(v) FROM m",
+                   "threshold": {"operator": "greater", "value": 1}}),
+        )
+        .await;
+    assert!(
+        e.starts_with("Forbidden: ")
+            && e.contains(CLIENT)
+            && e.contains("create alert \"mine\"")
+            && e.contains("read-only"),
+        "{e}"
+    );
+    let e = mcp
+        .err("delete-alerts", json!({"alert_name": "users rule"}))
+        .await;
+    assert!(
+        e.starts_with("Forbidden: ") && e.contains("delete alert"),
+        "{e}"
+    );
+    let names: Vec<String> = alerts::list(&ctx)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["users rule"], "nothing changed");
+
+    let r = mcp.call("list-alerts", json!({})).await;
+    assert_ne!(r.is_error, Some(true), "{}", text(&r));
+    let l = r.structured_content.clone().unwrap();
+    assert_eq!(l["alerts"][0]["alert_name"], "users rule");
+    assert_eq!(l["alerts"][0]["every"], "1m", "core's default schedule");
+    assert_eq!(
+        l["alerts"][0]["notification"]["channels"],
+        json!(["slack:https://hooks.slack.com/…"]),
+        "a Slack webhook URL is a secret"
+    );
+    let all = serde_json::to_string(&r).unwrap();
+    assert!(!all.contains("SECRETxyz"), "{all}");
+    let e = mcp.err("list-alerts", json!({"alert_name": "nope"})).await;
+    assert!(e.starts_with("NotFound: "), "{e}");
+}
