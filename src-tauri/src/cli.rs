@@ -179,6 +179,10 @@ pub struct AddArgs {
     /// Make it the active profile.
     #[arg(long = "use")]
     activate: bool,
+    /// What AI assistants (MCP) may do here: read-only (default), ask (writes wait for the
+    /// user's approval in the app) or allow.
+    #[arg(long, value_name = "POLICY", value_parser = parse_policy)]
+    assistant_policy: Option<AssistantPolicy>,
 }
 
 #[derive(Args)]
@@ -292,6 +296,17 @@ pub struct WriteArgs {
 fn parse_api(s: &str) -> std::result::Result<ApiKind, String> {
     ApiKind::parse(s).ok_or_else(|| format!("\"{s}\" is not an API: use auto, v1, v2 or v3"))
 }
+fn parse_policy(s: &str) -> std::result::Result<AssistantPolicy, String> {
+    match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+        "read_only" | "readonly" => Ok(AssistantPolicy::ReadOnly),
+        "ask" => Ok(AssistantPolicy::Ask),
+        "allow" => Ok(AssistantPolicy::Allow),
+        _ => Err(format!(
+            "\"{s}\" is not a policy: use read-only, ask or allow"
+        )),
+    }
+}
+
 fn parse_lang(s: &str) -> std::result::Result<QueryLanguage, String> {
     QueryLanguage::parse(s)
         .ok_or_else(|| format!("\"{s}\" is not a language: use influxql, flux or sql"))
@@ -367,7 +382,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                     ca_cert: a.ca_cert.map(|p| p.display().to_string()),
                 },
                 timeout_ms: a.timeout,
-                assistant_policy: None,
+                assistant_policy: a.assistant_policy,
             };
             let p = profiles::add(
                 ctx,
@@ -634,7 +649,7 @@ fn profile_table(list: &ProfileList) -> String {
         return "no profiles yet: add one with `influxdesk profile add NAME --url URL`\n".into();
     }
     let mut out = String::from(
-        "  NAME                 API   URL                                  DATABASE/BUCKET   SECRET\n",
+        "  NAME                 API   URL                                  DATABASE/BUCKET   SECRET        ASSISTANT\n",
     );
     for p in &list.profiles {
         let mark = if list.active.as_deref() == Some(p.id.as_str()) {
@@ -643,7 +658,7 @@ fn profile_table(list: &ProfileList) -> String {
             " "
         };
         out.push_str(&format!(
-            "{mark} {:<20} {:<5} {:<36} {:<17} {}\n",
+            "{mark} {:<20} {:<5} {:<36} {:<17} {:<13} {}\n",
             p.name,
             p.api.as_str(),
             p.url,
@@ -652,6 +667,11 @@ fn profile_table(list: &ProfileList) -> String {
                 (ProfileSource::Env, true) => "INFLUX_TOKEN",
                 (_, true) => "keychain",
                 _ => "none",
+            },
+            match p.assistant_policy {
+                AssistantPolicy::ReadOnly => "read-only",
+                AssistantPolicy::Ask => "ask",
+                AssistantPolicy::Allow => "allow",
             }
         ));
     }

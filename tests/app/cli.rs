@@ -42,6 +42,8 @@ fn profile_lifecycle_through_the_real_keychain_leaks_no_secret() {
             "--database",
             "e2e",
             "--token-stdin",
+            "--assistant-policy",
+            "allow",
         ],
         Some(&format!("{PASSWORD}\n")),
     );
@@ -49,6 +51,7 @@ fn profile_lifecycle_through_the_real_keychain_leaks_no_secret() {
     let list = ok(&["profile", "list", "--json"], None);
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     let id = v["profiles"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(v["profiles"][0]["assistant_policy"], "allow");
     assert_eq!(
         v["active"],
         serde_json::json!(id),

@@ -486,6 +486,12 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     type_into(&c, "f-name", "test-influx").await;
     type_into(&c, "f-url", &server.url()).await;
     css(&c, "f-api").await.select_by_value("v1").await.unwrap();
+    css(&c, "f-policy")
+        .await
+        .select_by_value("ask")
+        .await
+        .unwrap();
+    wait_text(&c, "f-policy-hint", "wait for your approval").await;
     type_into(&c, "f-username", "admin").await;
     type_into(&c, "f-secret", "not-the-password").await;
     click(&c, "f-test").await;
@@ -568,6 +574,11 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
         .expect("saved")
         .clone();
     assert_eq!(p["secret_stored"], json!(true));
+    assert_eq!(
+        p["assistant_policy"],
+        json!("ask"),
+        "the form's assistant policy is saved"
+    );
     assert_eq!(
         v["active"], p["id"],
         "switching persisted the active profile"

@@ -1,0 +1,331 @@
+//! The MCP socket's overhead: 50 concurrent rmcp clients, each on its own Unix socket
+//! connection, making 100 `query-data` calls each, next to the same InfluxQL sent straight to
+//! influxd's `/query` over HTTP (reqwest, 50 tasks x 100 calls) in the same run, as a ratio.
+//! Both sides read the same rows from a real influxd (auth off) and parse them; the MCP side
+//! adds JSON-RPC, the policy, core's client and its own HTTP call, so it is expected to be
+//! slower: this measures by how much. Numbers are printed, never asserted. Run by `.ci/bench`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use influxdesk_core::api::profiles;
+use influxdesk_core::local::{LocalConfig, LocalServer};
+use influxdesk_core::model::{
+    AddProfileReq, ApiKind, AssistantPolicy, ProfileFields, SecretChange,
+};
+use influxdesk_core::secrets::SecretStore;
+use influxdesk_core::{Actor, Ctx, CtxOptions};
+use rmcp::ServiceExt;
+use rmcp::model::{
+    CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, JsonObject,
+};
+use serde_json::{Value, json};
+
+const CLIENTS: usize = 50;
+const CALLS: usize = 100;
+const POINTS: usize = 1000;
+const HOSTS: usize = 4;
+const DB: &str = "bench";
+const QUERY: &str = "SELECT usage_user, usage_system FROM cpu GROUP BY host";
+const TIME_RANGE: &str = "-1h";
+
+fn scratch(base: &Path, name: &str) -> PathBuf {
+    let d = base.join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// `POST /query` or `/write` for setup; panics unless influxd says 2xx.
+async fn post(http: &reqwest::Client, url: &str, form: &[(&str, &str)], body: Option<String>) {
+    let mut rb = http.post(url);
+    if let Some(b) = body {
+        rb = rb.query(form).body(b);
+    } else {
+        rb = rb.form(form);
+    }
+    let resp = rb.send().await.expect("influxd answers");
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    assert!(status.is_success(), "{url}: {status} {text}");
+}
+
+/// Rows in a v1 `/query` JSON answer (all series of all results).
+fn v1_rows(v: &Value) -> usize {
+    v["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["series"].as_array().into_iter().flatten())
+        .map(|s| s["values"].as_array().map_or(0, Vec::len))
+        .sum()
+}
+
+struct Stats {
+    p50: Duration,
+    p99: Duration,
+    mean: Duration,
+    per_sec: f64,
+}
+
+fn stats(mut lat: Vec<Duration>, wall: Duration) -> Stats {
+    lat.sort();
+    let n = lat.len();
+    let at = |q: f64| lat[((n as f64 * q).ceil() as usize).clamp(1, n) - 1];
+    Stats {
+        p50: at(0.50),
+        p99: at(0.99),
+        mean: lat.iter().sum::<Duration>() / n as u32,
+        per_sec: n as f64 / wall.as_secs_f64(),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn args() -> JsonObject {
+    json!({
+        "query": QUERY,
+        "bucket": DB,
+        "time_range": TIME_RANGE,
+        "format": "json",
+        "language": "influxql",
+        "limit": POINTS,
+    })
+    .as_object()
+    .cloned()
+    .unwrap()
+}
+
+/// One client: connect, initialize, `CALLS` calls; per-call latencies and the rows each saw.
+async fn mcp_client(path: PathBuf, i: usize) -> (Vec<Duration>, Vec<usize>) {
+    let stream = tokio::net::UnixStream::connect(&path)
+        .await
+        .expect("connect to the socket");
+    let client = ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new(format!("bench-client-{i}"), "1.0.0"),
+    )
+    .serve(stream)
+    .await
+    .expect("MCP initialize over the socket");
+    let mut lat = Vec::with_capacity(CALLS);
+    let mut rows = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let t = Instant::now();
+        let r = client
+            .call_tool(CallToolRequestParams::new("query-data").with_arguments(args()))
+            .await
+            .expect("query-data: no protocol error");
+        lat.push(t.elapsed());
+        assert_ne!(r.is_error, Some(true), "query-data failed: {:?}", r.content);
+        let s = r.structured_content.expect("structured content");
+        assert_eq!(s["truncated"], json!(false), "not truncated: {s}");
+        let n: usize = s["tables"]
+            .as_array()
+            .expect("tables")
+            .iter()
+            .map(|t| t["rows"].as_array().map_or(0, Vec::len))
+            .sum();
+        assert_eq!(s["rows"].as_u64(), Some(n as u64), "rows match the tables");
+        rows.push(n);
+    }
+    let _ = client.cancel().await;
+    (lat, rows)
+}
+
+/// One direct task: `CALLS` GETs of `/query`, each answer read and parsed.
+async fn direct_task(http: reqwest::Client, url: String, q: String) -> (Vec<Duration>, Vec<usize>) {
+    let mut lat = Vec::with_capacity(CALLS);
+    let mut rows = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let t = Instant::now();
+        let resp = http
+            .get(&url)
+            .query(&[("q", q.as_str()), ("db", DB), ("epoch", "ns")])
+            .send()
+            .await
+            .expect("influxd answers");
+        assert!(resp.status().is_success(), "{}", resp.status());
+        let body = resp.bytes().await.expect("body");
+        let v: Value = serde_json::from_slice(&body).expect("JSON");
+        lat.push(t.elapsed());
+        rows.push(v1_rows(&v));
+    }
+    (lat, rows)
+}
+
+/// Run `CLIENTS` tasks at once; all latencies, every row count, and the wall time.
+async fn phase<F>(tasks: Vec<F>) -> (Vec<Duration>, Vec<usize>, Duration)
+where
+    F: std::future::Future<Output = (Vec<Duration>, Vec<usize>)> + Send + 'static,
+{
+    let t = Instant::now();
+    let handles: Vec<_> = tasks.into_iter().map(tokio::spawn).collect();
+    let mut lat = Vec::new();
+    let mut rows = Vec::new();
+    for h in handles {
+        let (l, r) = h.await.expect("task");
+        lat.extend(l);
+        rows.extend(r);
+    }
+    (lat, rows, t.elapsed())
+}
+
+fn main() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path();
+    // Started before the runtime: LocalServer::start blocks until influxd answers.
+    let server = LocalServer::start(&LocalConfig {
+        dir: scratch(base, "influxd"),
+        http_port: 0,
+        auth_enabled: false,
+        tls: None,
+    })
+    .unwrap_or_else(|e| panic!("influxd must start (Debian package `influxdb`): {e}"));
+    let url = server.url();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run(base, url));
+    drop(server);
+}
+
+async fn run(base: &Path, url: String) {
+    let http = reqwest::Client::new();
+    let query_url = format!("{}/query", url.trim_end_matches('/'));
+    let write_url = format!("{}/write", url.trim_end_matches('/'));
+
+    // The data: POINTS points of `cpu` over HOSTS hosts, one a second ending a minute ago.
+    post(&http, &query_url, &[("q", &format!("CREATE DATABASE {DB}"))], None).await;
+    let end = chrono::Utc::now().timestamp() - 60;
+    let lines: String = (0..POINTS)
+        .map(|i| {
+            format!(
+                "cpu,host=host-{} usage_user={:.3},usage_system={:.3} {}\n",
+                i % HOSTS,
+                10.0 + (i % 97) as f64 * 0.731,
+                2.0 + (i % 13) as f64 * 0.37,
+                end - (POINTS - i) as i64
+            )
+        })
+        .collect();
+    post(&http, &write_url, &[("db", DB), ("precision", "s")], Some(lines)).await;
+
+    // The context and its read-only v1 profile.
+    let ctx: Arc<Ctx> = Ctx::new(CtxOptions {
+        config_dir: scratch(base, "config"),
+        data_dir: scratch(base, "data"),
+        secrets: SecretStore::memory(),
+        env_profile: None,
+    });
+    profiles::add(
+        &ctx,
+        &Actor::User,
+        AddProfileReq {
+            fields: ProfileFields {
+                name: "bench".into(),
+                url: url.clone(),
+                api: ApiKind::V1,
+                database: Some(DB.into()),
+                assistant_policy: Some(AssistantPolicy::ReadOnly),
+                ..ProfileFields::default()
+            },
+            secret: SecretChange::default(),
+            activate: true,
+        },
+    )
+    .await
+    .expect("add the profile");
+
+    // The socket, at an explicit path in a private temp dir.
+    let sock_dir = scratch(base, "sock");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&sock_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let path = sock_dir.join("mcp.sock");
+    let _socket = influxdesk_mcp::serve_unix(ctx.clone(), &path)
+        .await
+        .expect("serve the MCP socket");
+
+    // A warm-up call on each side: the query as core sent it is what the direct side sends.
+    let warm = {
+        let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+        let client = ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new("bench-warmup", "1.0.0"),
+        )
+        .serve(stream)
+        .await
+        .unwrap();
+        let r = client
+            .call_tool(CallToolRequestParams::new("query-data").with_arguments(args()))
+            .await
+            .unwrap();
+        assert_ne!(r.is_error, Some(true), "query-data failed: {:?}", r.content);
+        let _ = client.cancel().await;
+        r.structured_content.unwrap()
+    };
+    let executed = warm["executed_query"].as_str().unwrap().to_string();
+    let expected = warm["rows"].as_u64().unwrap() as usize;
+    assert_eq!(expected, POINTS, "the warm-up query reads every point");
+
+    // (a) MCP over the socket.
+    let (mcp_lat, mcp_rows, mcp_wall) = phase(
+        (0..CLIENTS)
+            .map(|i| mcp_client(path.clone(), i))
+            .collect(),
+    )
+    .await;
+    // (b) The peer: the same query straight to influxd.
+    let (dir_lat, dir_rows, dir_wall) = phase(
+        (0..CLIENTS)
+            .map(|_| direct_task(http.clone(), query_url.clone(), executed.clone()))
+            .collect(),
+    )
+    .await;
+
+    let total = CLIENTS * CALLS;
+    assert_eq!(mcp_lat.len(), total, "every MCP call answered");
+    assert_eq!(dir_lat.len(), total, "every direct call answered");
+    assert!(
+        mcp_rows.iter().chain(&dir_rows).all(|&n| n == expected),
+        "every call on both sides read {expected} rows"
+    );
+    let m = stats(mcp_lat, mcp_wall);
+    let d = stats(dir_lat, dir_wall);
+
+    println!(
+        "query-data over the MCP socket vs the same InfluxQL straight to influxd /query \
+         ({CLIENTS} concurrent clients x {CALLS} calls, {expected} rows per call)"
+    );
+    println!("query: {executed}");
+    println!(
+        "{:<26} {:>10} {:>10} {:>10} {:>12}",
+        "path", "p50 ms", "p99 ms", "mean ms", "calls/s"
+    );
+    for (label, s) in [
+        ("MCP socket (rmcp client)", &m),
+        ("direct HTTP (reqwest)", &d),
+    ] {
+        println!(
+            "{:<26} {:>10.2} {:>10.2} {:>10.2} {:>12.0}",
+            label,
+            ms(s.p50),
+            ms(s.p99),
+            ms(s.mean),
+            s.per_sec
+        );
+    }
+    println!(
+        "{:<26} {:>9.2}x {:>9.2}x {:>9.2}x {:>11.2}x",
+        "ratio MCP/direct",
+        ms(m.p50) / ms(d.p50),
+        ms(m.p99) / ms(d.p99),
+        ms(m.mean) / ms(d.mean),
+        m.per_sec / d.per_sec
+    );
+}
