@@ -199,7 +199,13 @@ async fn run(base: &Path, url: String) {
     let write_url = format!("{}/write", url.trim_end_matches('/'));
 
     // The data: POINTS points of `cpu` over HOSTS hosts, one a second ending a minute ago.
-    post(&http, &query_url, &[("q", &format!("CREATE DATABASE {DB}"))], None).await;
+    post(
+        &http,
+        &query_url,
+        &[("q", &format!("CREATE DATABASE {DB}"))],
+        None,
+    )
+    .await;
     let end = chrono::Utc::now().timestamp() - 60;
     let lines: String = (0..POINTS)
         .map(|i| {
@@ -212,7 +218,13 @@ async fn run(base: &Path, url: String) {
             )
         })
         .collect();
-    post(&http, &write_url, &[("db", DB), ("precision", "s")], Some(lines)).await;
+    post(
+        &http,
+        &write_url,
+        &[("db", DB), ("precision", "s")],
+        Some(lines),
+    )
+    .await;
 
     // The context and its read-only v1 profile.
     let ctx: Arc<Ctx> = Ctx::new(CtxOptions {
@@ -274,12 +286,8 @@ async fn run(base: &Path, url: String) {
     assert_eq!(expected, POINTS, "the warm-up query reads every point");
 
     // (a) MCP over the socket.
-    let (mcp_lat, mcp_rows, mcp_wall) = phase(
-        (0..CLIENTS)
-            .map(|i| mcp_client(path.clone(), i))
-            .collect(),
-    )
-    .await;
+    let (mcp_lat, mcp_rows, mcp_wall) =
+        phase((0..CLIENTS).map(|i| mcp_client(path.clone(), i)).collect()).await;
     // (b) The peer: the same query straight to influxd.
     let (dir_lat, dir_rows, dir_wall) = phase(
         (0..CLIENTS)
