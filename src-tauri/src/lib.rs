@@ -1,13 +1,15 @@
 //! The desktop app: builds the core [`Ctx`], registers the Tauri commands (thin wrappers over
 //! `influxdesk_core::api`), starts the local demo when there is no profile, hosts the MCP
 //! socket while it runs (unless another live host owns it: then the app opens anyway and says
-//! so in `mcp_status`), and forwards core events to the window. The only crate that depends on
-//! tauri.
+//! so in `mcp_status`), answers assistants' "ask" with an approval dialog, and forwards core
+//! events to the window. The only crate that depends on tauri.
 
+mod approval;
 mod commands;
 
 use std::sync::{Arc, Mutex};
 
+use influxdesk_core::api::policy::Approvals;
 use influxdesk_core::demo::DemoStatus;
 use influxdesk_core::local::LocalServer;
 use influxdesk_core::{Ctx, CtxOptions};
@@ -21,6 +23,8 @@ pub struct AppState {
     server: Mutex<Option<LocalServer>>,
     pub mcp: Mutex<McpStatus>,
     mcp_socket: Mutex<Option<SocketServer>>,
+    /// Assistant writes waiting in the approval dialog.
+    pub approvals: Arc<Approvals>,
 }
 
 pub const EVENT: &str = "influxdesk://event";
@@ -29,6 +33,7 @@ pub const DEMO_EVENT: &str = "influxdesk://demo";
 /// Open the desktop app. Returns when the last window closes.
 pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
     let ctx = Ctx::new(CtxOptions::from_env()?);
+    let approvals = Arc::new(Approvals::new(approval::TIMEOUT));
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
         .manage(AppState {
@@ -37,8 +42,14 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             server: Mutex::new(None),
             mcp: Mutex::new(McpStatus::starting(&influxdesk_mcp::socket_path())),
             mcp_socket: Mutex::new(None),
+            approvals: approvals.clone(),
         })
         .setup(move |app| {
+            // "Ask" policies ask here, in an approval dialog.
+            ctx.set_approver(Arc::new(approval::GuiApprover {
+                app: app.handle().clone(),
+                approvals,
+            }));
             let handle = app.handle().clone();
             let mut events = ctx.subscribe();
             tauri::async_runtime::spawn(async move {
@@ -78,6 +89,9 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::app::app_info,
             commands::app::demo_status,
             commands::mcp::mcp_status,
+            commands::mcp::activity_list,
+            commands::mcp::approval_answer,
+            commands::mcp::app_exe,
             commands::profiles::profile_list,
             commands::profiles::profile_add,
             commands::profiles::profile_update,

@@ -3,7 +3,10 @@
 //! up the local demo; the test explores it (schema -> field -> chart and table, time range,
 //! export), then adds a profile through the form for its own (auth-on) influxd, presses Test,
 //! sees the version, saves, switches to it, and scans everything the app wrote for the
-//! password. Screenshots go to `test-artifacts/gui/`.
+//! password. While it runs, the real `influxdesk mcp` (rmcp's client on its stdio, bridged to
+//! the app's socket) queries the demo: the call shows in the Assistant screen's activity log;
+//! with the demo's policy set to "ask" there, a write waits for the approval dialog and lands
+//! once approved. Screenshots go to `test-artifacts/gui/`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -385,6 +388,176 @@ async fn explore_the_demo(c: &Client) {
     assert!(csv.lines().count() > 3, "and rows: {csv:.200}");
 }
 
+const MCP_CLIENT: &str = "gui-test-client";
+
+fn tool_text(r: &rmcp::model::CallToolResult) -> String {
+    r.content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect()
+}
+
+async fn mcp_call(
+    peer: &rmcp::Peer<rmcp::RoleClient>,
+    tool: &str,
+    args: serde_json::Value,
+) -> rmcp::model::CallToolResult {
+    peer.call_tool(
+        rmcp::model::CallToolRequestParams::new(tool.to_string())
+            .with_arguments(args.as_object().cloned().unwrap()),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{tool}: {e}"))
+}
+
+/// The Assistant screen with a real MCP client: its query shows in the activity log, and an
+/// "ask" write waits for the approval dialog.
+async fn assistant_activity_and_approval(c: &Client, config: &Path, socket: &Path) {
+    use rmcp::ServiceExt;
+    click(c, "nav-assistant").await;
+    wait_text(c, "mcp-status", "Serving").await;
+    assert_eq!(
+        text_of(c, "mcp-socket").await,
+        socket.display().to_string(),
+        "the app hosts the socket the test gave it"
+    );
+    let claude = text_of(c, "mcp-config-claude").await;
+    assert!(
+        claude.contains("mcpServers") && claude.contains(BIN) && claude.contains("\"mcp\""),
+        "a Claude Desktop config that runs this binary: {claude}"
+    );
+
+    let mut child = tokio::process::Command::new(BIN)
+        .arg("mcp")
+        .env("INFLUXDESK_CONFIG_DIR", config)
+        .env("INFLUXDESK_SOCKET", socket)
+        .env_remove("INFLUX_URL")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn influxdesk mcp");
+    let io = (child.stdout.take().unwrap(), child.stdin.take().unwrap());
+    let client = rmcp::model::ClientConfig::new(
+        rmcp::model::ClientCapabilities::default(),
+        rmcp::model::Implementation::new(MCP_CLIENT, "1.0.0"),
+    )
+    .serve(io)
+    .await
+    .expect("MCP initialize over stdio");
+    let peer = client.peer().clone();
+
+    let q = "SELECT last(usage_user) FROM cpu GROUP BY host";
+    let r = mcp_call(&peer, "query-data", json!({"query": q, "bucket": "demo"})).await;
+    assert_ne!(r.is_error, Some(true), "query-data: {}", tool_text(&r));
+    let row = find_css(
+        c,
+        "the query-data call in the activity log",
+        "[data-testid=\"activity-row\"][data-tool=\"query-data\"]",
+    )
+    .await;
+    let seen = visible_text(&row).await.unwrap();
+    assert!(
+        seen.contains(MCP_CLIENT) && seen.contains("cpu") && seen.contains("ok"),
+        "the row shows client, arguments and outcome: {seen}"
+    );
+    shot(c, "08-assistant-activity").await;
+
+    // "Ask" on the demo, set here: a write waits for the dialog.
+    let select = find_css(
+        c,
+        "the demo's policy",
+        "[data-testid=\"policy-select\"][data-name=\"Local demo\"]",
+    )
+    .await;
+    select.select_by_value("ask").await.unwrap();
+    wait(c, "the demo's policy saved as ask", || async {
+        let out = std::process::Command::new(BIN)
+            .args(["profile", "list", "--json"])
+            .env("INFLUXDESK_CONFIG_DIR", config)
+            .output()
+            .ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        v["profiles"]
+            .as_array()?
+            .iter()
+            .any(|p| p["name"] == "Local demo" && p["assistant_policy"] == "ask")
+            .then_some(())
+    })
+    .await;
+    let writer = peer.clone();
+    let write = tokio::spawn(async move {
+        mcp_call(
+            &writer,
+            "write-metrics",
+            json!({"bucket": "demo", "measurement": "gui_mcp",
+                   "tags": {"src": "gui"}, "fields": {"v": 42}}),
+        )
+        .await
+    });
+    css(c, "approval-dialog").await;
+    let who = wait_text(c, "approval-client", MCP_CLIENT).await;
+    assert_eq!(who, MCP_CLIENT);
+    assert_eq!(text_of(c, "approval-profile").await, "Local demo");
+    let what = text_of(c, "approval-what").await;
+    assert!(
+        what.contains("demo"),
+        "the dialog says what changes: {what}"
+    );
+    shot(c, "09-approval").await;
+    click(c, "approval-approve").await;
+    let r = tokio::time::timeout(Duration::from_secs(60), write)
+        .await
+        .expect("the write returns once approved")
+        .unwrap();
+    assert_ne!(r.is_error, Some(true), "approved write: {}", tool_text(&r));
+    let back = mcp_call(
+        &peer,
+        "query-data",
+        json!({"query": "SELECT v FROM gui_mcp WHERE src = 'gui'", "bucket": "demo"}),
+    )
+    .await;
+    let data = back.structured_content.expect("structured result");
+    assert_eq!(
+        data["rows"],
+        json!(1),
+        "the approved point is in InfluxDB: {data}"
+    );
+    assert_eq!(data["tables"][0]["rows"][0][1], json!(42), "{data}");
+    find_css(
+        c,
+        "the write in the activity log",
+        "[data-testid=\"activity-row\"][data-tool=\"write-metrics\"][data-outcome=\"ok\"]",
+    )
+    .await;
+
+    // Open the assistant's query in Explore: a new tab with its text.
+    let open = find_css(
+        c,
+        "Open in Explore",
+        "[data-testid=\"activity-row\"][data-tool=\"query-data\"] [data-testid=\"activity-open\"]",
+    )
+    .await;
+    open.click().await.unwrap();
+    wait_text(c, "editor-text", "gui_mcp").await;
+    // Back to the demo's tab (the restart below expects it active).
+    find_css(
+        c,
+        "the cpu.usage_user tab",
+        "[data-testid=\"tab\"][data-name=\"cpu.usage_user\"]",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_text(c, "editor-text", "usage_user").await;
+
+    client.cancel().await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+}
+
 /// Click once nothing covers the element any more (a closing popover can intercept the
 /// first clicks after a change).
 async fn click(c: &Client, testid: &str) {
@@ -435,6 +608,14 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     let (_x, display) = xvfb();
     let config = scratch("gui-config-");
     let data = scratch("gui-data-");
+    let socket_dir = scratch("gui-mcp-");
+    // The app refuses a socket directory others can enter.
+    std::fs::set_permissions(
+        &socket_dir,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let socket = socket_dir.join("mcp.sock");
     let log_path = artifacts().join("app.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let port = influxdesk_core::local::free_port().unwrap();
@@ -453,6 +634,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
             .env("DISPLAY", &display)
             .env("INFLUXDESK_CONFIG_DIR", &config)
             .env("INFLUXDESK_DATA_DIR", &data)
+            .env("INFLUXDESK_SOCKET", &socket)
             .env("RUST_LOG", "trace")
             .env_remove("INFLUX_URL")
             .env_remove("WAYLAND_DISPLAY")
@@ -479,6 +661,9 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     // The Data Explorer: on the demo data, a chart of a field is two clicks away (expand the
     // measurement, click the field), over the last 6 hours.
     explore_the_demo(&c).await;
+
+    // The Assistant screen, with a real MCP client calling while the app runs.
+    assistant_activity_and_approval(&c, &config, &socket).await;
 
     // Add a profile through the form for the test's own influxd (auth on).
     click(&c, "nav-connections").await;

@@ -6,9 +6,11 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { load, type Store } from '@tauri-apps/plugin-store';
 
+import type { ActivityEntry } from './bindings/ActivityEntry';
 import type { AddProfileReq } from './bindings/AddProfileReq';
 import type { AppError } from './bindings/AppError';
 import type { AppInfo } from './bindings/AppInfo';
+import type { ApprovalRequest } from './bindings/ApprovalRequest';
 import type { BuildQueryReq } from './bindings/BuildQueryReq';
 import type { ConnectionStatus } from './bindings/ConnectionStatus';
 import type { DemoStatus } from './bindings/DemoStatus';
@@ -22,6 +24,7 @@ import type { FieldKey } from './bindings/FieldKey';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { ImportReport } from './bindings/ImportReport';
 import type { ListHistoryReq } from './bindings/ListHistoryReq';
+import type { McpStatus } from './bindings/McpStatus';
 import type { Profile } from './bindings/Profile';
 import type { ProfileList } from './bindings/ProfileList';
 import type { QueryLanguage } from './bindings/QueryLanguage';
@@ -121,6 +124,16 @@ export const chartRender = (req: RenderChartReq) => call<Rendered>('chart_render
 /** Write the chart of a kept result as PNG or SVG (`path` null: the Downloads folder). */
 export const chartExport = (req: ExportChartReq) => call<ExportResult>('chart_export', { req });
 
+/** Whether the app hosts the MCP socket, and where. */
+export const mcpStatus = () => call<McpStatus>('mcp_status');
+/** The assistant's tool calls of this run, oldest first (new ones come as `mcp.call` events). */
+export const activityList = () => call<ActivityEntry[]>('activity_list');
+/** Answer an approval request; NotFound when it already timed out. */
+export const approvalAnswer = (id: string, approve: boolean) =>
+  call<null>('approval_answer', { id, approve });
+/** The app binary's path (what MCP client configs run). */
+export const appExe = () => call<string>('app_exe');
+
 export const settingsGet = () => call<UserSettings>('settings_get', {});
 export const settingsUpdate = (req: UserSettings) => call<UserSettings>('settings_update', { req });
 
@@ -128,6 +141,7 @@ export const settingsUpdate = (req: UserSettings) => call<UserSettings>('setting
 
 export const EVENT = 'influxdesk://event';
 export const DEMO_EVENT = 'influxdesk://demo';
+export const APPROVAL_EVENT = 'influxdesk://approval';
 
 async function on<T>(name: string, cb: (payload: T) => void): Promise<UnlistenFn> {
   try {
@@ -140,12 +154,15 @@ async function on<T>(name: string, cb: (payload: T) => void): Promise<UnlistenFn
 
 /** Something changed in core (a profile was added, a query ran...). */
 export const onEvent = (cb: (ev: Event) => void) => on<Event>(EVENT, cb);
+/** An assistant asks to write or change something (profile policy "ask"). */
+export const onApproval = (cb: (req: ApprovalRequest) => void) =>
+  on<ApprovalRequest>(APPROVAL_EVENT, cb);
 /** The local demo server's state changed. */
 export const onDemo = (cb: (st: DemoStatus) => void) => on<DemoStatus>(DEMO_EVENT, cb);
 
 // ---- UI preferences (tauri-plugin-store, ui.json) --------------------------------------------
 
-export type Screen = 'connections' | 'explore';
+export type Screen = 'connections' | 'explore' | 'assistant';
 
 /** Everything the UI remembers between runs. Per-profile maps are keyed by profile id. */
 export interface UiPrefs {

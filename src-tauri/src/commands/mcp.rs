@@ -1,3 +1,5 @@
+use influxdesk_core::api::activity::{self, ActivityEntry};
+use influxdesk_core::{Error, Result};
 use influxdesk_mcp::McpStatus;
 use tauri::State;
 
@@ -7,4 +9,24 @@ use crate::AppState;
 #[tauri::command]
 pub fn mcp_status(state: State<'_, AppState>) -> McpStatus {
     state.mcp.lock().expect("mcp status").clone()
+}
+
+/// The assistant tool calls of this run, oldest first (new ones arrive as `mcp.call` events).
+#[tauri::command]
+pub fn activity_list(state: State<'_, AppState>) -> Vec<ActivityEntry> {
+    activity::list(&state.ctx)
+}
+
+/// The user's answer to an approval request (`influxdesk://approval`).
+#[tauri::command]
+pub fn approval_answer(state: State<'_, AppState>, id: String, approve: bool) -> Result<()> {
+    state.approvals.answer(&id, approve)
+}
+
+/// This binary's path, for the MCP client configs (`<exe> mcp`).
+#[tauri::command]
+pub fn app_exe() -> Result<String> {
+    std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .map_err(|e| Error::Internal(format!("cannot tell where influxdesk runs from: {e}")))
 }

@@ -97,6 +97,13 @@ export class Tab {
   }
 }
 
+/** A query to open in Explore (e.g. an assistant's, from the activity log). */
+export interface OpenQuery {
+  query: string;
+  language: QueryLanguage | null;
+  database: string | null;
+}
+
 class ExploreState {
   tabs = $state<Tab[]>([]);
   activeId = $state('');
@@ -112,6 +119,8 @@ class ExploreState {
   /** Set by the mounted editor: insert text at the cursor. */
   insert: ((text: string) => void) | null = null;
 
+  /** A query to open in a new tab once the tabs are loaded (from the Assistant screen). */
+  #toOpen: OpenQuery | null = null;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #pendingSave: (() => void) | null = null;
   #ticker: ReturnType<typeof setInterval> | undefined;
@@ -136,6 +145,7 @@ class ExploreState {
     if (mine) {
       this.tabs = mine.tabs.map((d) => new Tab(d));
       this.activeId = mine.active;
+      this.#openQueued(lang, p.database ?? '');
       return;
     }
     // First visit: carry over the old Query screen's text, or the demo's query.
@@ -146,6 +156,24 @@ class ExploreState {
     const first = newTab('Query 1', l, db, text);
     this.tabs = [new Tab(first)];
     this.activeId = first.id;
+    this.#openQueued(l, db);
+  }
+
+  /** Open `q` in a new tab of `profileId`: now when its tabs are loaded, else once they are. */
+  openQuery(q: OpenQuery, profileId: string | null): void {
+    this.#toOpen = q;
+    if (profileId && this.loadedFor === profileId && this.tabs.length > 0) {
+      const t = this.active;
+      this.#openQueued(t?.lang ?? q.language ?? 'influxql', t?.db ?? '');
+    }
+  }
+
+  #openQueued(lang: QueryLanguage, db: string): void {
+    const q = this.#toOpen;
+    this.#toOpen = null;
+    if (!q) return;
+    const tab = this.addTab(lang, db);
+    this.loadQuery(tab, q);
   }
 
   snapshot(): { profile: string | null; tabs: TabDraft[]; active: string } {

@@ -6,8 +6,9 @@
 //!
 //! Served on a Unix socket ([`serve_unix`], hosted by the app or `influxdesk serve`) and on
 //! stdio ([`run_stdio`], `influxdesk mcp`), and streamable HTTP on 127.0.0.1 behind a bearer
-//! token kept in the keychain ([`serve_http`], `influxdesk serve --http`). Not here yet: alert
-//! and metrics tools, the app's approval dialog (it plugs into core's `policy::Approver`).
+//! token kept in the keychain ([`serve_http`], `influxdesk serve --http`). Every tool call is
+//! logged in core's activity log (`api::activity`). Not here: the app's approval dialog (the
+//! Tauri shell plugs it into core's `policy::Approver`).
 
 mod alerts;
 mod data;

@@ -8,19 +8,20 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use influxdesk_core::api::{buckets, policy, profiles, schema};
+use influxdesk_core::api::{activity, buckets, policy, profiles, schema};
 use influxdesk_core::model::{
     Actor, CreateBucketReq, DeleteBucketReq, ProfileSource, SchemaReq, UpdateBucketReq,
 };
 use influxdesk_core::{Ctx, Error};
 use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{
-    CallToolResult, ContentBlock, GetPromptRequestParams, GetPromptResponse, GetPromptResult,
-    Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
-    PaginatedRequestParams, PromptMessage, ReadResourceRequestParams, ReadResourceResponse,
-    ReadResourceResult, Resource, ResourceContents, ResourceTemplate, Role, ServerCapabilities,
-    ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, PaginatedRequestParams, PromptMessage,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, ResourceTemplate, Role, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, tool, tool_handler, tool_router};
@@ -512,6 +513,56 @@ impl InfluxdeskMcp {
     }
 }
 
+/// How a tool call ended, with the rows (or points) and query language its result reports.
+fn called(
+    response: &Result<CallToolResponse, McpError>,
+) -> (
+    activity::Outcome,
+    Option<usize>,
+    Option<influxdesk_core::model::QueryLanguage>,
+) {
+    let r = match response {
+        Ok(CallToolResponse::Complete(r)) => r,
+        Ok(_) => return (activity::Outcome::Ok, None, None),
+        Err(e) => {
+            let outcome = activity::Outcome::Error {
+                code: None,
+                message: e.message.to_string(),
+            };
+            return (outcome, None, None);
+        }
+    };
+    if r.is_error == Some(true) {
+        // Tool failures read "<Code>: <message>" (see `failed`).
+        let text: String = r
+            .content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+            .collect();
+        let (code, message) = match text.split_once(": ") {
+            Some((c, m)) if !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+                (Some(c.to_string()), m.to_string())
+            }
+            _ => (None, text),
+        };
+        return (activity::Outcome::Error { code, message }, None, None);
+    }
+    let data = r.structured_content.as_ref();
+    let count = |k: &str| {
+        data.and_then(|d| d.get(k))
+            .and_then(serde_json::Value::as_u64)
+            .map(|n| n as usize)
+    };
+    let language = data
+        .and_then(|d| d.get("language"))
+        .and_then(|l| serde_json::from_value(l.clone()).ok());
+    (
+        activity::Outcome::Ok,
+        count("rows").or_else(|| count("points")),
+        language,
+    )
+}
+
 /// A URL without `user:password@`.
 fn without_userinfo(url: &str) -> String {
     match url::Url::parse(url) {
@@ -542,6 +593,36 @@ fn resource_error(e: Error) -> McpError {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for InfluxdeskMcp {
+    /// Every tool call goes through here: it runs the tool and logs it in core's activity log
+    /// (client, tool, argument summary, duration, rows, outcome).
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let who = actor(&context);
+        let (tool, args) = (request.name.to_string(), request.arguments.clone());
+        let started = chrono::Utc::now();
+        let clock = std::time::Instant::now();
+        let tcc = ToolCallContext::new(self, request, context);
+        let response = self.tool_router.call(tcc).await;
+        let (outcome, rows, language) = called(&response);
+        activity::record(
+            &self.ctx,
+            &who,
+            activity::ToolCall {
+                tool: &tool,
+                args: args.as_ref(),
+                started,
+                duration: clock.elapsed(),
+                rows,
+                outcome,
+                language,
+            },
+        );
+        response
+    }
+
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
             ServerCapabilities::builder()

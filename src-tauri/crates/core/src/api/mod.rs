@@ -2,6 +2,7 @@
 //! Tauri commands, the MCP tools and the CLI subcommands are thin shells over these; if a
 //! shell needs an `if`, the logic belongs here.
 
+pub mod activity;
 pub mod alerts;
 pub mod buckets;
 pub mod charts;
@@ -40,6 +41,8 @@ pub struct Event {
     pub action: String,
     /// A human summary, e.g. the profile name or "3 points to demo".
     pub detail: String,
+    /// The MCP tool call, for `mcp.call` events (the Assistant screen's activity log).
+    pub activity: Option<activity::ActivityEntry>,
 }
 
 /// The `env` profile from `INFLUX_*` variables: process-only, wins over the active profile.
@@ -150,6 +153,8 @@ pub struct Ctx {
     pub(crate) results: Mutex<ResultCache>,
     /// What assistants may do in this session (see `policy`).
     pub(crate) assistant: std::sync::RwLock<policy::AssistantRules>,
+    /// The last MCP tool calls (see `activity`).
+    pub(crate) activity: Mutex<std::collections::VecDeque<activity::ActivityEntry>>,
 }
 
 /// The last few results, by query id (oldest dropped first).
@@ -200,6 +205,7 @@ impl Ctx {
             running: Mutex::new(HashMap::new()),
             results: Mutex::new(ResultCache::default()),
             assistant: Default::default(),
+            activity: Mutex::default(),
         })
     }
 
@@ -226,12 +232,22 @@ impl Ctx {
     }
 
     pub(crate) fn emit(&self, actor: &Actor, action: &str, detail: impl Into<String>) {
-        let detail = detail.into();
+        self.emit_with(actor, action, detail.into(), None);
+    }
+
+    fn emit_with(
+        &self,
+        actor: &Actor,
+        action: &str,
+        detail: String,
+        activity: Option<activity::ActivityEntry>,
+    ) {
         tracing::info!(target: "influxdesk::activity", ?actor, action, %detail);
         let _ = self.events.send(Event {
             actor: actor.clone(),
             action: action.into(),
             detail,
+            activity,
         });
     }
 

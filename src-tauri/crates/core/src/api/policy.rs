@@ -5,12 +5,17 @@
 //! [`Ctx`] (`influxdesk mcp --read-only`) and with an [`Approver`] that answers "ask".
 //!
 //! The approver is a hook: headless it answers from `influxdesk mcp --allow-writes`
-//! ([`Headless`]); the GUI plugs in one that shows an approval dialog. Not here: deciding
-//! whether a query writes (`influx::guard`).
+//! ([`Headless`]); the GUI plugs in one that shows an approval dialog and waits on
+//! [`Approvals`] for the user's answer. Not here: deciding whether a query writes
+//! (`influx::guard`).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
 
 use super::Ctx;
 use crate::error::{Error, Result};
@@ -41,6 +46,89 @@ pub struct Headless {
 impl Approver for Headless {
     fn approve<'a>(&'a self, _: &'a Actor, _: &'a Profile, _: &'a str) -> ApprovalFuture<'a> {
         Box::pin(std::future::ready(self.allow_writes))
+    }
+}
+
+/// What a window shows to ask the user (never a secret: the summary core passes).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ApprovalRequest {
+    /// Answer with this id ([`Approvals::answer`]).
+    pub id: String,
+    /// The MCP client asking.
+    pub client: String,
+    /// The profile's name.
+    pub profile: String,
+    /// What would change, e.g. `write 1 point to "demo"`.
+    pub what: String,
+    /// After this many seconds without an answer the request is refused.
+    pub timeout_s: u32,
+}
+
+/// Approval requests waiting for the user's answer, each refused after a timeout. A GUI's
+/// [`Approver`] shows the request (an event to its window) and waits here.
+pub struct Approvals {
+    pending: std::sync::Mutex<HashMap<String, oneshot::Sender<bool>>>,
+    timeout: Duration,
+}
+
+impl Approvals {
+    pub fn new(timeout: Duration) -> Self {
+        Approvals {
+            pending: Default::default(),
+            timeout,
+        }
+    }
+
+    /// Ask the user: `show` puts the request in front of them (false when it could not);
+    /// true once they approve, false when they deny, nobody answers in time, or `show` failed.
+    pub async fn ask(
+        &self,
+        actor: &Actor,
+        profile: &Profile,
+        what: &str,
+        show: impl FnOnce(&ApprovalRequest) -> bool,
+    ) -> bool {
+        let req = ApprovalRequest {
+            id: uuid::Uuid::new_v4().to_string(),
+            client: match actor {
+                Actor::Assistant { client } => client.clone(),
+                Actor::User => "user".into(),
+                Actor::Scheduler => "scheduler".into(),
+            },
+            profile: profile.name.clone(),
+            what: what.to_string(),
+            timeout_s: u32::try_from(self.timeout.as_secs()).unwrap_or(u32::MAX),
+        };
+        let (tx, rx) = oneshot::channel();
+        self.pending().insert(req.id.clone(), tx);
+        let answer = if show(&req) {
+            tokio::time::timeout(self.timeout, rx)
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or(false)
+        } else {
+            false
+        };
+        self.pending().remove(&req.id);
+        answer
+    }
+
+    /// The user's answer to request `id`; NotFound when it is no longer waiting (timed out).
+    pub fn answer(&self, id: &str, approve: bool) -> Result<()> {
+        let tx = self.pending().remove(id).ok_or_else(|| {
+            Error::NotFound(
+                "this approval request is no longer waiting (it timed out and was refused)".into(),
+            )
+        })?;
+        // The asker may have gone (its client disconnected): nothing left to tell.
+        let _ = tx.send(approve);
+        Ok(())
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, oneshot::Sender<bool>>> {
+        self.pending.lock().expect("pending approvals")
     }
 }
 
@@ -264,6 +352,55 @@ mod tests {
         assert_eq!(
             effective_policy(&c, &profile(AssistantPolicy::Allow)),
             AssistantPolicy::ReadOnly
+        );
+    }
+
+    #[tokio::test]
+    async fn approvals_wait_for_the_answer_and_time_out_as_refused() {
+        let a = assistant();
+        let p = profile(AssistantPolicy::Ask);
+        let approvals = Arc::new(Approvals::new(Duration::from_secs(30)));
+        let shown = Arc::new(std::sync::Mutex::new(None));
+        let (ap, sh) = (approvals.clone(), shown.clone());
+        let task = tokio::spawn(async move {
+            ap.ask(
+                &assistant(),
+                &profile(AssistantPolicy::Ask),
+                "write it",
+                |r| {
+                    *sh.lock().unwrap() = Some(r.clone());
+                    true
+                },
+            )
+            .await
+        });
+        let req = loop {
+            if let Some(r) = shown.lock().unwrap().clone() {
+                break r;
+            }
+            tokio::task::yield_now().await;
+        };
+        assert_eq!(
+            (req.client.as_str(), req.profile.as_str(), req.what.as_str()),
+            ("test-client", "prod", "write it"),
+            "the dialog names the client, the profile and the change"
+        );
+        approvals.answer(&req.id, true).unwrap();
+        assert!(task.await.unwrap(), "approved");
+        assert_eq!(
+            approvals.answer(&req.id, true).unwrap_err().code().as_str(),
+            "NotFound",
+            "an answered request is gone"
+        );
+
+        let quick = Approvals::new(Duration::from_millis(20));
+        assert!(
+            !quick.ask(&a, &p, "x", |_| true).await,
+            "no answer: refused"
+        );
+        assert!(
+            !quick.ask(&a, &p, "x", |_| false).await,
+            "not shown: refused"
         );
     }
 

@@ -4,6 +4,7 @@
 //! golden `tools/list`. The stdio transport (the real `influxdesk mcp` binary) is tested in the
 //! app package (`tests/app/mcp.rs`) and by the Python SDK (`tests/mcp/`).
 
+mod activity;
 mod alerts;
 mod get_metrics;
 mod golden;
