@@ -6,6 +6,7 @@
 
 mod approval;
 mod commands;
+mod hosting;
 
 use std::sync::{Arc, Mutex};
 
@@ -13,16 +14,21 @@ use influxdesk_core::api::policy::Approvals;
 use influxdesk_core::demo::DemoStatus;
 use influxdesk_core::local::LocalServer;
 use influxdesk_core::{Ctx, CtxOptions};
-use influxdesk_mcp::{McpStatus, SocketServer};
+use influxdesk_mcp::{HttpServer, McpStatus, SocketServer};
 use tauri::{Emitter, Manager};
 
-/// Managed state: the shared core context, the demo server and the MCP socket we keep alive.
+/// Managed state: the shared core context, the demo server and the MCP socket and HTTP server
+/// we host (switched by `hosting`).
 pub struct AppState {
     pub ctx: Arc<Ctx>,
     pub demo: Mutex<DemoStatus>,
     server: Mutex<Option<LocalServer>>,
     pub mcp: Mutex<McpStatus>,
     mcp_socket: Mutex<Option<SocketServer>>,
+    /// MCP over HTTP on 127.0.0.1, while the user has it on.
+    mcp_http: tokio::sync::Mutex<Option<HttpServer>>,
+    /// Turning the socket or HTTP on and off, one change at a time.
+    hosting: tokio::sync::Mutex<()>,
     /// Assistant writes waiting in the approval dialog.
     pub approvals: Arc<Approvals>,
 }
@@ -42,6 +48,8 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             server: Mutex::new(None),
             mcp: Mutex::new(McpStatus::starting(&influxdesk_mcp::socket_path())),
             mcp_socket: Mutex::new(None),
+            mcp_http: tokio::sync::Mutex::new(None),
+            hosting: tokio::sync::Mutex::new(()),
             approvals: approvals.clone(),
         })
         .setup(move |app| {
@@ -62,17 +70,8 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             // So does the MCP socket, unless another host (a second window, `influxdesk
             // serve`) already owns a live one: then the app still opens and says so.
             let handle = app.handle().clone();
-            let mcp_ctx = ctx.clone();
             tauri::async_runtime::spawn(async move {
-                let path = influxdesk_mcp::socket_path();
-                let result = influxdesk_mcp::serve_unix(mcp_ctx, &path).await;
-                let status = McpStatus::after(&path, &result).await;
-                if let Err(e) = &result {
-                    tracing::warn!("the app is not hosting MCP: {}", e.message());
-                }
-                let state = handle.state::<AppState>();
-                *state.mcp_socket.lock().expect("mcp slot") = result.ok();
-                *state.mcp.lock().expect("mcp status") = status;
+                let _ = hosting::set_socket(&handle.state::<AppState>(), true).await;
             });
             let handle = app.handle().clone();
             let ctx = ctx.clone();
@@ -89,6 +88,9 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::app::app_info,
             commands::app::demo_status,
             commands::mcp::mcp_status,
+            commands::mcp::mcp_socket_set,
+            commands::mcp::mcp_http_set,
+            commands::mcp::mcp_http_rotate,
             commands::mcp::activity_list,
             commands::mcp::approval_answer,
             commands::mcp::app_exe,
@@ -128,7 +130,7 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             let state = handle.state::<AppState>();
             drop(state.server.lock().expect("server slot").take());
             // Stop hosting MCP: dropping the server removes its socket.
-            drop(state.mcp_socket.lock().expect("mcp slot").take());
+            hosting::stop_all(&state);
         }
     });
     Ok(())

@@ -410,23 +410,11 @@ async fn mcp_call(
     .unwrap_or_else(|e| panic!("{tool}: {e}"))
 }
 
-/// The Assistant screen with a real MCP client: its query shows in the activity log, and an
-/// "ask" write waits for the approval dialog.
-async fn assistant_activity_and_approval(c: &Client, config: &Path, socket: &Path) {
-    use rmcp::ServiceExt;
-    click(c, "nav-assistant").await;
-    wait_text(c, "mcp-status", "Serving").await;
-    assert_eq!(
-        text_of(c, "mcp-socket").await,
-        socket.display().to_string(),
-        "the app hosts the socket the test gave it"
-    );
-    let claude = text_of(c, "mcp-config-claude").await;
-    assert!(
-        claude.contains("mcpServers") && claude.contains(BIN) && claude.contains("\"mcp\""),
-        "a Claude Desktop config that runs this binary: {claude}"
-    );
+type McpClient = rmcp::service::RunningService<rmcp::RoleClient, rmcp::model::ClientConfig>;
 
+/// The real `influxdesk mcp` with rmcp's client on its stdio (bridged to the app's socket).
+async fn mcp_client(config: &Path, socket: &Path) -> (tokio::process::Child, McpClient) {
+    use rmcp::ServiceExt;
     let mut child = tokio::process::Command::new(BIN)
         .arg("mcp")
         .env("INFLUXDESK_CONFIG_DIR", config)
@@ -447,6 +435,26 @@ async fn assistant_activity_and_approval(c: &Client, config: &Path, socket: &Pat
     .serve(io)
     .await
     .expect("MCP initialize over stdio");
+    (child, client)
+}
+
+/// The Assistant screen with a real MCP client: its query shows in the activity log, and an
+/// "ask" write waits for the approval dialog.
+async fn assistant_activity_and_approval(c: &Client, config: &Path, socket: &Path) {
+    click(c, "nav-assistant").await;
+    wait_text(c, "mcp-status", "Serving").await;
+    assert_eq!(
+        text_of(c, "mcp-socket").await,
+        socket.display().to_string(),
+        "the app hosts the socket the test gave it"
+    );
+    let claude = text_of(c, "mcp-config-claude").await;
+    assert!(
+        claude.contains("mcpServers") && claude.contains(BIN) && claude.contains("\"mcp\""),
+        "a Claude Desktop config that runs this binary: {claude}"
+    );
+
+    let (mut child, client) = mcp_client(config, socket).await;
     let peer = client.peer().clone();
 
     let q = "SELECT last(usage_user) FROM cpu GROUP BY host";
@@ -558,6 +566,152 @@ async fn assistant_activity_and_approval(c: &Client, config: &Path, socket: &Pat
     let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
 }
 
+/// Whether anything accepts on `path`.
+fn socket_live(path: &Path) -> bool {
+    std::os::unix::net::UnixStream::connect(path).is_ok()
+}
+
+/// The Assistant screen's hosting switches: the socket off and on again; HTTP on at a free
+/// port (an unauthenticated request gets 401, a rotated-away token too) and off again. Then
+/// an alert rule for the `desktop` channel, made by an assistant, fires as a toast.
+async fn assistant_hosting_and_alert_toast(
+    c: &Client,
+    config: &Path,
+    socket: &Path,
+    secret_env: &[(String, String)],
+) {
+    click(c, "nav-assistant").await;
+    wait_text(c, "mcp-status", "Serving").await;
+    assert!(
+        socket_live(socket),
+        "the app serves on {}",
+        socket.display()
+    );
+
+    // Off: the server stops and its socket file is gone.
+    click(c, "mcp-socket-toggle").await;
+    wait_text(c, "mcp-status", "Stopped").await;
+    assert!(
+        !socket.exists(),
+        "the socket is removed when the server is off"
+    );
+    // On again: a new socket that accepts.
+    click(c, "mcp-socket-toggle").await;
+    wait_text(c, "mcp-status", "Serving").await;
+    assert!(socket_live(socket), "the socket is back when on again");
+
+    // HTTP on at a free port: the URL is shown, and nothing gets in without the token.
+    let port = influxdesk_core::local::free_port().unwrap();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    type_into(c, "mcp-http-port", &port.to_string()).await;
+    click(c, "mcp-http-toggle").await;
+    assert_eq!(wait_text(c, "mcp-http-url", &url).await, url);
+    let http = reqwest::Client::new();
+    let get = |auth: Option<String>| {
+        let mut r = http.get(&url);
+        if let Some(t) = auth {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 401, "no token: 401");
+    let print_token = || {
+        let out = Command::new(BIN)
+            .args(["serve", "--print-token"])
+            .envs(secret_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("INFLUXDESK_CONFIG_DIR", config)
+            .output()
+            .expect("influxdesk serve --print-token");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let token = print_token();
+    assert!(!token.is_empty());
+    let page = text_of(c, "assistant-page").await;
+    assert!(
+        page.contains("influxdesk serve --print-token") && !page.contains(&token),
+        "the screen says how to get the token, and never shows it"
+    );
+    assert_ne!(
+        get(Some(token.clone())).await.unwrap().status(),
+        401,
+        "the keychain's token is accepted"
+    );
+    shot(c, "10-assistant-http").await;
+    // Rotate: the running server refuses the old token at once.
+    click(c, "mcp-http-rotate").await;
+    css(c, "mcp-http-rotated").await;
+    assert_eq!(
+        get(Some(token.clone())).await.unwrap().status(),
+        401,
+        "the rotated-away token is refused"
+    );
+    let rotated = print_token();
+    assert_ne!(rotated, token);
+    assert_ne!(get(Some(rotated.clone())).await.unwrap().status(), 401);
+    // Off: nothing listens any more.
+    click(c, "mcp-http-toggle").await;
+    wait(c, "the HTTP URL gone", || async {
+        c.find(Locator::Css("[data-testid=\"mcp-http-url\"]"))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
+    let refused = get(None).await.expect_err("HTTP is off");
+    assert!(refused.is_connect(), "connection refused: {refused}");
+    let scan_dirs = [config.to_path_buf(), artifacts()];
+    for t in [&token, &rotated] {
+        let leaks: Vec<_> = scan_dirs
+            .iter()
+            .flat_map(|d| files_containing(d, t))
+            .collect();
+        assert!(leaks.is_empty(), "the HTTP token leaked into {leaks:?}");
+    }
+
+    // An assistant's alert rule on the demo data, sent to the desktop: a toast, on any screen.
+    let (mut child, client) = mcp_client(config, socket).await;
+    let peer = client.peer().clone();
+    let create = tokio::spawn(async move {
+        mcp_call(
+            &peer,
+            "create-alerts",
+            json!({"alert_name": "gui cpu busy", "query": "SELECT last(usage_user) FROM cpu",
+                   "database": "demo", "every": "1s",
+                   "threshold": {"operator": "greater", "value": 0},
+                   "notification": {"channels": ["desktop"], "message": "from the GUI test",
+                                    "severity": "critical"}}),
+        )
+        .await
+    });
+    // The demo's policy is "ask" (set above): approve the new rule.
+    css(c, "approval-dialog").await;
+    click(c, "approval-approve").await;
+    let r = tokio::time::timeout(Duration::from_secs(60), create)
+        .await
+        .expect("create-alerts returns once approved")
+        .unwrap();
+    assert_ne!(r.is_error, Some(true), "create-alerts: {}", tool_text(&r));
+    click(c, "nav-explore").await;
+    let toast = wait_text(c, "alert-toast", "from the GUI test").await;
+    assert!(
+        toast.contains("gui cpu busy") && toast.contains("CRIT"),
+        "the toast says which alert and its state: {toast}"
+    );
+    shot(c, "11-alert-toast").await;
+    // A click dismisses it (it would go by itself after 10 s).
+    click(c, "alert-toast").await;
+    wait(c, "the toast gone", || async {
+        c.find(Locator::Css("[data-testid=\"alert-toast\"]"))
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
+    client.cancel().await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+}
+
 /// Click once nothing covers the element any more (a closing popover can intercept the
 /// first clicks after a change).
 async fn click(c: &Client, testid: &str) {
@@ -664,6 +818,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
 
     // The Assistant screen, with a real MCP client calling while the app runs.
     assistant_activity_and_approval(&c, &config, &socket).await;
+    assistant_hosting_and_alert_toast(&c, &config, &socket, &ss.env()).await;
 
     // Add a profile through the form for the test's own influxd (auth on).
     click(&c, "nav-connections").await;

@@ -126,6 +126,12 @@ export const chartExport = (req: ExportChartReq) => call<ExportResult>('chart_ex
 
 /** Whether the app hosts the MCP socket, and where. */
 export const mcpStatus = () => call<McpStatus>('mcp_status');
+/** Serve MCP on the Unix socket, or stop (the socket file goes away). */
+export const mcpSocketSet = (on: boolean) => call<McpStatus>('mcp_socket_set', { on });
+/** Serve MCP over HTTP on 127.0.0.1:port, or stop it (errors: port in use, no keychain...). */
+export const mcpHttpSet = (on: boolean, port: number) => call<McpStatus>('mcp_http_set', { on, port });
+/** A new HTTP bearer token (never returned: `influxdesk serve --print-token` shows it). */
+export const mcpHttpRotate = () => call<null>('mcp_http_rotate');
 /** The assistant's tool calls of this run, oldest first (new ones come as `mcp.call` events). */
 export const activityList = () => call<ActivityEntry[]>('activity_list');
 /** Answer an approval request; NotFound when it already timed out. */

@@ -8,7 +8,25 @@ use crate::AppState;
 /// Whether the app hosts the MCP socket (its path, or who hosts it instead).
 #[tauri::command]
 pub fn mcp_status(state: State<'_, AppState>) -> McpStatus {
-    state.mcp.lock().expect("mcp status").clone()
+    crate::hosting::status(&state)
+}
+
+/// Serve MCP on the Unix socket (`on`) or stop (the socket is removed).
+#[tauri::command]
+pub async fn mcp_socket_set(state: State<'_, AppState>, on: bool) -> Result<McpStatus> {
+    crate::hosting::set_socket(&state, on).await
+}
+
+/// Serve MCP over HTTP on 127.0.0.1:`port` (`on`) or stop it.
+#[tauri::command]
+pub async fn mcp_http_set(state: State<'_, AppState>, on: bool, port: u16) -> Result<McpStatus> {
+    crate::hosting::set_http(&state, on, port).await
+}
+
+/// Replace the HTTP bearer token (clients get the new one with `influxdesk serve --print-token`).
+#[tauri::command]
+pub async fn mcp_http_rotate(state: State<'_, AppState>) -> Result<()> {
+    crate::hosting::rotate_http(&state).await
 }
 
 /// The assistant tool calls of this run, oldest first (new ones arrive as `mcp.call` events).

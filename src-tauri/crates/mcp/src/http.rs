@@ -1,5 +1,5 @@
 //! Streamable HTTP (rmcp's `StreamableHttpService` under axum) at `http://127.0.0.1:PORT/mcp`:
-//! off by default, turned on by `influxdesk serve --http 127.0.0.1:PORT` (and later from the
+//! off by default, turned on by `influxdesk serve --http 127.0.0.1:PORT` (or from the
 //! app's Assistant screen). For clients that cannot launch a command or reach a Unix socket.
 //!
 //! Only 127.0.0.1 is ever bound: any other address (0.0.0.0, a LAN address, ::1, a host name)
@@ -333,7 +333,7 @@ pub async fn serve_http(ctx: Arc<Ctx>, opts: HttpOptions) -> Result<HttpServer> 
         .await
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::AddrInUse => Error::Conflict(format!(
-                "{} is already in use: pick another port for --http",
+                "{} is already in use: pick another port (for --http, or in the Assistant screen)",
                 opts.addr
             )),
             _ => Error::Storage(format!("could not listen on {}: {e}", opts.addr)),

@@ -143,6 +143,8 @@ pub enum McpState {
     Elsewhere,
     /// The socket could not be served; `message` says why.
     Failed,
+    /// Turned off by the user (no socket).
+    Stopped,
 }
 
 impl McpStatus {
@@ -152,6 +154,14 @@ impl McpStatus {
             socket_path: path.display().to_string(),
             message: None,
             http_url: None,
+        }
+    }
+
+    /// Not serving on the socket because the user turned it off.
+    pub fn stopped(path: &Path) -> Self {
+        McpStatus {
+            state: McpState::Stopped,
+            ..Self::starting(path)
         }
     }
 
