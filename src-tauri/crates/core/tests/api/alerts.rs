@@ -409,3 +409,42 @@ async fn evaluations_stay_out_of_the_users_history() {
         "the evaluator's query is not the user's: {h:?}"
     );
 }
+
+#[tokio::test]
+async fn slack_channels_get_a_slack_message() {
+    let (c, _) = setup().await;
+    let (hook, got) = receiver().await;
+    let now = Utc::now();
+    point(
+        &c,
+        format!("q,queue=jobs depth=900 {}", now.timestamp() - 5),
+    )
+    .await;
+    let r = alerts::create(
+        &c,
+        &Actor::User,
+        rule(
+            "queue deep",
+            "SELECT last(depth) FROM q",
+            th(Operator::GreaterEqual, 500.0, ThresholdKind::Threshold),
+            vec![format!("slack:{hook}")],
+            "1m",
+            "0s",
+        ),
+        now,
+    )
+    .await
+    .unwrap();
+    let e = alerts::evaluate(&c, &r, now).await.unwrap();
+    assert_eq!((e.status, e.transition), (AlertStatus::Crit, true));
+    let msgs = got.lock().unwrap().clone();
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    let text = msgs[0]["text"]
+        .as_str()
+        .expect("Slack's incoming-webhook format: {\"text\": ...}");
+    assert!(
+        text.contains("*queue deep* is CRIT") && text.contains("value 900"),
+        "{text}"
+    );
+    assert_eq!(msgs[0].as_object().unwrap().len(), 1, "only the text field");
+}
