@@ -1,2 +1,3 @@
 pub mod secret_service;
 pub mod spec_stub;
+pub mod webhook;

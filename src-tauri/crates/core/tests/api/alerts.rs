@@ -2,7 +2,7 @@
 //! notification, `for` delays firing, deadman fires when data stops, and every evaluation's
 //! status is a point in `influxdesk_alerts`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use influxdesk_core::api::alerts::{
@@ -11,54 +11,10 @@ use influxdesk_core::api::alerts::{
 use influxdesk_core::api::{query, write};
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, ErrorCode};
+use influxdesk_testkit::webhook::receiver;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::harness::{self, add, ctx, fields, unique_db};
-
-/// A tiny HTTP receiver on loopback that records each POSTed JSON body.
-async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let sink = got.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            let (head_end, len) = loop {
-                let n = sock.read(&mut chunk).await.unwrap_or(0);
-                if n == 0 {
-                    break (0, 0);
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
-                    let len = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    break (i + 4, len);
-                }
-            };
-            while buf.len() < head_end + len {
-                let n = sock.read(&mut chunk).await.unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            if let Ok(v) = serde_json::from_slice(&buf[head_end..]) {
-                sink.lock().unwrap().push(v);
-            }
-            let _ = sock
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                .await;
-        }
-    });
-    (url, got)
-}
 
 async fn setup() -> (Arc<influxdesk_core::Ctx>, String) {
     let s = harness::open_server();

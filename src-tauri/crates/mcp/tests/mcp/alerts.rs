@@ -5,7 +5,7 @@
 //! `InvalidInput`, a read-only profile refuses with `Forbidden`. The scheduler only runs inside
 //! the app, so the tests evaluate through core's `alerts::evaluate_due` on the shared context.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use influxdesk_core::api::alerts::{
@@ -13,54 +13,10 @@ use influxdesk_core::api::alerts::{
 };
 use influxdesk_core::model::AssistantPolicy;
 use influxdesk_core::{Actor, Ctx};
+use influxdesk_testkit::webhook::receiver;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::harness::*;
-
-/// A tiny HTTP receiver on loopback that records each POSTed JSON body.
-async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let sink = got.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            let (head_end, len) = loop {
-                let n = sock.read(&mut chunk).await.unwrap_or(0);
-                if n == 0 {
-                    break (0, 0);
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                    let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
-                    let len = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    break (i + 4, len);
-                }
-            };
-            while buf.len() < head_end + len {
-                let n = sock.read(&mut chunk).await.unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            if let Ok(v) = serde_json::from_slice(&buf[head_end..]) {
-                sink.lock().unwrap().push(v);
-            }
-            let _ = sock
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                .await;
-        }
-    });
-    (url, got)
-}
 
 async fn setup(prefix: &str, policy: AssistantPolicy) -> (Arc<Ctx>, String) {
     let ctx = ctx();
