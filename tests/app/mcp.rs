@@ -191,6 +191,17 @@ async fn stdio_refuses_writes_unless_the_session_allows_them() {
         .call("query-data", json!({"query": "DROP DATABASE stdio"}))
         .await;
     assert!(
+        text(&r).starts_with("Forbidden: query-data only reads"),
+        "{}",
+        text(&r)
+    );
+    let r = s
+        .call(
+            "write-metrics",
+            json!({"measurement": "m", "fields": {"v": 1}}),
+        )
+        .await;
+    assert!(
         text(&r).starts_with("Forbidden: ") && text(&r).contains("--read-only"),
         "{}",
         text(&r)

@@ -124,7 +124,8 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
             "render-chart",
             "write-metrics",
         ]
-        assert tools["query-data"].annotations.destructive_hint is True
+        assert tools["query-data"].annotations.read_only_hint is True
+        assert tools["query-data"].annotations.destructive_hint is False
         assert tools["list-measurements"].annotations.read_only_hint is True
         assert set(tools["write-metrics"].input_schema["properties"]) >= {
             "bucket", "measurement", "tags", "fields", "timestamp", "precision",
@@ -212,7 +213,8 @@ def test_a_saved_read_only_profile_reads_but_refuses_writes(influxd, tmp_path):
         r = await s.call_tool(
             "query-data", {"query": "DROP DATABASE saved", "format": "table"}
         )
-        assert r.is_error and "run a DROP statement" in text(r), text(r)
+        assert r.is_error and text(r).startswith("Forbidden: query-data only reads"), text(r)
+        assert "DROP DATABASE saved" in text(r), text(r)
         r = await s.call_tool("manage-buckets", {"action": "list"})
         assert not r.is_error
         assert "saved" in [b["name"] for b in r.structured_content["buckets"]]

@@ -10,7 +10,6 @@ use influxdesk_core::api::alerts::{
 };
 use influxdesk_core::api::metrics::{self, GetMetricsReq, MetricType, MetricsReport};
 use influxdesk_core::api::profiles;
-use influxdesk_core::influx::guard;
 use influxdesk_core::model::ApiKind;
 use influxdesk_core::{Actor, Ctx, Error, Result};
 use serde_json::Value;
@@ -142,21 +141,14 @@ pub fn create_req(
         .filter(|c| !c.is_empty())
         .collect();
     let severity = severity(p.notification.severity.as_ref())?;
-    // The scheduler runs the rule's query unattended, every `every`: it must only read,
-    // whatever the policy allows.
-    if let Some(language) = language_for(&p.query, p.language, api)
-        && let Some(kind) = guard::mutating_statement(language, &p.query)
-    {
-        return Err(Error::invalid(format!(
-            "an alert's query must only read, and this one runs a {kind} statement: give a \
-             SELECT (InfluxQL/SQL) or a Flux query without to()"
-        )));
-    }
+    // Whether the query only reads is core's to check (api::alerts::create), in the
+    // language it will run in: the one named, or the one the query is in.
+    let language = language_for(&p.query, p.language, api);
     Ok(CreateAlertReq {
         profile: profile.map(str::to_string),
         alert_name: p.alert_name,
         query: p.query,
-        language: p.language,
+        language,
         database: p
             .database
             .map(|d| d.trim().to_string())

@@ -9,7 +9,6 @@ use std::sync::Mutex;
 use chrono::{DateTime, SecondsFormat, Utc};
 use influxdesk_core::api::{charts, profiles, query, settings};
 use influxdesk_core::format;
-use influxdesk_core::influx::guard;
 use influxdesk_core::model::{
     ApiKind, ExportFormat, QueryLanguage, QueryResult, RunQueryReq, TimeRange,
 };
@@ -197,24 +196,7 @@ pub async fn render_chart(
     p: RenderChartParams,
 ) -> Result<(Vec<u8>, String)> {
     let language = language_for(&p.query, p.language, api);
-    // A chart only reads: whatever the policy, a writing statement is no chart.
-    let langs = match language {
-        Some(l) => vec![l],
-        None => vec![
-            QueryLanguage::Influxql,
-            QueryLanguage::Flux,
-            QueryLanguage::Sql,
-        ],
-    };
-    if let Some(kind) = langs
-        .into_iter()
-        .find_map(|l| guard::mutating_statement(l, &p.query))
-    {
-        return Err(Error::invalid(format!(
-            "render-chart draws what a query reads, and this query has a {kind} statement: \
-             use a read-only query (query-data runs writing statements when the policy allows)"
-        )));
-    }
+    // A chart only reads: core refuses any other statement from an assistant.
     let spec = p.chart;
     let req = request(
         profile,

@@ -106,9 +106,9 @@ pub enum DataFormat {
 /// `query-data`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct QueryDataParams {
-    /// The query, in InfluxQL, Flux or SQL. Statements that write or change schema (INTO,
-    /// DROP, DELETE, CREATE, ALTER, Flux to(), SQL INSERT/UPDATE/...) are refused unless the
-    /// connection's assistant policy allows writes.
+    /// The query, in InfluxQL, Flux or SQL. It must only read, under every assistant policy:
+    /// statements that write or change the server (SELECT ... INTO, DROP, DELETE, CREATE,
+    /// ALTER, Flux to() or http, SQL INSERT/UPDATE/...) are refused.
     pub query: String,
     /// Database (InfluxQL `db` or `db/rp`, SQL) or bucket the query runs on; the connection's
     /// default when absent. Flux names its bucket in from().

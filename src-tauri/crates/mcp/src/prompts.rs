@@ -43,8 +43,9 @@ gets the range (default: the last hour), so always state the range you mean.
 - Aggregates: mean, median, min, max, sum, count, first, last, percentile(\"f\", 95), \
 derivative, non_negative_derivative, difference, moving_average.
 - `db/rp` as bucket picks a retention policy.
-- Statements that write or change schema (SELECT ... INTO, DROP, DELETE, CREATE, ALTER, \
-GRANT, REVOKE, KILL) are refused unless the connection's assistant policy allows writes.
+- query-data only reads: SELECT (without INTO), SHOW and EXPLAIN. Statements that write or \
+change the server (SELECT ... INTO, DROP, DELETE, CREATE, ALTER, GRANT, REVOKE, KILL) are \
+refused under every policy: write with write-metrics, manage databases with manage-buckets.
 ";
 
 const FLUX: &str = "\
@@ -60,7 +61,9 @@ write range(start: -1h) yourself.
 [\"_time\"], columnKey: [\"_field\"], valueColumn: \"_value\") reshape them.
 - Schema: import \"influxdata/influxdb/schema\" then schema.measurements(bucket: \"b\"), \
 schema.measurementTagKeys(...), schema.fieldKeys(...) (or the schema tools).
-- to() and wideTo() write and are refused unless the assistant policy allows writes.
+- query-data only reads: to() and wideTo() (which write), imports beyond the pure packages \
+(strings, math, regexp, date, array, dict, schema, v1, experimental, ...), http, requests, \
+sql, secrets and a from(host:) on another server are refused under every policy.
 ";
 
 const SQL: &str = "\
@@ -73,8 +76,9 @@ condition; default: the last hour); or write time >= now() - interval '1 hour'.
 - Quote identifiers with double quotes, strings with single quotes.
 - Schema: SHOW TABLES, SHOW COLUMNS FROM cpu, information_schema.columns (or the schema \
 tools).
-- INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, COPY and SELECT ... INTO are refused unless the \
-assistant policy allows writes.
+- query-data only reads: one SELECT (or EXPLAIN, SHOW TABLES, SHOW COLUMNS) per call; \
+INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, COPY and SELECT ... INTO are refused under every \
+policy.
 ";
 
 /// The help text for one language, or all three.

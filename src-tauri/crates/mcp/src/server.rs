@@ -5,7 +5,10 @@
 //! current connection (without secrets) and its buckets; prompts carry query and line protocol
 //! help.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+
+use futures::FutureExt as _;
 
 use base64::Engine as _;
 use influxdesk_core::api::{activity, buckets, policy, profiles, schema};
@@ -119,17 +122,18 @@ impl InfluxdeskMcp {
     }
 
     /// Run a query (InfluxQL, Flux or SQL) over a time range and return its rows as json, csv
-    /// or an aligned table. Rows are capped by limit, and the result says when it cut.
-    /// Statements that write or change schema run only when the assistant policy allows
-    /// writes.
+    /// or an aligned table. Rows are capped by limit, and the result says when it cut. Only
+    /// reads, under every assistant policy: a statement that writes or changes the server
+    /// (SELECT INTO, DELETE, DROP, CREATE, Flux to() or http) is refused; write with
+    /// write-metrics and manage databases with manage-buckets.
     #[tool(
         name = "query-data",
         output_schema = rmcp::handler::server::tool::schema_for_output::<QueryDataResult>(),
         annotations(
             title = "Query data",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = false,
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
             open_world_hint = false
         )
     )]
@@ -605,7 +609,29 @@ impl ServerHandler for InfluxdeskMcp {
         let started = chrono::Utc::now();
         let clock = std::time::Instant::now();
         let tcc = ToolCallContext::new(self, request, context);
-        let response = self.tool_router.call(tcc).await;
+        // A panic in a tool is a bug: it becomes this call's error (and a log line), never a
+        // call that goes unanswered.
+        let response = match AssertUnwindSafe(self.tool_router.call(tcc))
+            .catch_unwind()
+            .await
+        {
+            Ok(r) => r,
+            Err(payload) => {
+                let msg = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                let msg: String = msg.lines().next().unwrap_or("").chars().take(200).collect();
+                tracing::error!(tool = %tool, "tool call panicked: {msg}");
+                Ok(CallToolResponse::from(CallToolResult::error(vec![
+                    ContentBlock::text(format!(
+                        "error[Internal]: {tool} hit a bug in influxdesk ({msg}); it is logged. Try \
+                     again with other arguments, or report it."
+                    )),
+                ])))
+            }
+        };
         let (outcome, rows, language) = called(&response);
         activity::record(
             &self.ctx,

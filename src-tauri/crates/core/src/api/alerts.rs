@@ -259,20 +259,15 @@ pub async fn create(
     for c in &req.notification.channels {
         check_channel(c)?;
     }
-    // The evaluator runs the query unattended on every tick: it must only read, whatever the
-    // language (checked in all three, since the rule's language may be detected later).
-    for lang in [
-        QueryLanguage::Influxql,
-        QueryLanguage::Flux,
-        QueryLanguage::Sql,
-    ] {
-        if let Some(what) = crate::influx::guard::mutating_statement(lang, &req.query) {
-            return Err(Error::invalid(format!(
-                "an alert's query must only read data, and this one contains {what}: use a \
-                 SELECT (or a Flux query without to()) whose last value is checked"
-            )));
-        }
-    }
+    // The evaluator runs the query unattended on every tick: it must only read, in the
+    // language it will run in (checked again at each evaluation, on the text sent).
+    let language = ctx.language_of(&p, req.language).await?;
+    crate::influx::classify::ensure_read(
+        language,
+        &req.query,
+        "an alert's query (it runs unattended)",
+    )
+    .map_err(|e| Error::invalid(e.message()))?;
     // Checked last, so the user is never asked to approve a rule that would be refused.
     super::policy::check_write(
         ctx,

@@ -308,6 +308,20 @@ impl Ctx {
             .insert(p.id.clone(), probe.api);
         Ok(client)
     }
+
+    /// The language a query for `p` is in: the one named, or the profile's own (probing an
+    /// `auto` profile's server once).
+    pub(crate) async fn language_of(
+        &self,
+        p: &Profile,
+        named: Option<crate::model::QueryLanguage>,
+    ) -> Result<crate::model::QueryLanguage> {
+        match named {
+            Some(l) => Ok(l),
+            None if p.api != ApiKind::Auto => Ok(natural_language(p.api)),
+            None => Ok(natural_language(self.client(p).await?.api())),
+        }
+    }
 }
 
 /// The language a profile speaks natively once its API is known.

@@ -6,7 +6,7 @@
 
 pub mod buckets;
 pub mod builder;
-pub mod guard;
+pub mod classify;
 pub mod lineproto;
 pub mod parse;
 pub mod schema;

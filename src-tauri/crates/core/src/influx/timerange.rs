@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
+use super::classify::influxql::{self, Tok};
 use crate::error::{Error, Result};
 use crate::model::{QueryLanguage, TimeRange};
 
@@ -27,6 +28,11 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
              h, d, w)"
         ))
     };
+    let too_long = || {
+        Error::invalid(format!(
+            "\"{s}\" is too long a duration: give at most a few thousand years, e.g. 3650d"
+        ))
+    };
     if t.is_empty() {
         return Err(bad());
     }
@@ -42,15 +48,18 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
         let unit_len = rest.chars().take_while(|c| c.is_ascii_alphabetic()).count();
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
-        total += match unit {
-            "ms" => Duration::milliseconds(n),
-            "s" => Duration::seconds(n),
-            "m" => Duration::minutes(n),
-            "h" => Duration::hours(n),
-            "d" => Duration::days(n),
-            "w" => Duration::weeks(n),
+        let part = match unit {
+            "ms" => Duration::try_milliseconds(n),
+            "s" => Duration::try_seconds(n),
+            "m" => Duration::try_minutes(n),
+            "h" => Duration::try_hours(n),
+            "d" => Duration::try_days(n),
+            "w" => Duration::try_weeks(n),
             _ => return Err(bad()),
         };
+        total = part
+            .and_then(|p| total.checked_add(&p))
+            .ok_or_else(too_long)?;
     }
     if total <= Duration::zero() {
         return Err(bad());
@@ -74,8 +83,14 @@ pub fn resolve(range: &TimeRange, now: DateTime<Utc>) -> Result<Window> {
     match range {
         TimeRange::Relative { duration } => {
             let d = parse_duration(duration)?;
+            let start = now.checked_sub_signed(d).ok_or_else(|| {
+                Error::invalid(format!(
+                    "the time range \"{duration}\" reaches back beyond the calendar: give a \
+                     shorter one, e.g. 3650d"
+                ))
+            })?;
             Ok(Window {
-                start: now - d,
+                start,
                 stop: now,
                 relative: Some(duration.trim().trim_start_matches('-').to_string()),
             })
@@ -212,87 +227,50 @@ pub fn apply(
     Ok(out)
 }
 
-/// Split on `;` outside quotes.
+/// Split into statements as the server does (strings, quoted identifiers, regexes and comments
+/// hide their `;`), with InfluxQL's lexer.
 fn split_statements(q: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut start, mut quote) = (0, None::<char>);
-    for (i, c) in q.char_indices() {
-        match (quote, c) {
-            (Some(qc), c) if c == qc => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, ';') => {
-                out.push(&q[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&q[start..]);
-    out
+    influxql::statements(q).into_iter().map(|r| &q[r]).collect()
 }
 
-/// Top-level (outside quotes and parentheses) word positions: (byte index, uppercase word).
+/// Top-level (outside parentheses) words: (byte index, uppercase word), and whether a SELECT
+/// is nested inside parentheses.
 fn top_level_words(s: &str) -> (Vec<(usize, String)>, bool) {
     let mut words = Vec::new();
-    let (mut depth, mut quote, mut nested_select) = (0i32, None::<char>, false);
-    let bytes: Vec<(usize, char)> = s.char_indices().collect();
-    let mut i = 0;
-    while i < bytes.len() {
-        let (pos, c) = bytes[i];
-        match (quote, c) {
-            (Some(qc), c) if c == qc => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => depth -= 1,
-            (None, c) if c.is_ascii_alphabetic() || c == '_' => {
-                let mut j = i;
-                while j < bytes.len() && (bytes[j].1.is_ascii_alphanumeric() || bytes[j].1 == '_') {
-                    j += 1;
-                }
-                let end = bytes.get(j).map_or(s.len(), |b| b.0);
-                let w = s[pos..end].to_ascii_uppercase();
+    let (mut depth, mut nested_select) = (0i32, false);
+    for t in influxql::tokens(s) {
+        match t.tok {
+            Tok::LParen => depth += 1,
+            Tok::RParen => depth -= 1,
+            Tok::Word => {
+                let w = t.text(s).to_ascii_uppercase();
                 if depth == 0 {
-                    words.push((pos, w));
+                    words.push((t.span.0, w));
                 } else if w == "SELECT" {
                     nested_select = true;
                 }
-                i = j;
-                continue;
             }
             _ => {}
         }
-        i += 1;
     }
     (words, nested_select)
 }
 
-/// Whether a statement compares `time` with something (it is then bounded already).
+/// Whether a statement compares `time` with something (it is then bounded already): `time`
+/// (bare or quoted) next to a comparison, or `time BETWEEN`, outside strings and comments.
 pub fn has_time_bound(stmt: &str) -> bool {
-    let lower = stmt.to_ascii_lowercase();
-    let b = lower.as_bytes();
-    let mut from = 0;
-    while let Some(off) = lower[from..].find("time") {
-        let i = from + off;
-        let before_ok = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
-        let mut j = i + 4;
-        if j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
-            from = i + 4;
-            continue;
-        }
-        while j < b.len() && (b[j] == b'"' || b[j] == b' ' || b[j] == b'\n' || b[j] == b'\t') {
-            j += 1;
-        }
-        if before_ok
-            && j < b.len()
-            && (matches!(b[j], b'<' | b'>' | b'=') || lower[j..].starts_with("between"))
-        {
-            return true;
-        }
-        from = i + 4;
-    }
-    false
+    let toks = influxql::tokens(stmt);
+    let is_time = |t: &influxql::Token| match t.tok {
+        Tok::Word => t.text(stmt).eq_ignore_ascii_case("time"),
+        Tok::QuotedIdent => t.text(stmt).trim_matches('"').eq_ignore_ascii_case("time"),
+        _ => false,
+    };
+    let is_cmp = |t: &influxql::Token| {
+        (t.tok == Tok::Op && matches!(t.text(stmt), "<" | ">" | "=" | "<=" | ">=" | "!=" | "<>"))
+            || (t.tok == Tok::Word && t.text(stmt).eq_ignore_ascii_case("BETWEEN"))
+    };
+    toks.windows(2)
+        .any(|w| (is_time(&w[0]) && is_cmp(&w[1])) || (is_cmp(&w[0]) && is_time(&w[1])))
 }
 
 const CLAUSES: [&str; 12] = [

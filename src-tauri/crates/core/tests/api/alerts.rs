@@ -322,7 +322,8 @@ async fn bad_rules_are_refused_with_what_to_do() {
         .await
         .unwrap_err();
     assert!(
-        e.message().contains("must only read"),
+        e.message()
+            .contains("only reads, and this InfluxQL query is not a read"),
         "an unattended query never writes: {}",
         e.message()
     );

@@ -258,12 +258,12 @@ async fn deadman_rules_lists_of_names_and_bad_parameters() {
         (
             json!({"alert_name": "x", "query": "SELECT v INTO copy FROM beat",
                    "threshold": {"operator": "greater", "value": 1}}),
-            "must only read",
+            "only reads, and this InfluxQL query is not a read",
         ),
         (
             json!({"alert_name": "x", "query": "DROP MEASUREMENT beat",
                    "threshold": {"operator": "greater", "value": 1}}),
-            "must only read",
+            "only reads, and this InfluxQL query is not a read",
         ),
         (
             json!({"alert_name": " ", "query": "SELECT last(v) FROM beat",

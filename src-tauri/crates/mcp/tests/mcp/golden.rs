@@ -65,8 +65,8 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             (s("list-measurements"), t, f, t, f),
             // Deletes databases and all their data.
             (s("manage-buckets"), f, t, f, f),
-            // Runs DROP/DELETE/INTO when the policy allows writes.
-            (s("query-data"), f, t, f, f),
+            // Only reads, under every policy (the statement classifier refuses the rest).
+            (s("query-data"), t, f, t, f),
             (s("render-chart"), t, f, t, f),
             // Adds points (same series and time: replaces values, the same result again).
             (s("write-metrics"), f, f, t, f),

@@ -92,12 +92,21 @@ async fn writing_statements_are_refused_in_every_language() {
     write_lp(&ctx, &db, "m v=1 1700000000000000000").await;
     let mcp = connect(&ctx).await;
     for (query, language, kind) in [
-        (format!("DROP DATABASE {db}"), None, "DROP"),
-        ("DROP MEASUREMENT m".to_string(), None, "DROP"),
-        ("DELETE FROM m".into(), None, "DELETE"),
+        (format!("DROP DATABASE {db}"), None, "DROP DATABASE"),
+        ("DROP MEASUREMENT m".to_string(), None, "DROP MEASUREMENT m"),
+        ("DELETE FROM m".into(), None, "DELETE FROM"),
         ("SELECT v INTO m2 FROM m WHERE time > 0".into(), None, "SELECT ... INTO"),
-        ("CREATE RETENTION POLICY r ON x DURATION 1d REPLICATION 1".into(), None, "CREATE"),
-        ("SHOW DATABASES; DROP SERIES FROM m".into(), None, "DROP"),
+        (
+            "CREATE RETENTION POLICY r ON x DURATION 1d REPLICATION 1".into(),
+            None,
+            "CREATE RETENTION POLICY r",
+        ),
+        ("SHOW DATABASES; DROP SERIES FROM m".into(), None, "DROP SERIES"),
+        (
+            format!("SELECT max(/'|x/) FROM m; DROP DATABASE {db}; SELECT 'x' FROM m"),
+            None,
+            "DROP DATABASE",
+        ),
         (
             format!("from(bucket: \"{db}\") |> range(start: -1h) |> to(bucket: \"copy\")"),
             None,
@@ -108,8 +117,8 @@ async fn writing_statements_are_refused_in_every_language() {
             Some("flux"),
             "experimental.to()",
         ),
-        ("CREATE TABLE t (a INT)".into(), Some("sql"), "CREATE"),
-        ("INSERT INTO m (v) VALUES (1)".into(), Some("sql"), "INSERT"),
+        ("CREATE TABLE t (a INT)".into(), Some("sql"), "CREATE TABLE t"),
+        ("INSERT INTO m (v) VALUES (1)".into(), Some("sql"), "INSERT INTO m"),
         ("SELECT * INTO t2 FROM m".into(), Some("sql"), "SELECT ... INTO"),
     ] {
         let mut args = json!({"query": query});
@@ -118,7 +127,7 @@ async fn writing_statements_are_refused_in_every_language() {
         }
         let e = mcp.err("query-data", args).await;
         assert!(
-            e.starts_with("Forbidden: ") && e.contains(&format!("run a {kind} statement")),
+            e.starts_with("Forbidden: query-data only reads") && e.contains(&format!("it has {kind}")),
             "{query}: {e}"
         );
     }
@@ -128,7 +137,7 @@ async fn writing_statements_are_refused_in_every_language() {
     let e = mcp
         .err("render-chart", json!({"query": "SELECT v INTO m3 FROM m"}))
         .await;
-    assert!(e.starts_with("InvalidInput: "), "charts never write: {e}");
+    assert!(e.starts_with("Forbidden: "), "charts never write: {e}");
     // A read that merely mentions those words passes.
     mcp.ok(
         "query-data",
@@ -138,7 +147,7 @@ async fn writing_statements_are_refused_in_every_language() {
 }
 
 #[tokio::test]
-async fn allow_lets_writing_statements_run() {
+async fn query_data_only_reads_even_when_writes_are_allowed() {
     let ctx = ctx();
     let db = unique_db("allow");
     profile(
@@ -151,18 +160,21 @@ async fn allow_lets_writing_statements_run() {
     )
     .await;
     let mcp = connect(&ctx).await;
+    let e = mcp
+        .err(
+            "query-data",
+            json!({"query": format!("CREATE DATABASE {db}")}),
+        )
+        .await;
+    assert!(e.starts_with("Forbidden: query-data only reads"), "{e}");
+    assert!(!databases(&ctx).await.contains(&db), "nothing was created");
+    // Creating a database is manage-buckets' work, which "allow" lets through.
     mcp.ok(
-        "query-data",
-        json!({"query": format!("CREATE DATABASE {db}")}),
+        "manage-buckets",
+        json!({"action": "create", "bucket_name": db}),
     )
     .await;
-    assert!(databases(&ctx).await.contains(&db));
-    mcp.ok(
-        "query-data",
-        json!({"query": format!("DROP DATABASE {db}")}),
-    )
-    .await;
-    assert!(!databases(&ctx).await.contains(&db), "allow means allow");
+    assert!(databases(&ctx).await.contains(&db), "allow means allow");
 }
 
 #[tokio::test]

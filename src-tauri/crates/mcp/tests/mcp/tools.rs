@@ -446,7 +446,10 @@ async fn render_chart_returns_a_png_and_a_summary() {
     let e = mcp
         .err("render-chart", json!({"query": "DROP MEASUREMENT temp"}))
         .await;
-    assert!(e.starts_with("InvalidInput: ") && e.contains("DROP"), "{e}");
+    assert!(
+        e.starts_with("Forbidden: query-data only reads") && e.contains("DROP MEASUREMENT temp"),
+        "{e}"
+    );
     let e = mcp
         .err(
             "render-chart",
