@@ -23,6 +23,28 @@ fn main() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
+    // A panic is a bug, never an answer: log it, and a one-shot command ends with the same
+    // one-line error and status as any other failure. Servers (mcp, serve, the app) keep
+    // running; their handlers turn a panic into an error for that one call.
+    let one_shot = !matches!(
+        args.command,
+        None | Some(cli::Command::Mcp(_)) | Some(cli::Command::Serve(_))
+    );
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = panic_message(info.payload());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!("panic{at}: {msg}");
+        if one_shot {
+            eprintln!(
+                "error[Internal]: influxdesk hit a bug ({msg}){at}; nothing more was done. \
+                 Please report it."
+            );
+            std::process::exit(2);
+        }
+    }));
     let Some(cmd) = args.command else {
         if let Err(e) = influxdesk_app::run_gui() {
             eprintln!("error: {e}");
@@ -31,4 +53,19 @@ fn main() {
         return;
     };
     std::process::exit(cli::run(cmd));
+}
+
+/// The text of a panic's payload (a `&str` or `String`), cut to one short line.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into());
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
 }

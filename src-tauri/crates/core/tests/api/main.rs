@@ -12,4 +12,5 @@ mod harness;
 mod keychain;
 mod metrics;
 mod policy;
+mod properties;
 mod v1;
