@@ -21,6 +21,11 @@ profile: string,
  */
 what: string, 
 /**
+ * The whole of it, line by line: the statement and the objects it touches, the points
+ * written (count and the first ones), an alert's query and where it notifies.
+ */
+details: Array<string>, 
+/**
  * After this many seconds without an answer the request is refused.
  */
 timeout_s: number, };

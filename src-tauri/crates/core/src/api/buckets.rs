@@ -74,13 +74,21 @@ pub async fn list(ctx: &Ctx, profile: Option<&str>) -> Result<Vec<Bucket>> {
 
 pub async fn create(ctx: &Ctx, actor: &Actor, req: CreateBucketReq) -> Result<Bucket> {
     let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
-    let what = format!("create the database/bucket \"{}\"", req.name.trim());
-    super::policy::check_write(ctx, actor, &p, &what).await?;
     let c = ctx.client(&p).await?;
     let name = check_name(&req.name, c.api())?;
     let retention = parse_retention(req.retention_period.as_deref().unwrap_or("inf"))?;
     check_retention(retention, c.api())?;
     check_description(req.description.as_deref(), c.api())?;
+    // Asked last, so nobody approves what would be refused anyway.
+    let what = format!(
+        "create the database/bucket \"{name}\"\nretention: {}{}",
+        req.retention_period.as_deref().unwrap_or("infinite"),
+        req.description
+            .as_deref()
+            .map(|d| format!("\ndescription: {d}"))
+            .unwrap_or_default()
+    );
+    super::policy::check_write(ctx, actor, &p, &what).await?;
     c.create_bucket(
         &name,
         retention,
@@ -93,8 +101,6 @@ pub async fn create(ctx: &Ctx, actor: &Actor, req: CreateBucketReq) -> Result<Bu
 
 pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateBucketReq) -> Result<Bucket> {
     let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
-    let what = format!("change the database/bucket \"{}\"", req.name.trim());
-    super::policy::check_write(ctx, actor, &p, &what).await?;
     let c = ctx.client(&p).await?;
     let name = check_name(&req.name, c.api())?;
     let retention = req
@@ -111,7 +117,15 @@ pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateBucketReq) -> Result<Bu
             "nothing to change: give a retention period or a description",
         ));
     }
-    find(&c, &name).await?;
+    let before = find(&c, &name).await?;
+    let mut what = format!("change the database/bucket \"{name}\"");
+    if let Some(r) = &req.retention_period {
+        what += &format!("\nretention: {} -> {r}", before.retention);
+    }
+    if let Some(d) = &req.description {
+        what += &format!("\ndescription: {d}");
+    }
+    super::policy::check_write(ctx, actor, &p, &what).await?;
     c.update_bucket(&name, retention, req.description.as_deref())
         .await?;
     ctx.emit(actor, "bucket.update", format!("{name} on {}", p.name));
@@ -120,16 +134,16 @@ pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateBucketReq) -> Result<Bu
 
 pub async fn delete(ctx: &Ctx, actor: &Actor, req: DeleteBucketReq) -> Result<()> {
     let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
-    let what = format!(
-        "delete the database/bucket \"{}\" and all its data",
-        req.name.trim()
-    );
-    super::policy::check_write(ctx, actor, &p, &what).await?;
-    let c = ctx.client(&p).await?;
     let name = req.name.trim();
     if name.is_empty() {
         return Err(Error::invalid("name the database/bucket to delete"));
     }
+    let what = format!(
+        "delete the database/bucket \"{name}\" and all its data\non {} ({})",
+        p.name, p.url
+    );
+    super::policy::check_write(ctx, actor, &p, &what).await?;
+    let c = ctx.client(&p).await?;
     c.delete_bucket(name).await?;
     ctx.emit(actor, "bucket.delete", format!("{name} on {}", p.name));
     Ok(())

@@ -1,5 +1,5 @@
 //! What an AI assistant may do on a profile. Every action that writes data or changes schema
-//! (writes, bucket changes, queries with writing statements) asks [`check_write`] first, with
+//! (writes, bucket changes, alert rules) asks [`check_write`] first, with
 //! the [`Actor`] that performs it: the user is always allowed; an assistant follows the
 //! profile's [`AssistantPolicy`] (read-only / ask / allow), under the session's rules on the
 //! [`Ctx`] (`influxdesk mcp --read-only`) and with an [`Approver`] that answers "ask".
@@ -26,8 +26,8 @@ pub type ApprovalFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
 
 /// Answers "may the assistant do this?" for profiles whose policy is "ask".
 pub trait Approver: Send + Sync {
-    /// `action` is a one-line summary of what would change, e.g. `write 3 points to
-    /// "telegraf"`. True lets it through.
+    /// `action` says what would change: a one-line summary (e.g. `write 3 points to
+    /// "telegraf"`), then the details line by line. True lets it through.
     fn approve<'a>(
         &'a self,
         actor: &'a Actor,
@@ -61,6 +61,9 @@ pub struct ApprovalRequest {
     pub profile: String,
     /// What would change, e.g. `write 1 point to "demo"`.
     pub what: String,
+    /// The whole of it, line by line: the statement and the objects it touches, the points
+    /// written (count and the first ones), an alert's query and where it notifies.
+    pub details: Vec<String>,
     /// After this many seconds without an answer the request is refused.
     pub timeout_s: u32,
 }
@@ -97,7 +100,8 @@ impl Approvals {
                 Actor::Scheduler => "scheduler".into(),
             },
             profile: profile.name.clone(),
-            what: what.to_string(),
+            what: what.lines().next().unwrap_or_default().to_string(),
+            details: what.lines().skip(1).map(str::to_string).collect(),
             timeout_s: u32::try_from(self.timeout.as_secs()).unwrap_or(u32::MAX),
         };
         let (tx, rx) = oneshot::channel();
@@ -181,10 +185,14 @@ pub fn effective_policy(ctx: &Ctx, profile: &Profile) -> AssistantPolicy {
 
 /// May `actor` do `what` (a one-line summary of the change) on `profile`? The user always may;
 /// an assistant as the policy says. A refusal is [`Error::Forbidden`] saying how to allow it.
-pub async fn check_write(ctx: &Ctx, actor: &Actor, profile: &Profile, what: &str) -> Result<()> {
+///
+/// `change`'s first line is the summary (in refusals and events); the lines after it are the
+/// details an approval dialog shows in full.
+pub async fn check_write(ctx: &Ctx, actor: &Actor, profile: &Profile, change: &str) -> Result<()> {
     let Actor::Assistant { client } = actor else {
         return Ok(());
     };
+    let what = change.lines().next().unwrap_or_default();
     let rules = ctx.assistant_rules();
     let refusal = if rules.read_only {
         format!(
@@ -201,7 +209,7 @@ pub async fn check_write(ctx: &Ctx, actor: &Actor, profile: &Profile, what: &str
                 profile.name
             ),
             AssistantPolicy::Ask => {
-                if rules.approver.approve(actor, profile, what).await {
+                if rules.approver.approve(actor, profile, change).await {
                     ctx.emit(
                         actor,
                         "policy.approved",

@@ -144,25 +144,34 @@ async fn a_read_only_profile_refuses_assistant_writes_but_not_the_user() {
 }
 
 #[tokio::test]
-async fn assistant_queries_with_writing_statements_are_refused_before_they_run() {
-    let (c, db) = setup(AssistantPolicy::ReadOnly).await;
+async fn assistant_queries_only_read_under_every_policy() {
+    // "allow" is the most permissive policy: query-data still only reads.
+    let (c, db) = setup(AssistantPolicy::Allow).await;
     write::write(&c, &Actor::User, write_req(&db, "m v=1 1700000000"))
         .await
         .unwrap();
     for (q, kind) in [
-        (format!("DROP DATABASE {db}"), "DROP"),
+        (format!("DROP DATABASE {db}"), format!("DROP DATABASE {db}")),
         (
             "SELECT v INTO m2 FROM m WHERE time > 0".to_string(),
-            "SELECT ... INTO",
+            "SELECT ... INTO".to_string(),
         ),
-        ("DELETE FROM m".into(), "DELETE"),
+        ("DELETE FROM m".into(), "DELETE FROM".into()),
+        // The regex trick of issue 7: the server reads /'/ as a regex, so the DROP runs.
+        (
+            format!(
+                "SELECT * FROM m GROUP BY /'/; DROP DATABASE {db}; SELECT * FROM m WHERE a = 'x'"
+            ),
+            format!("DROP DATABASE {db}"),
+        ),
     ] {
         let e = query::run(&c, &assistant(), run_req(&db, &q))
             .await
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::Forbidden, "{q}");
         assert!(
-            e.message().contains(&format!("run a {kind} statement")),
+            e.message().starts_with("query-data only reads")
+                && e.message().contains(&format!("it has {kind}")),
             "{}",
             e.message()
         );
@@ -245,13 +254,15 @@ async fn ask_goes_to_the_approver_with_what_would_change() {
     .await
     .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Forbidden);
-    assert_eq!(
-        no.0.lock().unwrap().as_slice(),
-        [
-            "Assistant { client: \"policy-test\" } on local: run a DROP statement (it writes data \
-             or changes schema)"
-        ]
+    assert!(
+        no.0.lock().unwrap().is_empty(),
+        "a query that is not a read is refused outright, not offered for approval"
     );
+    let e = write::write(&c, &assistant(), write_req(&db, "m v=1 1700000000"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden, "the user said no");
+    assert_eq!(no.0.lock().unwrap().len(), 1, "the write was asked about");
 
     let yes = Arc::new(Recorder(Mutex::default(), true));
     c.set_approver(yes.clone());
@@ -279,23 +290,19 @@ async fn ask_goes_to_the_approver_with_what_would_change() {
         "{asked:?}"
     );
     assert!(
-        asked[1].ends_with(&format!(
-            "delete the database/bucket \"{db}\" and all its data"
+        asked[1].contains(&format!(
+            "delete the database/bucket \"{db}\" and all its data\non local ("
         )),
-        "{asked:?}"
+        "the approver sees the summary and the details: {asked:?}"
     );
 
     c.set_approver(Arc::new(Headless {
         allow_writes: false,
     }));
     c.set_assistant_read_only(true);
-    let e = query::run(
-        &c,
-        &assistant(),
-        run_req(&db, &format!("CREATE DATABASE {db}")),
-    )
-    .await
-    .unwrap_err();
+    let e = write::write(&c, &assistant(), write_req(&db, "m v=3 1700000120"))
+        .await
+        .unwrap_err();
     assert!(e.message().contains("--read-only"), "{}", e.message());
 }
 
