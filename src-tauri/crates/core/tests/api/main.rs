@@ -15,4 +15,5 @@ mod metrics;
 mod policy;
 mod v1;
 mod v3;
+mod v3_catalog;
 mod v3_explore;
