@@ -6,6 +6,7 @@
 mod cli;
 mod cli_v3;
 mod gui;
+mod gui_v3;
 mod mcp;
 mod serve;
 mod support;
