@@ -20,7 +20,7 @@ use crate::support::{BIN, files_containing, influxd, scratch};
 
 const PASSWORD: &str = "gui-e2e-Pa55word-91c2";
 
-struct Killed(Child);
+pub(crate) struct Killed(pub(crate) Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -28,7 +28,7 @@ impl Drop for Killed {
     }
 }
 
-fn tool(name: &str) -> PathBuf {
+pub(crate) fn tool(name: &str) -> PathBuf {
     let home_bin = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
@@ -44,7 +44,7 @@ fn tool(name: &str) -> PathBuf {
 }
 
 /// Our own Xvfb, so the test does not depend on the caller's display.
-fn xvfb() -> (Killed, String) {
+pub(crate) fn xvfb() -> (Killed, String) {
     let mut child = Command::new("Xvfb")
         .args([
             "-displayfd",
@@ -70,7 +70,7 @@ fn xvfb() -> (Killed, String) {
     (Killed(child), display)
 }
 
-fn artifacts() -> PathBuf {
+pub(crate) fn artifacts() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("test-artifacts")
         .join("gui");
@@ -78,7 +78,7 @@ fn artifacts() -> PathBuf {
     dir
 }
 
-async fn css(c: &Client, testid: &str) -> fantoccini::elements::Element {
+pub(crate) async fn css(c: &Client, testid: &str) -> fantoccini::elements::Element {
     let sel = format!("[data-testid=\"{testid}\"]");
     wait(c, &format!("element {testid}"), || async {
         c.find(Locator::Css(&sel)).await.ok()
@@ -87,7 +87,7 @@ async fn css(c: &Client, testid: &str) -> fantoccini::elements::Element {
 }
 
 /// Poll until `f` yields Some, for up to 60 s.
-async fn wait<T, F, Fut>(c: &Client, what: &str, mut f: F) -> T
+pub(crate) async fn wait<T, F, Fut>(c: &Client, what: &str, mut f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -111,7 +111,7 @@ async fn text_of(c: &Client, testid: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn wait_text(c: &Client, testid: &str, want: &str) -> String {
+pub(crate) async fn wait_text(c: &Client, testid: &str, want: &str) -> String {
     let sel = format!("[data-testid=\"{testid}\"]");
     let last = std::sync::Mutex::new(String::new());
     let start = Instant::now();
@@ -138,7 +138,7 @@ async fn wait_text(c: &Client, testid: &str, want: &str) -> String {
 
 /// The element's text. WebKitWebDriver's "Get Element Text" answers "" here, so read
 /// `textContent` and fold whitespace the way a reader sees it.
-async fn visible_text(
+pub(crate) async fn visible_text(
     el: &fantoccini::elements::Element,
 ) -> Result<String, fantoccini::error::CmdError> {
     let t = el.prop("textContent").await?.unwrap_or_default();
@@ -146,7 +146,7 @@ async fn visible_text(
 }
 
 /// Two animation frames, then a screenshot (the first frame after a change can be stale).
-async fn shot(c: &Client, name: &str) -> PathBuf {
+pub(crate) async fn shot(c: &Client, name: &str) -> PathBuf {
     let _ = c
         .execute_async(
             "const done = arguments[arguments.length - 1]; \
@@ -176,12 +176,12 @@ async fn row_button(c: &Client, profile: &str, testid: &str) -> fantoccini::elem
     .await
 }
 
-async fn find_css(c: &Client, what: &str, sel: &str) -> fantoccini::elements::Element {
+pub(crate) async fn find_css(c: &Client, what: &str, sel: &str) -> fantoccini::elements::Element {
     wait(c, what, || async { c.find(Locator::Css(sel)).await.ok() }).await
 }
 
 /// Run a script in the page and return its value.
-async fn js(c: &Client, script: &str) -> serde_json::Value {
+pub(crate) async fn js(c: &Client, script: &str) -> serde_json::Value {
     c.execute(script, vec![]).await.expect("script")
 }
 
@@ -212,7 +212,7 @@ const HOVER_JS: &str = r#"
     return true;
 "#;
 
-async fn chart_series(c: &Client, at_least: u64) -> u64 {
+pub(crate) async fn chart_series(c: &Client, at_least: u64) -> u64 {
     wait(
         c,
         &format!("a chart with {at_least}+ series lines"),
@@ -714,7 +714,7 @@ async fn assistant_hosting_and_alert_toast(
 
 /// Click once nothing covers the element any more (a closing popover can intercept the
 /// first clicks after a change).
-async fn click(c: &Client, testid: &str) {
+pub(crate) async fn click(c: &Client, testid: &str) {
     let start = Instant::now();
     loop {
         match css(c, testid).await.click().await {
@@ -729,7 +729,7 @@ async fn click(c: &Client, testid: &str) {
 }
 
 /// A WebDriver session: tauri-driver starts the app binary for it.
-async fn session(
+pub(crate) async fn session(
     port: u16,
     caps: &serde_json::Map<String, serde_json::Value>,
     log: &Path,

@@ -1,9 +1,12 @@
-//! End-to-end tests of the `influxdesk` binary: the CLI against a real influxd with the real
+//! End-to-end tests of the `influxdesk` binary: the CLI against a real influxd (and a real
+//! InfluxDB 3 Core, skipped with a notice without its binary) with the real
 //! Secret Service (a private gnome-keyring per test), a scan for leaked secrets, and the GUI in
 //! its real WebKit webview over WebDriver (tauri-driver + WebKitWebDriver under Xvfb).
 
 mod cli;
+mod cli_v3;
 mod gui;
+mod gui_v3;
 mod mcp;
 mod serve;
 mod support;

@@ -256,19 +256,15 @@ pub async fn get(ctx: &Ctx, req: GetMetricsReq, now: DateTime<Utc>) -> Result<Me
             }
         }
         (MetricType::Database, ApiKind::V3) => {
-            source = "information_schema".to_string();
+            source = "information_schema and system.databases".to_string();
             for b in c.list_buckets().await?.into_iter().take(20) {
-                let m = c
-                    .measurements(&b.name, 10_000)
-                    .await
-                    .map(|m| m.len())
-                    .unwrap_or(0);
-                metrics.push(metric(
-                    "measurements",
-                    m as f64,
-                    "count",
-                    &[("database", b.name.as_str())],
-                ));
+                // A failed count is an error, not 0: a wrong number is worse than none.
+                let m = c.measurements(&b.name, 10_000).await?.len();
+                let labels = [("database", b.name.as_str())];
+                metrics.push(metric("measurements", m as f64, "count", &labels));
+                if let Some(r) = b.retention_seconds {
+                    metrics.push(metric("retention", r as f64, "s", &labels));
+                }
             }
         }
         (MetricType::Database, _) => {

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod alerts;
 pub mod buckets;
+pub mod catalog;
 pub mod charts;
 pub mod export;
 pub mod history;

@@ -84,6 +84,39 @@ impl Client {
         self.query_v1(q, db, &mut Budget::new(100_000)).await
     }
 
+    /// Live v3 databases' retention in seconds (None: forever), from `system.databases`. On
+    /// 3.10 Core that table is only reachable through the `_internal` database, and it also
+    /// lists soft-deleted databases (`deleted: true`, renamed `name-<time>`): those are left out.
+    async fn v3_retention_periods(&self) -> Result<std::collections::HashMap<String, Option<u64>>> {
+        let (frames, _) = self
+            .query(
+                crate::model::QueryLanguage::Sql,
+                Some("_internal"),
+                "SELECT * FROM system.databases",
+                100_000,
+            )
+            .await?;
+        let mut out = std::collections::HashMap::new();
+        for f in &frames {
+            let Some(names) = f.column("database_name") else {
+                continue;
+            };
+            for (i, name) in names.values.iter().enumerate() {
+                let Some(name) = name.as_str() else { continue };
+                let cell = |c: &str| f.column(c).and_then(|c| c.values.get(i)).cloned();
+                if cell("deleted").and_then(|d| d.as_bool()) == Some(true) {
+                    continue;
+                }
+                let secs = cell("retention_period_ns")
+                    .and_then(|v| v.as_u64())
+                    .map(|ns| ns / 1_000_000_000)
+                    .filter(|s| *s > 0);
+                out.insert(name.to_string(), secs);
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn list_buckets(&self) -> Result<Vec<Bucket>> {
         match self.api {
             ApiKind::V2 => {
@@ -159,7 +192,7 @@ impl Client {
                     .or_else(|| v.as_array())
                     .cloned()
                     .unwrap_or_default();
-                Ok(rows
+                let mut out: Vec<Bucket> = rows
                     .iter()
                     .filter_map(|r| {
                         let name = r.as_str().map(str::to_string).or_else(|| {
@@ -188,7 +221,19 @@ impl Client {
                             retention_policies: vec![],
                         })
                     })
-                    .collect())
+                    .collect();
+                // The real InfluxDB 3 Core (3.10) lists names only (`format=json` answers
+                // `[{"iox::database": ...}]`, no retention): the retention is in its
+                // `system.databases` table. Without access to it the listing still stands.
+                if let Ok(periods) = self.v3_retention_periods().await {
+                    for b in &mut out {
+                        if let Some(secs) = periods.get(&b.name) {
+                            b.retention_seconds = *secs;
+                            b.retention = human(*secs);
+                        }
+                    }
+                }
+                Ok(out)
             }
             _ => {
                 let names = self.v1_databases().await?;

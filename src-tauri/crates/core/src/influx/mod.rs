@@ -6,6 +6,7 @@
 
 pub mod buckets;
 pub mod builder;
+pub mod catalog;
 pub mod classify;
 pub mod lineproto;
 pub mod parse;
@@ -211,8 +212,13 @@ impl Client {
                 "{url} rejected the credentials for {what} (401{server_part}). {}",
                 match self.api {
                     ApiKind::V1 => "Check the profile's username and password.",
+                    ApiKind::V3 => V3_TOKEN_HELP,
                     _ => "Check the profile's API token (and that it has not been revoked).",
                 }
+            )),
+            StatusCode::FORBIDDEN if self.api == ApiKind::V3 => Error::Forbidden(format!(
+                "{url} refused {what} (403{server_part}). The token is valid but lacks \
+                 permission. {V3_TOKEN_HELP}"
             )),
             StatusCode::FORBIDDEN => Error::Forbidden(format!(
                 "{url} refused {what} (403{server_part}). The credentials are valid but lack \
@@ -411,9 +417,13 @@ impl Client {
                 } else {
                     "/api/v3/query_influxql"
                 };
+                // JSON Lines come from `format: jsonl`. The spec also lists `Accept:
+                // application/jsonl`, but the real InfluxDB 3 Core (3.10) refuses that header
+                // with 400 "invalid mime type": the server wins, so ask for `application/json`
+                // (in the spec's enum too) and let `format` pick the lines.
                 let rb = self
                     .request(Method::POST, path)
-                    .header("Accept", "application/jsonl")
+                    .header("Accept", "application/json")
                     .json(&json!({"db": db, "q": q, "format": "jsonl"}));
                 let resp = self.check(self.send(rb, "query").await?, "query").await?;
                 let body = resp
@@ -603,6 +613,12 @@ impl Client {
         Ok(())
     }
 }
+
+/// What to do about a 401/403 from InfluxDB 3: its token model has admin tokens (everything,
+/// what a desktop profile needs) and, on Enterprise, per-database resource tokens.
+const V3_TOKEN_HELP: &str = "InfluxDB 3 needs an API token: give the profile an admin token \
+     (on the server, `influxdb3 create token --admin` prints a new one once), or a token with \
+     read and write access to this database.";
 
 /// An Authorization value marked sensitive, so HTTP-level debug output never shows it.
 fn sensitive(scheme: &str, t: &Secret) -> HeaderValue {

@@ -6,8 +6,11 @@
 use serde_json::Value;
 
 use super::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{ApiKind, ColumnType, FieldKey, Frame, QueryLanguage};
+
+/// Rows read at most to find tag values where the server cannot run DISTINCT (see below).
+const V3_TAG_SCAN_ROWS: usize = 100_000;
 
 /// `"name"` for InfluxQL and SQL identifiers.
 pub fn quote_ident(s: &str) -> String {
@@ -72,7 +75,7 @@ fn v1_field_type(t: &str) -> ColumnType {
     }
 }
 
-fn arrow_type(t: &str) -> ColumnType {
+pub(super) fn arrow_type(t: &str) -> ColumnType {
     match t {
         t if t.starts_with("Float") => ColumnType::Float,
         t if t.starts_with("Int") => ColumnType::Integer,
@@ -102,10 +105,21 @@ impl Client {
             sql_str(measurement)
         );
         let frames = self.run(QueryLanguage::Sql, Some(db), &q, 10_000).await?;
-        Ok(strings(&frames, "column_name")
-            .into_iter()
-            .zip(strings(&frames, "data_type"))
-            .collect())
+        // Row by row: `strings` de-duplicates, and two tags in a row share a type (that
+        // shifted every column after them onto the wrong type on the real 3 Core).
+        let mut out = Vec::new();
+        for f in &frames {
+            let (Some(names), Some(types)) = (f.column("column_name"), f.column("data_type"))
+            else {
+                continue;
+            };
+            for (n, t) in names.values.iter().zip(&types.values) {
+                if let (Some(n), Some(t)) = (n.as_str(), t.as_str()) {
+                    out.push((n.to_string(), t.to_string()));
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub async fn measurements(&self, db: &str, limit: usize) -> Result<Vec<String>> {
@@ -122,10 +136,14 @@ impl Client {
             }
             ApiKind::V3 => {
                 let q = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox' ORDER BY table_name";
-                Ok(strings(
+                let names = strings(
                     &self.run(QueryLanguage::Sql, Some(db), q, limit).await?,
                     "table_name",
-                ))
+                );
+                // 3.10 Core keeps a deleted table in information_schema under a new name
+                // until it is hard-deleted: leave those out.
+                let deleted = self.v3_deleted_tables(db).await;
+                Ok(names.into_iter().filter(|n| !deleted.contains(n)).collect())
             }
             _ => {
                 let q = format!("SHOW MEASUREMENTS LIMIT {limit}");
@@ -203,18 +221,35 @@ impl Client {
             }
             ApiKind::V3 => {
                 let col = sql_ident(key);
-                let mut q = format!(
-                    "SELECT DISTINCT {col} AS value FROM {} WHERE time > now() - interval '30 days' AND {col} IS NOT NULL",
+                let mut from = format!(
+                    "FROM {} WHERE time > now() - interval '30 days' AND {col} IS NOT NULL",
                     sql_ident(measurement)
                 );
                 if let Some(s) = search {
-                    q.push_str(&format!(" AND {col} ILIKE {}", sql_str(&format!("%{s}%"))));
+                    from.push_str(&format!(" AND {col} ILIKE {}", sql_str(&format!("%{s}%"))));
                 }
-                q.push_str(&format!(" ORDER BY value LIMIT {limit}"));
-                Ok(strings(
-                    &self.run(QueryLanguage::Sql, Some(db), &q, limit).await?,
-                    "value",
-                ))
+                let q =
+                    format!("SELECT DISTINCT {col} AS value {from} ORDER BY value LIMIT {limit}");
+                match self.run(QueryLanguage::Sql, Some(db), &q, limit).await {
+                    Ok(frames) => Ok(strings(&frames, "value")),
+                    // The 3.10 Core build in ../shared/servers (DataFusion 51 from crates.io
+                    // instead of InfluxData's fork) cannot plan any aggregate or DISTINCT over a
+                    // table: 500 "Physical input schema should be the same as the one converted
+                    // from logical input schema". There, read the sorted column (bounded) and
+                    // de-duplicate here.
+                    Err(Error::Internal(m)) if m.contains("Physical input schema") => {
+                        let q = format!(
+                            "SELECT {col} AS value {from} ORDER BY value LIMIT {V3_TAG_SCAN_ROWS}"
+                        );
+                        let frames = self
+                            .run(QueryLanguage::Sql, Some(db), &q, V3_TAG_SCAN_ROWS)
+                            .await?;
+                        let mut values = strings(&frames, "value");
+                        values.truncate(limit);
+                        Ok(values)
+                    }
+                    Err(e) => Err(e),
+                }
             }
             _ => {
                 let mut q = format!(

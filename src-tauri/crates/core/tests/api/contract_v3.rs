@@ -183,7 +183,9 @@ async fn sql_query_posts_json_and_reads_jsonl_rows_contract() {
         "everything goes in the body: {:?}",
         r.query
     );
-    assert_eq!(r.header("accept"), Some("application/jsonl"));
+    // The spec lists `Accept: application/jsonl`, but the real 3 Core (3.10) refuses it (400
+    // invalid mime type): we send `application/json` (also in the spec's enum) and `format`.
+    assert_eq!(r.header("accept"), Some("application/json"));
     assert!(
         r.header("content-type")
             .unwrap_or_default()
@@ -240,7 +242,9 @@ async fn influxql_on_v3_posts_to_query_influxql_contract() {
     let reqs = stub.requests();
     let r = the_request(&reqs, "POST", "/api/v3/query_influxql");
     assert_auth(r, "Bearer");
-    assert_eq!(r.header("accept"), Some("application/jsonl"));
+    // The spec lists `Accept: application/jsonl`, but the real 3 Core (3.10) refuses it (400
+    // invalid mime type): we send `application/json` (also in the spec's enum) and `format`.
+    assert_eq!(r.header("accept"), Some("application/json"));
     let body: Value = serde_json::from_slice(&r.body).expect("JSON body");
     assert_eq!(
         body,
@@ -538,7 +542,12 @@ async fn schema_browser_uses_information_schema_contract() {
     };
     assert_eq!(schema::tag_values(&c, tv).await.unwrap(), vec!["Kitchen"]);
 
-    let bodies = sql_bodies(&stub);
+    // Soft-deleted tables are looked up in `_internal`'s system.tables (the real 3.10 Core
+    // keeps them in information_schema under a new name); the stub's rows are no such table.
+    let bodies: Vec<Value> = sql_bodies(&stub)
+        .into_iter()
+        .filter(|b| b["db"] != json!("_internal"))
+        .collect();
     assert!(
         bodies
             .iter()

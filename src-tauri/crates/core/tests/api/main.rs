@@ -1,5 +1,6 @@
 //! influxdesk-core integration tests: the service layer against a real `influxd` 1.x started
-//! by the harness (one per test binary, auth off and auth on), v2/v3 request/response contract
+//! by the harness (one per test binary, auth off and auth on), a real InfluxDB 3 Core (`v3`,
+//! skipped with a notice when its binary is absent), v2/v3 request/response contract
 //! tests against a stub that checks every request against the official specs in
 //! `shared/specs`, and the real OS keychain (Secret Service) when the test command provides it.
 
@@ -14,3 +15,6 @@ mod metrics;
 mod policy;
 mod properties;
 mod v1;
+mod v3;
+mod v3_catalog;
+mod v3_explore;

@@ -1,7 +1,8 @@
 //! influxdesk-mcp integration tests: rmcp's own client over the Unix socket against a real
 //! influxd (started by the harness through core's `local` runner): every tool's success and
 //! failure, the assistant policy, a secret scan, the socket's security and life cycle, and the
-//! golden `tools/list`. The stdio transport (the real `influxdesk mcp` binary) is tested in the
+//! golden `tools/list`; every tool again against a real InfluxDB 3 Core (`v3`, skipped with a
+//! notice without its binary). The stdio transport (the real `influxdesk mcp` binary) is tested in the
 //! app package (`tests/app/mcp.rs`) and by the Python SDK (`tests/mcp/`).
 
 mod activity;
@@ -14,3 +15,4 @@ mod policy;
 mod secrets;
 mod socket;
 mod tools;
+mod v3;
