@@ -2,7 +2,8 @@
 //! `influxdesk_core::api`), starts the local demo when there is no profile, hosts the MCP
 //! socket while it runs (unless another live host owns it: then the app opens anyway and says
 //! so in `mcp_status`), answers assistants' "ask" with an approval dialog, and forwards core
-//! events to the window. The only crate that depends on tauri.
+//! events to the window (through lag: a dropped count instead of an end). The only crate that
+//! depends on tauri.
 
 mod approval;
 mod commands;
@@ -59,9 +60,10 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
                 approvals,
             }));
             let handle = app.handle().clone();
-            let mut events = ctx.subscribe();
+            // Events follow through lag (a dropped count instead of the end of the stream).
+            let mut events = ctx.events();
             tauri::async_runtime::spawn(async move {
-                while let Ok(ev) = events.recv().await {
+                while let Some(ev) = events.next().await {
                     let _ = handle.emit(EVENT, ev);
                 }
             });

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod alerts;
 pub mod buckets;
 pub mod charts;
+pub mod events;
 pub mod export;
 pub mod history;
 pub mod metrics;
