@@ -21,7 +21,8 @@ fn store_status(state: &AppState, status: McpStatus) -> McpStatus {
     status
 }
 
-/// Serve MCP on the socket (`on`), or stop: dropping the server removes its socket.
+/// Serve MCP on the socket (`on`), or stop: dropping the server removes its socket and ends
+/// the sessions it has open (their clients see the connection close).
 pub async fn set_socket(state: &AppState, on: bool) -> Result<McpStatus> {
     let _one_at_a_time = state.hosting.lock().await;
     let path = influxdesk_mcp::socket_path();

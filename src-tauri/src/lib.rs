@@ -1,8 +1,9 @@
 //! The desktop app: builds the core [`Ctx`], registers the Tauri commands (thin wrappers over
-//! `influxdesk_core::api`), starts the local demo when there is no profile, hosts the MCP
-//! socket while it runs (unless another live host owns it: then the app opens anyway and says
-//! so in `mcp_status`), answers assistants' "ask" with an approval dialog, and forwards core
-//! events to the window. The only crate that depends on tauri.
+//! `influxdesk_core::api`), starts the local demo (and its live data) when there is no
+//! profile, hosts the MCP socket while it runs (unless another live host owns it: then the app
+//! opens anyway and says so in `mcp_status`), answers assistants' "ask" with an approval
+//! dialog, and forwards core events to the window (through lag: a dropped count instead of an
+//! end). The only crate that depends on tauri.
 
 mod approval;
 mod commands;
@@ -12,17 +13,17 @@ use std::sync::{Arc, Mutex};
 
 use influxdesk_core::api::policy::Approvals;
 use influxdesk_core::demo::DemoStatus;
-use influxdesk_core::local::LocalServer;
+use influxdesk_core::demo::LiveDemo;
 use influxdesk_core::{Ctx, CtxOptions};
 use influxdesk_mcp::{HttpServer, McpStatus, SocketServer};
 use tauri::{Emitter, Manager};
 
-/// Managed state: the shared core context, the demo server and the MCP socket and HTTP server
-/// we host (switched by `hosting`).
+/// Managed state: the shared core context, the demo (its server and live data) and the MCP
+/// socket and HTTP server we host (switched by `hosting`).
 pub struct AppState {
     pub ctx: Arc<Ctx>,
     pub demo: Mutex<DemoStatus>,
-    server: Mutex<Option<LocalServer>>,
+    demo_live: Mutex<Option<LiveDemo>>,
     pub mcp: Mutex<McpStatus>,
     mcp_socket: Mutex<Option<SocketServer>>,
     /// MCP over HTTP on 127.0.0.1, while the user has it on.
@@ -45,7 +46,7 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
         .manage(AppState {
             ctx: ctx.clone(),
             demo: Mutex::new(DemoStatus::Starting),
-            server: Mutex::new(None),
+            demo_live: Mutex::new(None),
             mcp: Mutex::new(McpStatus::starting(&influxdesk_mcp::socket_path())),
             mcp_socket: Mutex::new(None),
             mcp_http: tokio::sync::Mutex::new(None),
@@ -59,9 +60,10 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
                 approvals,
             }));
             let handle = app.handle().clone();
-            let mut events = ctx.subscribe();
+            // Events follow through lag (a dropped count instead of the end of the stream).
+            let mut events = ctx.events();
             tauri::async_runtime::spawn(async move {
-                while let Ok(ev) = events.recv().await {
+                while let Some(ev) = events.next().await {
                     let _ = handle.emit(EVENT, ev);
                 }
             });
@@ -76,9 +78,9 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             let handle = app.handle().clone();
             let ctx = ctx.clone();
             tauri::async_runtime::spawn(async move {
-                let (status, server) = influxdesk_core::demo::start(&ctx, chrono::Utc::now()).await;
+                let (status, live) = influxdesk_core::demo::start(&ctx, chrono::Utc::now()).await;
                 let state = handle.state::<AppState>();
-                *state.server.lock().expect("server slot") = server;
+                *state.demo_live.lock().expect("demo slot") = live;
                 *state.demo.lock().expect("demo slot") = status.clone();
                 let _ = handle.emit(DEMO_EVENT, status);
             });
@@ -126,9 +128,10 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
         .build(tauri::generate_context!())?;
     app.run(|handle, event| {
         if let tauri::RunEvent::Exit = event {
-            // Stop the demo server we started (the guard shell would also stop it on exit).
+            // Stop the demo's live data and the server we started (the guard shell would also
+            // stop the server on exit).
             let state = handle.state::<AppState>();
-            drop(state.server.lock().expect("server slot").take());
+            drop(state.demo_live.lock().expect("demo slot").take());
             // Stop hosting MCP: dropping the server removes its socket.
             hosting::stop_all(&state);
         }

@@ -670,14 +670,38 @@ async fn assistant_hosting_and_alert_toast(
     }
 
     // An assistant's alert rule on the demo data, sent to the desktop: a toast, on any screen.
+    // The rule's data is made here, just before (a point of our own, written by the CLI with
+    // the demo's keychain password), and the rule's window (its `every`, 1 h) holds it
+    // however long the steps before took: nothing waits on the clock or the demo's feed.
+    let out = Command::new(BIN)
+        .args(["write", "--profile", "Local demo", "--bucket", "demo", "-"])
+        .envs(secret_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("INFLUXDESK_CONFIG_DIR", config)
+        .env_remove("INFLUX_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"cpu,host=gui-test usage_user=99\n")?;
+            child.wait_with_output()
+        })
+        .expect("influxdesk write");
+    assert!(out.status.success(), "the rule's point is written: {out:?}");
     let (mut child, client) = mcp_client(config, socket).await;
     let peer = client.peer().clone();
     let create = tokio::spawn(async move {
         mcp_call(
             &peer,
             "create-alerts",
-            json!({"alert_name": "gui cpu busy", "query": "SELECT last(usage_user) FROM cpu",
-                   "database": "demo", "every": "1s",
+            json!({"alert_name": "gui cpu busy",
+                   "query": "SELECT last(usage_user) FROM cpu WHERE host = 'gui-test'",
+                   "database": "demo", "every": "1h",
                    "threshold": {"operator": "greater", "value": 0},
                    "notification": {"channels": ["desktop"], "message": "from the GUI test",
                                     "severity": "critical"}}),

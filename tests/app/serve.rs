@@ -472,3 +472,46 @@ async fn the_app_hosts_the_socket_and_a_second_app_opens_without_it() {
     let _ = x.kill();
     let _ = x.wait();
 }
+
+/// Without XDG_RUNTIME_DIR the socket's default directory is `influxdesk-$USER` in the temp
+/// dir, a name another local user can create first. `influxdesk mcp` then refuses, saying
+/// what is wrong and what to do, and does not serve in-process over that path either.
+#[test]
+fn mcp_refuses_a_default_socket_directory_another_user_made_first() {
+    use std::os::unix::fs::MetadataExt;
+    let tmp = scratch("mcp-shared-tmp-");
+    let squatted = tmp.join("influxdesk-alice");
+    std::fs::create_dir(&squatted).unwrap();
+    std::fs::set_permissions(&squatted, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let me = std::fs::metadata(&tmp).unwrap().uid();
+    if me != 0 {
+        eprintln!("skipped: making a directory of another uid needs root (CI runs as root)");
+        return;
+    }
+    std::os::unix::fs::chown(&squatted, Some(65534), Some(65534)).unwrap();
+    let o = std::process::Command::new(BIN)
+        .arg("mcp")
+        .env_remove("INFLUX_URL")
+        .env_remove("INFLUX_TOKEN")
+        .env_remove("INFLUXDESK_SOCKET")
+        .env_remove("XDG_RUNTIME_DIR")
+        .env("TMPDIR", &tmp)
+        .env("USER", "alice")
+        .env("INFLUXDESK_CONFIG_DIR", scratch("mcp-shared-config-"))
+        .env("INFLUXDESK_DATA_DIR", scratch("mcp-shared-data-"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (out, err) = text(&o);
+    assert!(
+        !o.status.success(),
+        "influxdesk mcp must refuse: {out} {err}"
+    );
+    assert!(out.is_empty(), "no MCP session was served: {out}");
+    assert!(
+        err.contains(&squatted.display().to_string())
+            && err.contains("belongs to uid 65534")
+            && err.contains("XDG_RUNTIME_DIR or INFLUXDESK_SOCKET"),
+        "says what is wrong and what to do: {err}"
+    );
+}

@@ -30,6 +30,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
@@ -137,35 +138,97 @@ impl HttpOptions {
 }
 
 /// The current token, re-read from the keychain at most every `refresh`.
+///
+/// No lock is held across a keychain call (it blocks on D-Bus and may take seconds): the
+/// cache is a short std mutex section, one request at a time re-reads the keychain while the
+/// others go on with the cached token, and a token set meanwhile (a rotation through this
+/// server) is never overwritten by the older value that read brings back.
 struct Tokens {
     secrets: SecretStore,
     refresh: Duration,
-    current: tokio::sync::Mutex<(Secret, Instant)>,
+    current: std::sync::Mutex<Cached>,
+    /// A keychain re-read is under way.
+    refreshing: AtomicBool,
+}
+
+struct Cached {
+    token: Secret,
+    read_at: Instant,
+    /// Bumped by every [`Tokens::set`], so a re-read that started before it is ignored.
+    generation: u64,
+}
+
+/// Clears [`Tokens::refreshing`] however the re-read ends (even if its future is dropped).
+struct Refreshing<'a>(&'a AtomicBool);
+
+impl Drop for Refreshing<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 impl Tokens {
-    async fn current(&self) -> Secret {
-        let mut cur = self.current.lock().await;
-        if cur.1.elapsed() >= self.refresh {
-            match self.secrets.get(TOKEN_ACCOUNT).await {
-                Ok(Some(t)) if !t.is_empty() => cur.0 = t,
-                // Deleted behind our back: put the one in use back, so --print-token shows it.
-                Ok(_) => {
-                    if let Err(e) = self.secrets.set(TOKEN_ACCOUNT, cur.0.clone()).await {
-                        tracing::warn!("could not restore the MCP HTTP token: {e}");
-                    }
-                }
-                Err(e) => tracing::warn!(
-                    "could not re-read the MCP HTTP token (keeping the current one): {e}"
-                ),
-            }
-            cur.1 = Instant::now();
+    fn new(secrets: SecretStore, refresh: Duration, token: Secret) -> Tokens {
+        Tokens {
+            secrets,
+            refresh,
+            current: std::sync::Mutex::new(Cached {
+                token,
+                read_at: Instant::now(),
+                generation: 0,
+            }),
+            refreshing: AtomicBool::new(false),
         }
-        cur.0.clone()
     }
 
-    async fn set(&self, t: Secret) {
-        *self.current.lock().await = (t, Instant::now());
+    fn cached(&self) -> std::sync::MutexGuard<'_, Cached> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn current(&self) -> Secret {
+        let (token, generation) = {
+            let c = self.cached();
+            if c.read_at.elapsed() < self.refresh {
+                return c.token.clone();
+            }
+            (c.token.clone(), c.generation)
+        };
+        if self.refreshing.swap(true, Ordering::AcqRel) {
+            // Another request is reading the keychain: use what we have.
+            return token;
+        }
+        let _refreshing = Refreshing(&self.refreshing);
+        let fresh = match self.secrets.get(TOKEN_ACCOUNT).await {
+            Ok(Some(t)) if !t.is_empty() => Some(t),
+            // Deleted behind our back: put the one in use back, so --print-token shows it.
+            Ok(_) => {
+                if let Err(e) = self.secrets.set(TOKEN_ACCOUNT, token.clone()).await {
+                    tracing::warn!("could not restore the MCP HTTP token: {e}");
+                }
+                None
+            }
+            Err(e) => {
+                tracing::warn!(
+                    "could not re-read the MCP HTTP token (keeping the current one): {e}"
+                );
+                None
+            }
+        };
+        let mut c = self.cached();
+        if c.generation == generation {
+            if let Some(t) = fresh {
+                c.token = t;
+            }
+            c.read_at = Instant::now();
+        }
+        c.token.clone()
+    }
+
+    fn set(&self, token: Secret) {
+        let mut c = self.cached();
+        c.token = token;
+        c.read_at = Instant::now();
+        c.generation += 1;
     }
 }
 
@@ -306,7 +369,7 @@ impl HttpServer {
     /// Replace the token (in the keychain too); the old one is refused from now on.
     pub async fn rotate_token(&self) -> Result<()> {
         let t = rotate_http_token(&self.guard.tokens.secrets).await?;
-        self.guard.tokens.set(t).await;
+        self.guard.tokens.set(t);
         Ok(())
     }
 
@@ -357,11 +420,7 @@ pub async fn serve_http(ctx: Arc<Ctx>, opts: HttpOptions) -> Result<HttpServer> 
     );
     let guard = Arc::new(Guard {
         port,
-        tokens: Tokens {
-            secrets: opts.secrets.clone(),
-            refresh: opts.token_refresh,
-            current: tokio::sync::Mutex::new((token, Instant::now())),
-        },
+        tokens: Tokens::new(opts.secrets.clone(), opts.token_refresh, token),
     });
     let app = axum::Router::new().route_service(MCP_PATH, service).layer(
         axum::middleware::from_fn_with_state(guard.clone(), check_request),
@@ -424,11 +483,7 @@ mod tests {
     fn guard(port: u16) -> Guard {
         Guard {
             port,
-            tokens: Tokens {
-                secrets: SecretStore::memory(),
-                refresh: TOKEN_REFRESH,
-                current: tokio::sync::Mutex::new((Secret::new("t0k"), Instant::now())),
-            },
+            tokens: Tokens::new(SecretStore::memory(), TOKEN_REFRESH, Secret::new("t0k")),
         }
     }
 
@@ -498,5 +553,72 @@ mod tests {
             );
         }
         assert!(!g.token_ok(&HeaderMap::new()).await);
+    }
+
+    /// A keychain whose first read of the token hangs until the test lets it go.
+    struct SlowKeychain {
+        inner: influxdesk_core::secrets::MemoryStore,
+        entered: std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>,
+        release: std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    }
+
+    impl influxdesk_core::secrets::SecretBackend for SlowKeychain {
+        fn get(&self, account: &str) -> Result<Option<Secret>> {
+            let release = self.release.lock().unwrap().take();
+            if let Some(release) = release {
+                let _ = self.entered.lock().unwrap().take().unwrap().send(());
+                let _ = release.recv();
+            }
+            self.inner.get(account)
+        }
+        fn set(&self, account: &str, secret: &Secret) -> Result<()> {
+            self.inner.set(account, secret)
+        }
+        fn delete(&self, account: &str) -> Result<()> {
+            self.inner.delete(account)
+        }
+        fn describe(&self) -> &'static str {
+            "slow test keychain"
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_lock_is_held_across_the_keychain_read() {
+        let (entered_tx, entered) = std::sync::mpsc::channel();
+        let (release, release_rx) = std::sync::mpsc::channel();
+        let store = SecretStore::new(SlowKeychain {
+            inner: Default::default(),
+            entered: std::sync::Mutex::new(Some(entered_tx)),
+            release: std::sync::Mutex::new(Some(release_rx)),
+        });
+        store.set(TOKEN_ACCOUNT, Secret::new("old")).await.unwrap();
+        // Refresh at every request, so the first one goes to the (hanging) keychain.
+        let tokens = Arc::new(Tokens::new(store, Duration::ZERO, Secret::new("old")));
+        let reader = tokio::spawn({
+            let tokens = tokens.clone();
+            async move { tokens.current().await }
+        });
+        tokio::task::spawn_blocking(move || entered.recv())
+            .await
+            .unwrap()
+            .expect("the first request is reading the keychain");
+        // While it hangs there, other requests are answered and a rotation goes through (the
+        // timeout only turns a regression, a lock held across the read, into a failure).
+        let answered = |f| async move {
+            tokio::time::timeout(Duration::from_secs(60), f)
+                .await
+                .expect("answered while the keychain read hangs")
+        };
+        let cached = answered(tokens.current()).await;
+        assert_eq!(cached.expose(), "old", "the cached token");
+        tokens.set(Secret::new("rotated"));
+        assert_eq!(answered(tokens.current()).await.expose(), "rotated");
+        assert!(!reader.is_finished(), "the keychain read is still pending");
+        release.send(()).unwrap();
+        assert_eq!(
+            reader.await.unwrap().expose(),
+            "rotated",
+            "the read that started before the rotation does not bring the old token back"
+        );
     }
 }

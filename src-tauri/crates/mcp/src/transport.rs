@@ -2,10 +2,16 @@
 //! `influxdesk serve`), and stdio (`influxdesk mcp`), which bridges to that socket when
 //! something listens on it and otherwise serves in-process.
 //!
-//! The socket lives in a private directory (0700) and is itself 0600; every connection's peer
-//! uid is checked against ours and foreign ones are closed. A socket left by a crash (the file
-//! exists but nothing accepts) is replaced; a live one means another server runs, which is an
-//! error. A bridged client may send one preamble line, `{"influxdesk_session": {"profile":
+//! The socket lives in a private directory (0700, owned by us) and is itself 0600; every
+//! connection's peer uid is checked against ours and foreign ones are closed. A socket left by
+//! a crash (the file exists but nothing accepts) is replaced; a live one means another server
+//! runs, which is an error. Stopping a server (dropping its [`SocketServer`]) also ends the
+//! sessions it has open.
+//!
+//! The client side ([`connect_trusted`], used by `influxdesk mcp`) trusts the listener only
+//! when the socket's directory is ours and private, the socket is ours, and the server's peer
+//! uid is ours; otherwise it refuses before sending a byte, and does not fall back to serving
+//! in-process either (the configured path is untrusted: the user has to fix it). A bridged client may send one preamble line, `{"influxdesk_session": {"profile":
 //! "P"}}`, to pick the session's profile; everything else is MCP's newline-delimited JSON.
 //!
 //! The host (the app, `influxdesk serve`) may give sessions without a preamble a default
@@ -22,7 +28,7 @@ use influxdesk_core::{Ctx, Error, Result};
 use rmcp::ServiceExt;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::server::{InfluxdeskMcp, Session};
 
@@ -30,7 +36,9 @@ use crate::server::{InfluxdeskMcp, Session};
 const PREAMBLE_KEY: &str = "influxdesk_session";
 
 /// Where the socket is: `$INFLUXDESK_SOCKET`, else `$XDG_RUNTIME_DIR/influxdesk/mcp.sock`,
-/// else `influxdesk-$USER/mcp.sock` in the temp dir (itself per user on macOS).
+/// else `influxdesk-$USER/mcp.sock` in the temp dir (itself per user on macOS). That last one
+/// is a predictable name in a shared directory that another local user could create first:
+/// the server and [`connect_trusted`] both refuse a directory that is not ours.
 pub fn socket_path() -> PathBuf {
     if let Some(p) = std::env::var_os("INFLUXDESK_SOCKET").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
@@ -55,8 +63,8 @@ fn io_err(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
     ))
 }
 
-/// A running socket server. Dropping it stops accepting and removes the socket (sessions
-/// already open run to their end).
+/// A running socket server. Dropping it stops accepting, ends the sessions it has open (their
+/// clients see the connection close) and removes the socket.
 pub struct SocketServer {
     path: PathBuf,
     /// (device, inode) of the socket we bound, so we never remove a newer server's socket.
@@ -89,9 +97,53 @@ pub async fn connect_live(path: &Path) -> Option<UnixStream> {
     }
 }
 
-/// Make the socket's directory private: create it 0700, tighten the default one, and refuse a
-/// custom one that others can enter.
-fn prepare_dir(dir: &Path, is_default: bool) -> Result<()> {
+/// Our effective uid as the kernel reports it: the peer credentials of a socket pair of our
+/// own (std has no safe `geteuid`, and this crate forbids `unsafe`). Needs a tokio runtime.
+pub fn current_uid() -> Result<u32> {
+    let (ours, _theirs) = UnixStream::pair()
+        .map_err(|e| Error::Internal(format!("could not learn our own uid: {e}")))?;
+    ours.peer_cred()
+        .map(|c| c.uid())
+        .map_err(|e| Error::Internal(format!("could not learn our own uid: {e}")))
+}
+
+/// What to do about a socket path that is not safe to use.
+const FIX_HINT: &str = "Remove it (or have its owner remove it) and start influxdesk again, or \
+                        set XDG_RUNTIME_DIR or INFLUXDESK_SOCKET to a directory of your own \
+                        with mode 700";
+
+/// The directory must be ours: another user who created it first could listen there.
+fn check_dir_owner(dir: &Path, meta: &std::fs::Metadata, uid: u32) -> Result<()> {
+    if !meta.is_dir() {
+        return Err(Error::Forbidden(format!(
+            "the MCP socket's directory {} is not a directory. {FIX_HINT}.",
+            dir.display()
+        )));
+    }
+    if meta.uid() != uid {
+        return Err(Error::Forbidden(format!(
+            "the MCP socket's directory {} belongs to uid {}, not to you (uid {uid}): another \
+             user could listen there and read every query. {FIX_HINT}.",
+            dir.display(),
+            meta.uid()
+        )));
+    }
+    Ok(())
+}
+
+fn loose_dir(dir: &Path, mode: u32) -> Error {
+    Error::Forbidden(format!(
+        "the MCP socket's directory {} can be entered by other users (mode {:o}): make it \
+         private (chmod 700 {}), or set INFLUXDESK_SOCKET to a path in a private directory",
+        dir.display(),
+        mode & 0o777,
+        dir.display()
+    ))
+}
+
+/// Make the socket's directory private: create it 0700, refuse one that belongs to another
+/// user, tighten the default one, and refuse a custom one that others can enter.
+fn prepare_dir(dir: &Path, is_default: bool, uid: u32) -> Result<()> {
     if !dir.exists() {
         std::fs::DirBuilder::new()
             .recursive(true)
@@ -99,23 +151,79 @@ fn prepare_dir(dir: &Path, is_default: bool) -> Result<()> {
             .create(dir)
             .map_err(|e| io_err("create the socket directory", dir, e))?;
     }
-    let mode = std::fs::metadata(dir)
-        .map_err(|e| io_err("read", dir, e))?
-        .permissions()
-        .mode();
+    let meta = std::fs::metadata(dir).map_err(|e| io_err("read", dir, e))?;
+    // Ownership first: never chmod (as root, we could) a directory someone else made.
+    check_dir_owner(dir, &meta, uid)?;
+    let mode = meta.permissions().mode();
     if mode & 0o077 != 0 {
         if !is_default {
-            return Err(Error::Storage(format!(
-                "the MCP socket's directory {} can be entered by other users (mode {:o}): put \
-                 INFLUXDESK_SOCKET in a private directory (chmod 700)",
-                dir.display(),
-                mode & 0o777
-            )));
+            return Err(loose_dir(dir, mode));
         }
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| io_err("make private", dir, e))?;
     }
     Ok(())
+}
+
+fn socket_dir(path: &Path) -> Result<&Path> {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .ok_or_else(|| Error::invalid(format!("{} is not a socket path", path.display())))
+}
+
+/// Connect to the server at `path` only if it can be trusted, before sending it a byte:
+/// its directory is ours (always checked: another user must not own the path we use) and
+/// private (no group/other access), the socket is ours, and the listening process runs as
+/// our uid (`SO_PEERCRED`). `Ok(None)` when no server is there (no directory, no socket in
+/// our own directory, or a stale socket nothing accepts on); `Forbidden` when something is
+/// there that we must not trust, with what is wrong and what to do.
+pub async fn connect_trusted(path: &Path) -> Result<Option<UnixStream>> {
+    let uid = current_uid()?;
+    let dir = socket_dir(path)?;
+    let meta = match std::fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err("read", dir, e)),
+    };
+    check_dir_owner(dir, &meta, uid)?;
+    let sock = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        // Nothing to trust or distrust: serving in-process sends nothing anywhere.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err("read", path, e)),
+    };
+    let mode = meta.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(loose_dir(dir, mode));
+    }
+    if !sock.file_type().is_socket() {
+        return Err(Error::Forbidden(format!(
+            "{} is not a socket. {FIX_HINT}.",
+            path.display()
+        )));
+    }
+    if sock.uid() != uid {
+        return Err(Error::Forbidden(format!(
+            "the MCP socket {} belongs to uid {}, not to you (uid {uid}). {FIX_HINT}.",
+            path.display(),
+            sock.uid()
+        )));
+    }
+    let Some(stream) = connect_live(path).await else {
+        return Ok(None);
+    };
+    let peer = stream
+        .peer_cred()
+        .map_err(|e| io_err("read the peer credentials of", path, e))?;
+    if peer.uid() != uid {
+        return Err(Error::Forbidden(format!(
+            "the server listening on {} runs as uid {}, not as you (uid {uid}): refusing to \
+             talk to it. {FIX_HINT}.",
+            path.display(),
+            peer.uid()
+        )));
+    }
+    Ok(Some(stream))
 }
 
 /// What the app's MCP host is doing, for the UI (no secret in it).
@@ -194,13 +302,12 @@ pub async fn serve_unix_session(
     path: &Path,
     default: Session,
 ) -> Result<SocketServer> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .ok_or_else(|| Error::invalid(format!("{} is not a socket path", path.display())))?;
+    let uid = current_uid()?;
+    let dir = socket_dir(path)?;
     prepare_dir(
         dir,
         std::env::var_os("INFLUXDESK_SOCKET").is_none() && dir == default_dir(),
+        uid,
     )?;
     if let Ok(m) = std::fs::symlink_metadata(path) {
         if !m.file_type().is_socket() {
@@ -224,17 +331,6 @@ pub async fn serve_unix_session(
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| io_err("restrict", path, e))?;
     let meta = std::fs::symlink_metadata(path).map_err(|e| io_err("read", path, e))?;
-    let uid = meta.uid();
-    let dir_owner = std::fs::metadata(dir)
-        .map_err(|e| io_err("read", dir, e))?
-        .uid();
-    if dir_owner != uid {
-        let _ = std::fs::remove_file(path);
-        return Err(Error::Storage(format!(
-            "the MCP socket's directory {} belongs to another user: use a directory of your own",
-            dir.display()
-        )));
-    }
     let task = tokio::spawn(accept_sessions(ctx, listener, uid, default));
     tracing::info!("MCP server listening on {}", path.display());
     Ok(SocketServer {
@@ -250,9 +346,18 @@ pub async fn accept_loop(ctx: Arc<Ctx>, listener: UnixListener, uid: u32) {
     accept_sessions(ctx, listener, uid, Session::default()).await
 }
 
+/// The sessions live in a [`JoinSet`] owned by this future: when the server's task is aborted
+/// (the server is stopped), the set is dropped, which aborts every session, and each session's
+/// rmcp service closes its connection.
 async fn accept_sessions(ctx: Arc<Ctx>, listener: UnixListener, uid: u32, default: Session) {
+    let mut sessions: JoinSet<()> = JoinSet::new();
     loop {
-        let stream = match listener.accept().await {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            // Reap finished sessions so the set does not grow.
+            Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
+        };
+        let stream = match accepted {
             Ok((s, _)) => s,
             Err(e) => {
                 tracing::warn!("MCP socket accept failed: {e}");
@@ -262,7 +367,7 @@ async fn accept_sessions(ctx: Arc<Ctx>, listener: UnixListener, uid: u32, defaul
         };
         match stream.peer_cred() {
             Ok(c) if c.uid() == uid => {
-                tokio::spawn(serve_connection(ctx.clone(), stream, default.clone()));
+                sessions.spawn(serve_connection(ctx.clone(), stream, default.clone()));
             }
             Ok(c) => tracing::warn!(
                 "refused an MCP connection from uid {} (only uid {uid} may connect)",
@@ -342,7 +447,9 @@ pub struct StdioOptions {
     pub allow_writes: bool,
 }
 
-/// Run `influxdesk mcp`: bridge to the app's socket when it answers, else serve in-process.
+/// Run `influxdesk mcp`: bridge to the app's socket when a trusted server answers on it, else
+/// serve in-process. An untrusted socket path ([`connect_trusted`]) is an error, not a reason
+/// to serve in-process: the user must see that something is wrong with it.
 ///
 /// `--read-only` and `--allow-writes` set this process's rules, so they always serve
 /// in-process: the running app keeps its own rules (and asks the user itself).
@@ -356,7 +463,7 @@ pub async fn run_stdio(ctx: Arc<Ctx>, opts: StdioOptions) -> Result<()> {
     }
     let path = socket_path();
     if !opts.read_only && !opts.allow_writes {
-        if let Some(stream) = connect_live(&path).await {
+        if let Some(stream) = connect_trusted(&path).await? {
             tracing::info!("bridging stdio to the MCP server on {}", path.display());
             return bridge(stream, &session)
                 .await

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod buckets;
 pub mod catalog;
 pub mod charts;
+pub mod events;
 pub mod export;
 pub mod history;
 pub mod metrics;

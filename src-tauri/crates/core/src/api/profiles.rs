@@ -198,6 +198,12 @@ pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateProfileReq) -> Result<P
     saved(&current)?;
     let all = ctx.store.profiles()?.profiles;
     let mut p = apply_fields(&current, &req.fields, &all)?;
+    // What the keychain held before, to put back if the file cannot be written.
+    let before = match &req.secret {
+        SecretChange::Set(s) if !s.is_empty() => Some(ctx.secrets.get(&p.id).await?),
+        SecretChange::Clear => Some(ctx.secrets.get(&p.id).await?),
+        _ => None,
+    };
     match &req.secret {
         SecretChange::Keep => {}
         SecretChange::Set(s) if s.is_empty() => {}
@@ -211,7 +217,7 @@ pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateProfileReq) -> Result<P
         }
     }
     let updated = p.clone();
-    ctx.store.update_profiles(|f| {
+    let saved = ctx.store.update_profiles(|f| {
         let slot = f
             .profiles
             .iter_mut()
@@ -224,7 +230,13 @@ pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateProfileReq) -> Result<P
             })?;
         *slot = updated.clone();
         Ok(())
-    })?;
+    });
+    if let Err(e) = saved {
+        if let Some(old) = before {
+            restore_secret(ctx, &p, old).await;
+        }
+        return Err(e);
+    }
     ctx.forget_detected(&p.id);
     ctx.emit(actor, "profile.update", &p.name);
     Ok(p)
@@ -274,13 +286,23 @@ pub async fn duplicate(ctx: &Ctx, actor: &Actor, req: DuplicateProfileReq) -> Re
 pub async fn delete(ctx: &Ctx, actor: &Actor, which: &str) -> Result<()> {
     let p = resolve(ctx, Some(which)).await?;
     saved(&p)?;
-    if p.secret_stored {
+    let before = if p.secret_stored {
+        let old = ctx.secrets.get(&p.id).await?;
         ctx.secrets.delete(&p.id).await?;
-    }
-    ctx.store.update_profiles(|f| {
+        Some(old)
+    } else {
+        None
+    };
+    let removed = ctx.store.update_profiles(|f| {
         f.profiles.retain(|o| o.id != p.id);
         Ok(())
-    })?;
+    });
+    if let Err(e) = removed {
+        if let Some(old) = before {
+            restore_secret(ctx, &p, old).await;
+        }
+        return Err(e);
+    }
     ctx.store.update_settings(|s| {
         if s.active_profile.as_deref() == Some(p.id.as_str()) {
             s.active_profile = None;
@@ -290,6 +312,22 @@ pub async fn delete(ctx: &Ctx, actor: &Actor, which: &str) -> Result<()> {
     ctx.forget_detected(&p.id);
     ctx.emit(actor, "profile.delete", &p.name);
     Ok(())
+}
+
+/// Put a profile's keychain entry back as it was (`None`: no entry) after its file write
+/// failed, so the keychain and the file still agree. A failure here is logged (without the
+/// secret): the caller already returns the write's error.
+async fn restore_secret(ctx: &Ctx, p: &Profile, old: Option<Secret>) {
+    let restored = match old {
+        Some(s) => ctx.secrets.set(&p.id, s).await,
+        None => ctx.secrets.delete(&p.id).await,
+    };
+    if let Err(e) = restored {
+        tracing::error!(
+            "could not roll back the keychain entry of profile \"{}\" after a failed save: {e}",
+            p.name
+        );
+    }
 }
 
 /// Make a profile the active one (GUI switcher, `profile use`, MCP default).
@@ -515,4 +553,132 @@ pub async fn import_env(ctx: &Ctx, actor: &Actor, name: Option<String>) -> Resul
         skipped: vec![],
         source: "INFLUX_* environment".into(),
     })
+}
+
+#[cfg(test)]
+mod rollback_tests {
+    use std::path::PathBuf;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::api::CtxOptions;
+    use crate::secrets::{MemoryStore, SecretBackend, SecretStore};
+
+    /// A keychain that, once armed, breaks the profiles file right after its next change: the
+    /// injected failure between the keychain write and the file write.
+    struct BreaksTheFile {
+        inner: MemoryStore,
+        armed: Arc<Mutex<Option<PathBuf>>>,
+    }
+
+    impl BreaksTheFile {
+        fn after_change(&self) {
+            if let Some(file) = self.armed.lock().unwrap().take() {
+                std::fs::write(file, "{broken").unwrap();
+            }
+        }
+    }
+
+    impl SecretBackend for BreaksTheFile {
+        fn get(&self, account: &str) -> Result<Option<Secret>> {
+            self.inner.get(account)
+        }
+        fn set(&self, account: &str, secret: &Secret) -> Result<()> {
+            self.inner.set(account, secret)?;
+            self.after_change();
+            Ok(())
+        }
+        fn delete(&self, account: &str) -> Result<()> {
+            self.inner.delete(account)?;
+            self.after_change();
+            Ok(())
+        }
+        fn describe(&self) -> &'static str {
+            "test keychain"
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_save_rolls_the_keychain_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let armed = Arc::new(Mutex::new(None));
+        let ctx = Ctx::new(CtxOptions {
+            config_dir: dir.path().join("config"),
+            data_dir: dir.path().join("data"),
+            secrets: SecretStore::new(BreaksTheFile {
+                inner: MemoryStore::default(),
+                armed: armed.clone(),
+            }),
+            env_profile: None,
+        });
+        let fields = ProfileFields {
+            name: "p".into(),
+            url: "http://127.0.0.1:9".into(),
+            api: ApiKind::V1,
+            ..ProfileFields::default()
+        };
+        let p = add(
+            &ctx,
+            &Actor::User,
+            AddProfileReq {
+                fields: fields.clone(),
+                secret: SecretChange::Set(Secret::new("old")),
+                activate: true,
+            },
+        )
+        .await
+        .unwrap();
+        let file = dir.path().join("config").join(crate::store::PROFILES_FILE);
+        let good = std::fs::read(&file).unwrap();
+        let keychain = || async {
+            ctx.secrets
+                .get(&p.id)
+                .await
+                .unwrap()
+                .map(|s| s.expose().to_string())
+        };
+
+        let change = |secret| UpdateProfileReq {
+            profile: "p".into(),
+            fields: fields.clone(),
+            secret,
+        };
+        for (what, secret) in [
+            ("a new password", SecretChange::Set(Secret::new("new"))),
+            ("clearing the password", SecretChange::Clear),
+        ] {
+            *armed.lock().unwrap() = Some(file.clone());
+            let e = update(&ctx, &Actor::User, change(secret))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), crate::error::ErrorCode::Storage, "{what}: {e}");
+            std::fs::write(&file, &good).unwrap();
+            assert_eq!(
+                keychain().await.as_deref(),
+                Some("old"),
+                "{what}: the keychain is rolled back when the file write fails"
+            );
+        }
+
+        *armed.lock().unwrap() = Some(file.clone());
+        let e = delete(&ctx, &Actor::User, "p").await.unwrap_err();
+        assert_eq!(e.code(), crate::error::ErrorCode::Storage, "{e}");
+        std::fs::write(&file, &good).unwrap();
+        assert_eq!(
+            keychain().await.as_deref(),
+            Some("old"),
+            "a failed delete keeps the secret of the profile that stays"
+        );
+        assert!(resolve(&ctx, Some("p")).await.unwrap().secret_stored);
+
+        // Without a failure the changes go through.
+        update(
+            &ctx,
+            &Actor::User,
+            change(SecretChange::Set(Secret::new("new"))),
+        )
+        .await
+        .unwrap();
+        assert_eq!(keychain().await.as_deref(), Some("new"));
+    }
 }

@@ -1,6 +1,10 @@
 //! Persistence of profiles and settings: versioned JSON files in the config dir
 //! (`INFLUXDESK_CONFIG_DIR`, else the OS config dir + `influxdesk`), written atomically (temp
 //! file in the same dir, fsync, rename) so a crash never leaves a half-written file. Every
+//! read-modify-write holds an exclusive lock on a sidecar file (`.NAME.lock` beside `NAME`),
+//! so the app, `influxdesk serve` and CLI commands updating the same file at once never lose
+//! each other's changes (the lock is the OS's advisory file lock: it is released when the
+//! process dies, so a crash leaves no stale lock). Every
 //! field has a serde default, so older and newer files both load. Not here: secrets (see
 //! `secrets`), UI-only preferences (the GUI keeps those in tauri-plugin-store).
 
@@ -107,7 +111,8 @@ impl Default for Settings {
     }
 }
 
-/// The config directory and the files in it. One writer at a time per process.
+/// The config directory and the files in it. One writer at a time per file, across threads
+/// (a mutex) and processes (a file lock).
 pub struct Store {
     dir: PathBuf,
     lock: Mutex<()>,
@@ -153,17 +158,40 @@ impl Store {
         read_json(&self.dir.join(file))
     }
 
-    /// Read-modify-write any file of the config dir under the store lock.
+    /// Read-modify-write any file of the config dir under the store lock and the file's
+    /// cross-process lock.
     pub fn update<F, T>(&self, file: &str, f: impl FnOnce(&mut F) -> Result<T>) -> Result<T>
     where
         F: Serialize + DeserializeOwned + Default,
     {
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _file_lock = self.lock_file(file)?;
         let path = self.dir.join(file);
         let mut value: F = read_json(&path)?;
         let out = f(&mut value)?;
         write_json_atomic(&path, &value)?;
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Take the exclusive lock of `file` (on its sidecar `.FILE.lock`), waiting for another
+    /// process that holds it. Released when the returned handle is dropped.
+    fn lock_file(&self, file: &str) -> Result<std::fs::File> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| Error::storage("create", &self.dir, e))?;
+        let path = self.dir.join(format!(".{file}.lock"));
+        let mut open = std::fs::OpenOptions::new();
+        open.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            open.mode(0o600);
+        }
+        let lock = open
+            .open(&path)
+            .map_err(|e| Error::storage("open the lock file", &path, e))?;
+        lock.lock().map_err(|e| Error::storage("lock", &path, e))?;
+        Ok(lock)
     }
 }
 
@@ -286,6 +314,43 @@ mod tests {
             std::fs::read_to_string(&path).unwrap(),
             "{not json",
             "nothing is lost"
+        );
+    }
+
+    /// What the concurrency test counts: every update adds its own id once.
+    #[derive(Default, Serialize, Deserialize)]
+    struct Tally {
+        ids: Vec<u32>,
+    }
+
+    #[test]
+    fn two_stores_over_one_dir_lose_no_update() {
+        let dir = tempfile::tempdir().unwrap();
+        // Two Stores stand for two processes: they share no mutex, only the file lock.
+        let stores = [Store::new(dir.path()), Store::new(dir.path())];
+        const THREADS: u32 = 4;
+        const EACH: u32 = 40;
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let store = &stores[(t % 2) as usize];
+                s.spawn(move || {
+                    for i in 0..EACH {
+                        store
+                            .update("tally.json", |f: &mut Tally| {
+                                f.ids.push(t * EACH + i);
+                                Ok(())
+                            })
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let mut ids = stores[0].load::<Tally>("tally.json").unwrap().ids;
+        ids.sort_unstable();
+        assert_eq!(
+            ids,
+            (0..THREADS * EACH).collect::<Vec<_>>(),
+            "every update landed exactly once"
         );
     }
 

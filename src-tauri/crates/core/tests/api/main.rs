@@ -8,6 +8,7 @@ mod alerts;
 mod buckets;
 mod contract_v2;
 mod contract_v3;
+mod demo;
 mod explore;
 mod harness;
 mod keychain;

@@ -1,6 +1,11 @@
 //! The socket transport's security and life cycle: a private directory (0700) and socket
 //! (0600), peers of another uid closed, a stale socket replaced, a live one never taken over,
-//! and the bridge's preamble choosing the session's profile.
+//! the bridge's preamble choosing the session's profile, the client refusing a listener it
+//! cannot trust (another user's directory, socket or process), and stopping the server ending
+//! its open sessions.
+//!
+//! The foreign-user cases make real files and a real process of uid `nobody` (65534): the tests
+//! run as root, as CI does.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::sync::Arc;
@@ -48,8 +53,186 @@ async fn a_directory_others_can_enter_is_refused() {
         .await
         .err()
         .expect("a 0755 directory is refused");
-    assert_eq!(e.code().as_str(), "Storage");
+    assert_eq!(e.code().as_str(), "Forbidden");
     assert!(e.message().contains("private directory"), "{}", e.message());
+}
+
+const NOBODY: u32 = 65534;
+
+/// A real server (our own accept loop) on `path`, whatever its directory looks like.
+fn listen_anyway(path: &std::path::Path) -> tokio::task::JoinHandle<()> {
+    let listener = tokio::net::UnixListener::bind(path).unwrap();
+    let me = std::fs::metadata(path).unwrap().uid();
+    tokio::spawn(influxdesk_mcp::transport::accept_loop(ctx(), listener, me))
+}
+
+fn refused(r: influxdesk_core::Result<Option<tokio::net::UnixStream>>) -> influxdesk_core::Error {
+    match r {
+        Err(e) => e,
+        Ok(Some(_)) => panic!("the client trusted and connected"),
+        Ok(None) => panic!("the client saw no server and would serve in-process"),
+    }
+}
+
+#[tokio::test]
+async fn the_client_refuses_a_directory_others_can_enter() {
+    let dir = scratch("sock-client-loose-");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let path = dir.join("mcp.sock");
+    let server = listen_anyway(&path);
+    assert!(initializes(&path).await, "a real server listens there");
+    let e = refused(influxdesk_mcp::transport::connect_trusted(&path).await);
+    assert_eq!(e.code().as_str(), "Forbidden");
+    assert!(
+        e.message()
+            .contains("can be entered by other users (mode 750)")
+            && e.message().contains("chmod 700"),
+        "says what is wrong and what to do: {}",
+        e.message()
+    );
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let stream = influxdesk_mcp::transport::connect_trusted(&path)
+        .await
+        .unwrap()
+        .expect("the same server in a private directory is trusted");
+    assert!(client_config().serve(stream).await.is_ok());
+    server.abort();
+
+    let missing = scratch("sock-client-none-")
+        .join("not-there")
+        .join("mcp.sock");
+    assert!(
+        influxdesk_mcp::transport::connect_trusted(&missing)
+            .await
+            .unwrap()
+            .is_none(),
+        "no directory: no server (influxdesk mcp serves in-process)"
+    );
+}
+
+#[tokio::test]
+async fn a_listener_in_a_directory_of_another_user_is_refused() {
+    if influxdesk_mcp::transport::current_uid().unwrap() != 0 {
+        eprintln!("skipped: making files of another uid needs root (CI runs as root)");
+        return;
+    }
+    // Another user made the directory first (the predictable /tmp path), private to them.
+    let dir = scratch("sock-foreign-dir-");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::chown(&dir, Some(NOBODY), Some(NOBODY)).unwrap();
+    let path = dir.join("mcp.sock");
+    let server = listen_anyway(&path);
+    assert!(initializes(&path).await, "a real server listens there");
+    let e = refused(influxdesk_mcp::transport::connect_trusted(&path).await);
+    assert_eq!(e.code().as_str(), "Forbidden");
+    assert!(
+        e.message()
+            .contains("belongs to uid 65534, not to you (uid 0)")
+            && e.message().contains("XDG_RUNTIME_DIR or INFLUXDESK_SOCKET"),
+        "says what is wrong and what to do: {}",
+        e.message()
+    );
+    server.abort();
+    let _ = std::fs::remove_file(&path);
+    let e = influxdesk_mcp::serve_unix(ctx(), &path)
+        .await
+        .err()
+        .expect("the server does not take over another user's directory either");
+    assert!(
+        e.message().contains("belongs to uid 65534"),
+        "{}",
+        e.message()
+    );
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().uid(),
+        NOBODY,
+        "and leaves it as it was"
+    );
+
+    // Our own private directory, but the socket in it belongs to someone else.
+    let path = socket_path();
+    let server = listen_anyway(&path);
+    std::os::unix::fs::chown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
+    let e = refused(influxdesk_mcp::transport::connect_trusted(&path).await);
+    assert!(
+        e.message().contains("socket") && e.message().contains("belongs to uid 65534"),
+        "{}",
+        e.message()
+    );
+    server.abort();
+}
+
+/// A Unix socket server run by a real process of uid `nobody` (Debian's python3), moved into
+/// our private directory and given to us, so only its peer uid gives it away.
+#[tokio::test]
+async fn a_server_running_as_another_user_is_refused() {
+    if influxdesk_mcp::transport::current_uid().unwrap() != 0 {
+        eprintln!("skipped: running a process as another uid needs root (CI runs as root)");
+        return;
+    }
+    use std::io::BufRead;
+    use std::os::unix::process::CommandExt;
+    let theirs = tempfile::Builder::new()
+        .prefix("influxdesk-foreign-")
+        .tempdir()
+        .unwrap();
+    std::os::unix::fs::chown(theirs.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+    let their_path = theirs.path().join("s.sock");
+    let mut child = std::process::Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(
+            "import socket, sys\n\
+             s = socket.socket(socket.AF_UNIX)\n\
+             s.bind(sys.argv[1]); s.listen(8)\n\
+             print('ready', flush=True)\n\
+             held = []\n\
+             while True: held.append(s.accept())\n",
+        )
+        .arg(&their_path)
+        .uid(NOBODY)
+        .gid(NOBODY)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("/usr/bin/python3 runs as nobody");
+    let mut ready = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready.trim(), "ready", "the foreign server listens");
+    let path = socket_path();
+    std::fs::rename(&their_path, &path).unwrap();
+    std::os::unix::fs::chown(&path, Some(0), Some(0)).unwrap();
+    let r = influxdesk_mcp::transport::connect_trusted(&path).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let e = refused(r);
+    assert!(
+        e.message()
+            .contains("runs as uid 65534, not as you (uid 0)"),
+        "{}",
+        e.message()
+    );
+}
+
+#[tokio::test]
+async fn stopping_the_server_ends_open_sessions() {
+    let path = socket_path();
+    let server = influxdesk_mcp::serve_unix(ctx(), &path).await.unwrap();
+    let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+    let client = client_config().serve(stream).await.unwrap();
+    client
+        .list_tools(None)
+        .await
+        .expect("the session works while the socket is on");
+    // What hosting::set_socket(false) does: drop the server.
+    drop(server);
+    let quit = tokio::time::timeout(std::time::Duration::from_secs(60), client.waiting())
+        .await
+        .expect("the client sees its connection close");
+    assert!(
+        matches!(quit, Ok(rmcp::service::QuitReason::Closed)),
+        "closed by the server, got {quit:?}"
+    );
 }
 
 #[tokio::test]
