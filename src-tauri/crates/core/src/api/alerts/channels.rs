@@ -3,9 +3,8 @@
 //! in the OS keychain (service `influxdesk`, one account per channel) and shown everywhere
 //! else without its path, query or credentials. HTTP sends never follow a redirect and never
 //! reach a loopback, private, link-local or cloud-metadata address unless the user allowed
-//! the host (settings `alert_allowed_hosts`): the name is resolved once, every address is
-//! checked, and the connection is pinned to the checked addresses (no DNS rebinding, no
-//! proxy). Not here: when to notify (that is `evaluate`).
+//! the host (settings `alert_allowed_hosts`; the rules are in `addresses`). Not here: when to
+//! notify (that is `evaluate`).
 
 use std::time::Duration;
 
@@ -146,10 +145,19 @@ fn is_legacy(rule: &AlertRule, i: usize) -> bool {
         && rule.channel_accounts.get(i).is_none_or(|a| a.is_empty())
 }
 
+/// How [`migrate`] returns rules whose URLs could not be moved (keychain unavailable).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unmoved {
+    /// Redacted: for anything shown.
+    Redact,
+    /// As in the file: for sending, which must still work without a keychain.
+    Keep,
+}
+
 /// Load the rules, moving any URL still in the file into the keychain (the file is rewritten
-/// atomically once the keychain has them; a failure leaves the file as it was). The rules come
-/// back with their channels redacted either way.
-pub(crate) async fn migrate(ctx: &Ctx) -> Result<Vec<AlertRule>> {
+/// atomically once the keychain has them; a failure leaves the file as it was, and the rules
+/// come back as `unmoved` says).
+pub(crate) async fn migrate(ctx: &Ctx, unmoved: Unmoved) -> Result<Vec<AlertRule>> {
     let file: AlertsFile = ctx.store.load(ALERTS_FILE)?;
     let legacy: Vec<(String, usize, String)> = file
         .rules
@@ -168,7 +176,11 @@ pub(crate) async fn migrate(ctx: &Ctx) -> Result<Vec<AlertRule>> {
         Ok((_, accounts)) => accounts,
         Err(e) => {
             tracing::warn!("alert channel URLs stay in {ALERTS_FILE} for now: {e}");
-            return Ok(file.rules.into_iter().map(redacted).collect());
+            return Ok(file
+                .rules
+                .into_iter()
+                .map(|r| as_asked(r, unmoved))
+                .collect());
         }
     };
     let written = ctx.store.update(ALERTS_FILE, |f: &mut AlertsFile| {
@@ -206,14 +218,20 @@ pub(crate) async fn migrate(ctx: &Ctx) -> Result<Vec<AlertRule>> {
         Err(e) => {
             forget(ctx, &moved).await;
             tracing::warn!("alert channel URLs stay in {ALERTS_FILE} for now: {e}");
-            Ok(file.rules.into_iter().map(redacted).collect())
+            Ok(file
+                .rules
+                .into_iter()
+                .map(|r| as_asked(r, unmoved))
+                .collect())
         }
     }
 }
 
-fn redacted(mut r: AlertRule) -> AlertRule {
-    for c in &mut r.notification.channels {
-        *c = redact_channel(c);
+fn as_asked(mut r: AlertRule, unmoved: Unmoved) -> AlertRule {
+    if unmoved == Unmoved::Redact {
+        for c in &mut r.notification.channels {
+            *c = redact_channel(c);
+        }
     }
     r
 }

@@ -234,7 +234,7 @@ pub async fn evaluate_due_within(
     now: DateTime<Utc>,
     budget: StdDuration,
 ) -> Result<Vec<Evaluation>> {
-    let rules: Vec<AlertRule> = super::list(ctx)
+    let rules: Vec<AlertRule> = super::rules_to_run(ctx)
         .await?
         .into_iter()
         .filter(|r| r.enabled && due(r, now))

@@ -443,7 +443,12 @@ fn conflict(name: &str) -> Error {
 /// Every rule, channels shown without their secret parts. Rules saved by an older influxdesk
 /// with whole URLs in the file have them moved to the keychain here.
 pub async fn list(ctx: &Ctx) -> Result<Vec<AlertRule>> {
-    channels::migrate(ctx).await
+    channels::migrate(ctx, channels::Unmoved::Redact).await
+}
+
+/// The rules as the evaluator needs them: any URL the keychain could not take yet stays usable.
+pub(crate) async fn rules_to_run(ctx: &Ctx) -> Result<Vec<AlertRule>> {
+    channels::migrate(ctx, channels::Unmoved::Keep).await
 }
 
 pub(crate) fn find<'a>(rules: &'a [AlertRule], name_or_id: &str) -> Result<&'a AlertRule> {
@@ -471,7 +476,7 @@ pub async fn delete(ctx: &Ctx, actor: &Actor, name_or_id: &str) -> Result<()> {
 /// "Send test notification": a test message to the alert's channels (or the one asked for),
 /// with each channel's HTTP status. It sends for real, so it asks like a change does.
 pub async fn test(ctx: &Ctx, actor: &Actor, req: TestAlertReq) -> Result<Vec<ChannelTest>> {
-    let rules = list(ctx).await?;
+    let rules = rules_to_run(ctx).await?;
     let rule = find(&rules, &req.alert)?;
     let wanted: Vec<usize> = match req.channel.as_deref().map(str::trim) {
         None | Some("") => (0..rule.notification.channels.len()).collect(),
@@ -480,12 +485,19 @@ pub async fn test(ctx: &Ctx, actor: &Actor, req: TestAlertReq) -> Result<Vec<Cha
                 .notification
                 .channels
                 .iter()
-                .position(|s| s == c)
+                .position(|s| redact_channel(s) == c)
                 .ok_or_else(|| {
+                    let shown: Vec<String> = rule
+                        .notification
+                        .channels
+                        .iter()
+                        .map(|s| redact_channel(s))
+                        .collect();
                     Error::NotFound(format!(
-                        "alert \"{}\" has no channel \"{c}\": its channels are {}",
+                        "alert \"{}\" has no channel \"{}\": its channels are {}",
                         rule.name,
-                        rule.notification.channels.join(", ")
+                        redact_channel(c),
+                        shown.join(", ")
                     ))
                 })?;
             vec![i]
@@ -498,9 +510,9 @@ pub async fn test(ctx: &Ctx, actor: &Actor, req: TestAlertReq) -> Result<Vec<Cha
         )));
     }
     let p = profiles::resolve(ctx, Some(&rule.profile_id)).await?;
-    let shown: Vec<&str> = wanted
+    let shown: Vec<String> = wanted
         .iter()
-        .map(|&i| rule.notification.channels[i].as_str())
+        .map(|&i| redact_channel(&rule.notification.channels[i]))
         .collect();
     super::policy::check_write(
         ctx,

@@ -198,7 +198,7 @@ pub async fn run(ctx: Arc<Ctx>, who: String) {
                 continue;
             }
         }
-        let rules = match super::list(&ctx).await {
+        let rules = match super::rules_to_run(&ctx).await {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!("alert evaluation failed: {e}");

@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{allow_loopback, point, rule, setup, setup_with, th};
 use crate::harness;
-use influxdesk_core::secrets::SecretStore;
+use influxdesk_core::secrets::{Secret, SecretBackend, SecretStore};
 
 fn cpu_rule(name: &str, channels: Vec<String>) -> influxdesk_core::api::alerts::CreateAlertReq {
     rule(
@@ -390,5 +390,65 @@ async fn urls_in_an_older_rules_file_move_to_the_keychain() {
         alerts::list(&c).await.unwrap()[0].channel_accounts,
         rules[0].channel_accounts,
         "moved once"
+    );
+}
+
+/// A keychain that cannot store anything (locked, or no Secret Service).
+struct LockedKeychain;
+
+impl SecretBackend for LockedKeychain {
+    fn get(&self, _: &str) -> influxdesk_core::Result<Option<Secret>> {
+        Ok(None)
+    }
+    fn set(&self, _: &str, _: &Secret) -> influxdesk_core::Result<()> {
+        Err(influxdesk_core::Error::KeychainUnavailable(
+            "the keychain is locked".into(),
+        ))
+    }
+    fn delete(&self, _: &str) -> influxdesk_core::Result<()> {
+        Ok(())
+    }
+    fn describe(&self) -> &'static str {
+        "locked"
+    }
+}
+
+#[tokio::test]
+async fn without_a_keychain_an_older_file_is_kept_and_its_alerts_still_notify() {
+    let (c, _) = setup_with(harness::ctx_with(SecretStore::new(LockedKeychain))).await;
+    allow_loopback(&c).await;
+    let (hook, got) = receiver().await;
+    let now = Utc::now();
+    point(&c, format!("cpu usage=90 {}", now.timestamp() - 5)).await;
+    let profile = influxdesk_core::api::profiles::resolve(&c, None)
+        .await
+        .unwrap();
+    let path = c.config_dir().join(alerts::ALERTS_FILE);
+    let channel = format!("webhook:{hook}?key=SECRETkept");
+    let file = serde_json::json!({"version": 1, "rules": [{
+        "id": "r1", "name": "cpu", "profile_id": profile.id, "query": "SELECT last(usage) FROM cpu",
+        "threshold": {"operator": "greater", "value": 50},
+        "notification": {"channels": [channel]}, "every": "1m"
+    }]});
+    std::fs::write(&path, serde_json::to_vec_pretty(&file).unwrap()).unwrap();
+
+    let shown = alerts::list(&c).await.unwrap();
+    assert!(
+        shown[0].notification.channels[0].ends_with("/…"),
+        "shown redacted all the same: {shown:?}"
+    );
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("SECRETkept"),
+        "the file keeps the URL until the keychain can take it: nothing lost"
+    );
+    let evals = alerts::evaluate_due(&c, now).await.unwrap();
+    assert_eq!((evals.len(), evals[0].transition), (1, true));
+    assert_eq!(got.lock().unwrap().len(), 1, "the alert still notifies");
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("SECRETkept")
     );
 }
