@@ -301,3 +301,50 @@ async fn one_evaluator_across_processes_and_the_other_names_it() {
     let s = alerts::evaluator_status(&app).unwrap();
     assert!(s.message.contains("influxdesk serve (pid"), "{s:?}");
 }
+
+#[tokio::test]
+async fn the_scheduler_starts_each_due_rule_without_waiting_for_a_hung_one() {
+    let (c, _db) = setup().await;
+    allow_loopback(&c).await;
+    let (hook, got) = receiver().await;
+    let now = Utc::now();
+    point_on_local(&c, now).await;
+    let stuck = hung().await;
+    add(&c, fields("stuck", &stuck.url, ApiKind::V1), None).await;
+    for (name, profile, channels) in [
+        ("hung", "stuck", vec![]),
+        ("good", "local", vec![format!("webhook:{hook}")]),
+    ] {
+        let mut r = rule(
+            name,
+            "SELECT last(usage) FROM cpu",
+            th(Operator::Greater, 50.0, ThresholdKind::Threshold),
+            channels,
+            "1m",
+            "0s",
+        );
+        r.profile = Some(profile.into());
+        alerts::create(&c, &Actor::User, r, now).await.unwrap();
+    }
+    // The real loop, on the real clock: both rules are due at once (never evaluated).
+    let scheduler = tokio::spawn(alerts::run(c.clone(), "the test scheduler".into()));
+    until("the good rule's notification", || {
+        got.lock().unwrap().len() == 1
+    })
+    .await;
+    assert_eq!(
+        (
+            stuck.accepted.load(Ordering::SeqCst),
+            stuck.closed.load(Ordering::SeqCst)
+        ),
+        (1, 0),
+        "the hung rule was still in flight"
+    );
+    let s = alerts::evaluator_status(&c).unwrap();
+    assert!(
+        s.here && s.message.contains("the test scheduler (pid"),
+        "the loop took the lease: {s:?}"
+    );
+    scheduler.abort();
+    alerts::step_down(&c);
+}
