@@ -452,3 +452,45 @@ async fn without_a_keychain_an_older_file_is_kept_and_its_alerts_still_notify() 
             .contains("SECRETkept")
     );
 }
+
+#[tokio::test]
+async fn an_allowed_name_is_resolved_once_and_reached_at_the_checked_address() {
+    let (c, _) = setup().await;
+    let (hook, got) = receiver().await;
+    let by_name = format!("webhook:{}", hook.replace("127.0.0.1", "localhost"));
+    let now = Utc::now();
+    let e = alerts::create(
+        &c,
+        &Actor::User,
+        cpu_rule("named", vec![by_name.clone()]),
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert!(e.message().contains("allow-host localhost"), "{e}");
+    alerts::allow_host(
+        &c,
+        &Actor::User,
+        AllowHostReq {
+            host: "LocalHost".into(),
+            allow: true,
+        },
+    )
+    .await
+    .unwrap();
+    alerts::create(&c, &Actor::User, cpu_rule("named", vec![by_name]), now)
+        .await
+        .unwrap();
+    let sent = alerts::test(
+        &c,
+        &Actor::User,
+        TestAlertReq {
+            alert: "named".into(),
+            channel: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((sent[0].ok, sent[0].status), (true, Some(200)), "{sent:?}");
+    assert_eq!(got.lock().unwrap().len(), 1);
+}
