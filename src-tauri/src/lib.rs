@@ -68,7 +68,10 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
                 }
             });
             // The alert evaluator runs while the app runs.
-            tauri::async_runtime::spawn(influxdesk_core::api::alerts::run(ctx.clone()));
+            tauri::async_runtime::spawn(influxdesk_core::api::alerts::run(
+                ctx.clone(),
+                "the influxdesk app".into(),
+            ));
             // So does the MCP socket, unless another host (a second window, `influxdesk
             // serve`) already owns a live one: then the app still opens and says so.
             let handle = app.handle().clone();
@@ -87,6 +90,10 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            commands::alerts::alert_list,
+            commands::alerts::alert_test,
+            commands::alerts::alert_evaluator_status,
+            commands::alerts::alert_allow_host,
             commands::app::app_info,
             commands::app::demo_status,
             commands::mcp::mcp_status,

@@ -128,6 +128,7 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
             "manage-buckets",
             "query-data",
             "render-chart",
+            "test-alert-channel",
             "write-metrics"
         ]
     );

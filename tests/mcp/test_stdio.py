@@ -122,6 +122,7 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
             "manage-buckets",
             "query-data",
             "render-chart",
+            "test-alert-channel",
             "write-metrics",
         ]
         assert tools["query-data"].annotations.read_only_hint is True

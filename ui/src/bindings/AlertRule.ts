@@ -23,4 +23,9 @@ since: string | null, last_eval: string | null, last_value: number | null,
 /**
  * When the condition started to hold (for `for_duration`).
  */
-pending_since: string | null, };
+pending_since: string | null, 
+/**
+ * The keychain account (service `influxdesk`) holding each channel's full URL, in the
+ * order of `notification.channels`; "" for a channel without a URL (desktop).
+ */
+channel_accounts: Array<string>, };

@@ -20,7 +20,7 @@ alert_name: string,
  */
 query: string, language: QueryLanguage | null, database: string | null, threshold: Threshold, notification: Notification, 
 /**
- * How often to evaluate (default "1m").
+ * How often to evaluate (default "1m", at least "10s").
  */
 every: string | null, 
 /**

@@ -3,7 +3,8 @@ import type { Severity } from "./Severity";
 
 export type Notification = { 
 /**
- * Where to send transitions: "webhook:<url>", "slack:<webhook url>", "desktop".
+ * Where to send transitions: "webhook:<url>", "slack:<webhook url>", "desktop". On a
+ * stored rule these are shown without their secret parts (the URLs are in the keychain).
  */
 channels: Array<string>, 
 /**

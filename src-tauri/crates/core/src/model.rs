@@ -315,6 +315,15 @@ impl QueryLanguage {
             _ => None,
         }
     }
+
+    /// The language's name as people write it: InfluxQL, Flux, SQL.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Influxql => "InfluxQL",
+            Self::Flux => "Flux",
+            Self::Sql => "SQL",
+        }
+    }
 }
 
 /// Run a query on a profile.

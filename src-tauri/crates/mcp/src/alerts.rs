@@ -1,4 +1,5 @@
-//! `create-alerts`, `list-alerts`, `delete-alerts` and `get-metrics`: the tools' parameters
+//! `create-alerts`, `list-alerts`, `delete-alerts`, `test-alert-channel` and `get-metrics`: the
+//! tools' parameters
 //! (read leniently, so a wrong value is a clear `InvalidInput` naming what is accepted) onto
 //! core's `api::alerts` and `api::metrics`, and their results back as the tools' structured
 //! output. Core applies the assistant policy to create and delete; alerts are the connection's
@@ -6,12 +7,15 @@
 
 use chrono::{DateTime, Utc};
 use influxdesk_core::api::alerts::{
-    self, AlertRule, CreateAlertReq, Notification, Operator, Severity, Threshold, ThresholdKind,
+    self, AlertRule, CreateAlertReq, Notification, Operator, Severity, TestAlertReq, Threshold,
+    ThresholdKind, redact_channel,
 };
 use influxdesk_core::api::metrics::{self, GetMetricsReq, MetricType, MetricsReport};
 use influxdesk_core::api::profiles;
 use influxdesk_core::model::ApiKind;
 use influxdesk_core::{Actor, Ctx, Error, Result};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::data::language_for;
@@ -168,31 +172,6 @@ pub fn create_req(
     })
 }
 
-/// A channel without its secret parts: a Slack webhook's path, and any URL's credentials and
-/// query string.
-pub fn redact_channel(c: &str) -> String {
-    let (prefix, rest) = match c.split_once(':') {
-        Some((p @ ("webhook" | "slack"), rest)) => (p, rest),
-        _ => return c.to_string(),
-    };
-    let Ok(u) = url::Url::parse(rest) else {
-        return format!("{prefix}:…");
-    };
-    let mut out = format!("{prefix}:{}://{}", u.scheme(), u.host_str().unwrap_or(""));
-    if let Some(port) = u.port() {
-        out.push_str(&format!(":{port}"));
-    }
-    if prefix == "slack" && u.path() != "/" {
-        out.push_str("/…");
-    } else {
-        out.push_str(u.path());
-    }
-    if u.query().is_some() {
-        out.push_str("?…");
-    }
-    out
-}
-
 pub fn info(r: AlertRule) -> AlertInfo {
     AlertInfo {
         alert_name: r.name,
@@ -242,7 +221,7 @@ pub async fn create(
     let req = create_req(p, profile, api)?;
     let rule = alerts::create(ctx, actor, req, now).await?;
     let note = format!(
-        "Evaluated every {} while the influxdesk app runs; it fires (status {}) when the \
+        "Evaluated every {} while the influxdesk app or `influxdesk serve` runs; it fires (status {}) when the \
          condition has held for {}, and each change of state goes to its channels. {HISTORY}",
         rule.every,
         match rule.notification.severity {
@@ -293,6 +272,7 @@ pub async fn list(ctx: &Ctx, profile: Option<&str>, p: ListAlertsParams) -> Resu
     Ok(AlertList {
         alerts,
         history: HISTORY.into(),
+        evaluator: alerts::evaluator_status(ctx)?.message,
     })
 }
 
@@ -336,6 +316,73 @@ pub async fn delete(
         deleted.push(r.name.clone());
     }
     Ok(DeleteAlertsResult { deleted })
+}
+
+/// `test-alert-channel`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct TestAlertChannelParams {
+    /// The alert whose channels get a test notification (list-alerts shows them).
+    pub alert_name: String,
+    /// Only this channel, exactly as list-alerts shows it (e.g.
+    /// "slack:https://hooks.slack.com/…"); every channel of the alert when absent.
+    #[serde(default)]
+    pub channel: Option<String>,
+}
+
+/// What a test notification to one channel did.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ChannelTestInfo {
+    /// The channel, without its secret parts.
+    pub channel: String,
+    /// Whether the channel took it (HTTP 2xx, or shown in the app for desktop).
+    pub ok: bool,
+    /// The HTTP status the endpoint answered; null when it did not answer or is not HTTP.
+    pub status: Option<u16>,
+    pub message: String,
+}
+
+/// What `test-alert-channel` sent.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TestAlertChannelResult {
+    pub alert_name: String,
+    pub channels: Vec<ChannelTestInfo>,
+}
+
+/// `test-alert-channel`: core's "send test notification" on an alert of the connection.
+pub async fn test_channel(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: Option<&str>,
+    p: TestAlertChannelParams,
+) -> Result<TestAlertChannelResult> {
+    let all = rules(ctx, profile).await?;
+    let name = p.alert_name.trim();
+    let rule = find(&all, name).ok_or_else(|| {
+        Error::NotFound(format!(
+            "no alert named \"{name}\" on this connection: list-alerts shows the alerts"
+        ))
+    })?;
+    let sent = alerts::test(
+        ctx,
+        actor,
+        TestAlertReq {
+            alert: rule.id.clone(),
+            channel: p.channel,
+        },
+    )
+    .await?;
+    Ok(TestAlertChannelResult {
+        alert_name: rule.name.clone(),
+        channels: sent
+            .into_iter()
+            .map(|t| ChannelTestInfo {
+                channel: t.channel,
+                ok: t.ok,
+                status: t.status,
+                message: t.message,
+            })
+            .collect(),
+    })
 }
 
 pub fn metric_type(v: Option<&Value>) -> Result<MetricType> {
@@ -539,23 +586,6 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message().contains("must only read"), "{e}");
-    }
-
-    #[test]
-    fn channel_secrets_are_not_shown() {
-        assert_eq!(
-            redact_channel("slack:https://hooks.slack.com/services/T0/B0/XYZ"),
-            "slack:https://hooks.slack.com/…"
-        );
-        assert_eq!(
-            redact_channel("webhook:https://u:p@example.com/hook?token=abc"),
-            "webhook:https://example.com/hook?…"
-        );
-        assert_eq!(
-            redact_channel("webhook:http://127.0.0.1:8080/hook"),
-            "webhook:http://127.0.0.1:8080/hook"
-        );
-        assert_eq!(redact_channel("desktop"), "desktop");
     }
 
     #[test]

@@ -536,6 +536,9 @@ pub struct AlertList {
     /// Where each evaluation's status is recorded: the `influxdesk_alerts` measurement (tags
     /// alert, status; fields level, value, transition, message) of the alert's database.
     pub history: String,
+    /// Which influxdesk process evaluates the rules (the app or `influxdesk serve`: one at a
+    /// time), or that none does.
+    pub evaluator: String,
 }
 
 /// `delete-alerts`.

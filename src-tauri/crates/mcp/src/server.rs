@@ -301,7 +301,9 @@ impl InfluxdeskMcp {
     /// condition has held for `for`, the alert enters the notification's severity (WARN,
     /// CRIT or INFO) and each change of state is sent to the channels. Every evaluation is
     /// recorded as a point in the database's `influxdesk_alerts` measurement. Rules are
-    /// evaluated while the influxdesk app runs. Follows the connection's assistant policy
+    /// evaluated while the influxdesk app or `influxdesk serve` runs (one of them at a time).
+    /// Channel URLs must reach public addresses (the user can allow a private host); they are
+    /// kept in the OS keychain and shown without their path. Follows the connection's assistant policy
     /// (read-only refuses).
     #[tool(
         name = "create-alerts",
@@ -374,6 +376,31 @@ impl InfluxdeskMcp {
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<DeleteAlertsResult>, CallToolResult> {
         alerts::delete(&self.ctx, &actor(&rc), self.profile(), params.0)
+            .await
+            .map(Json)
+            .map_err(failed)
+    }
+
+    /// Send a test notification to an alert's channels (or to one of them) and report what
+    /// each answered: the HTTP status of a webhook or Slack URL, or that the app showed it.
+    /// It really sends (no change of the alert's state). Follows the connection's assistant
+    /// policy like a change (read-only refuses).
+    #[tool(
+        name = "test-alert-channel",
+        annotations(
+            title = "Send a test notification",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn test_alert_channel(
+        &self,
+        params: Parameters<alerts::TestAlertChannelParams>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<alerts::TestAlertChannelResult>, CallToolResult> {
+        alerts::test_channel(&self.ctx, &actor(&rc), self.profile(), params.0)
             .await
             .map(Json)
             .map_err(failed)
@@ -662,8 +689,8 @@ impl ServerHandler for InfluxdeskMcp {
             "influxdesk: the InfluxDB connection the user has open in influxdesk (see the \
              influxdesk://connection resource). Explore with list-measurements and \
              describe-measurement, read with query-data and render-chart, write with \
-             write-metrics and manage-buckets, watch with create-alerts, list-alerts and \
-             delete-alerts, and check health with get-metrics. Writes (alert rules too) follow \
+             write-metrics and manage-buckets, watch with create-alerts, list-alerts, \
+             delete-alerts and test-alert-channel, and check health with get-metrics. Writes (alert rules too) follow \
              the connection's assistant policy (read-only, ask, allow); a refusal says how the \
              user can change it. Queries without a time range cover the last hour."
                 .to_string(),

@@ -157,6 +157,8 @@ pub struct Ctx {
     pub(crate) assistant: std::sync::RwLock<policy::AssistantRules>,
     /// The last MCP tool calls (see `activity`).
     pub(crate) activity: Mutex<std::collections::VecDeque<activity::ActivityEntry>>,
+    /// The alert evaluator's lease, while this process evaluates (see `alerts`).
+    pub(crate) alerts_lease: Mutex<Option<alerts::Lease>>,
 }
 
 /// The last few results, by query id (oldest dropped first).
@@ -208,6 +210,7 @@ impl Ctx {
             results: Mutex::new(ResultCache::default()),
             assistant: Default::default(),
             activity: Mutex::default(),
+            alerts_lease: Mutex::default(),
         })
     }
 

@@ -96,6 +96,9 @@ pub struct Settings {
     pub row_limit: usize,
     /// HTTP port of the local demo InfluxDB, once chosen.
     pub demo_port: Option<u16>,
+    /// Hosts that alert channels may reach although they are loopback, private or link-local
+    /// (e.g. "127.0.0.1", "hooks.intranet.example"); everything else must be public.
+    pub alert_allowed_hosts: Vec<String>,
 }
 
 pub const DEFAULT_ROW_LIMIT: usize = 100_000;
@@ -107,6 +110,7 @@ impl Default for Settings {
             active_profile: None,
             row_limit: DEFAULT_ROW_LIMIT,
             demo_port: None,
+            alert_allowed_hosts: Vec::new(),
         }
     }
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use chrono::{Duration, SecondsFormat, Utc};
 use influxdesk_core::api::alerts::{
-    self, AlertStatus, CreateAlertReq, Notification, Operator, Severity, Threshold, ThresholdKind,
+    self, AlertStatus, AllowHostReq, CreateAlertReq, Notification, Operator, Severity, Threshold,
+    ThresholdKind,
 };
 use influxdesk_core::model::AssistantPolicy;
 use influxdesk_core::{Actor, Ctx};
@@ -17,6 +18,20 @@ use influxdesk_testkit::webhook::receiver;
 use serde_json::{Value, json};
 
 use crate::harness::*;
+
+/// Let alert channels reach the local webhook receiver (only the user can).
+async fn allow_loopback(ctx: &Ctx) {
+    alerts::allow_host(
+        ctx,
+        &Actor::User,
+        AllowHostReq {
+            host: "127.0.0.1".into(),
+            allow: true,
+        },
+    )
+    .await
+    .unwrap();
+}
 
 async fn setup(prefix: &str, policy: AssistantPolicy) -> (Arc<Ctx>, String) {
     let ctx = ctx();
@@ -33,6 +48,7 @@ fn rfc3339(t: chrono::DateTime<Utc>) -> String {
 #[tokio::test]
 async fn an_alert_fires_notifies_the_webhook_records_its_status_and_is_deleted() {
     let (ctx, db) = setup("alerts_mcp", AssistantPolicy::Allow).await;
+    allow_loopback(&ctx).await;
     let (hook, got) = receiver().await;
     let mcp = connect(&ctx).await;
     let now = Utc::now();
@@ -66,10 +82,11 @@ async fn an_alert_fires_notifies_the_webhook_records_its_status_and_is_deleted()
     );
     assert_eq!(
         a["notification"],
-        json!({"channels": [format!("webhook:{hook}")], "message": "check the web tier",
-               "severity": "critical"}),
-        "\"crit\" is taken as critical"
+        json!({"channels": [format!("webhook:{}/…", hook.trim_end_matches("/hook"))],
+               "message": "check the web tier", "severity": "critical"}),
+        "\"crit\" is taken as critical; the URL's path is not shown"
     );
+    assert!(!created.to_string().contains("/hook"), "{created}");
     assert_eq!((&a["every"], &a["for"]), (&json!("1m"), &json!("0s")));
     assert!(
         created["note"]
@@ -169,6 +186,41 @@ async fn an_alert_fires_notifies_the_webhook_records_its_status_and_is_deleted()
         .map(|t| chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap()).unwrap())
         .collect();
     assert_eq!(times, [now, later], "stamped with the evaluation's time");
+
+    // "Send test notification": the webhook answers 200, and hears a test, not a change.
+    let t = mcp
+        .ok("test-alert-channel", json!({"alert_name": "cpu high"}))
+        .await;
+    assert_eq!(t["alert_name"], "cpu high");
+    assert_eq!(t["channels"][0]["status"], 200, "{t}");
+    assert_eq!(t["channels"][0]["ok"], true, "{t}");
+    assert!(!t.to_string().contains("/hook"), "{t}");
+    let hooks = got.lock().unwrap().clone();
+    assert_eq!(hooks.len(), 2, "{hooks:?}");
+    assert!(
+        hooks[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("test notification"),
+        "{hooks:?}"
+    );
+    let e = mcp
+        .err("test-alert-channel", json!({"alert_name": "nope"}))
+        .await;
+    assert!(e.starts_with("NotFound: "), "{e}");
+    // An assistant cannot reach a private address by naming it.
+    let e = mcp
+        .err(
+            "create-alerts",
+            json!({"alert_name": "peek", "query": "SELECT last(usage) FROM cpu",
+                   "threshold": {"operator": "greater", "value": 1},
+                   "notification": {"channels": ["webhook:http://169.254.169.254/latest/x"]}}),
+        )
+        .await;
+    assert!(
+        e.starts_with("Forbidden: ") && e.contains("cloud metadata") && !e.contains("/latest"),
+        "{e}"
+    );
 
     // Delete it; deleting it again is NotFound.
     let d = mcp
@@ -374,4 +426,18 @@ async fn a_read_only_profile_refuses_alert_changes_but_lists_them() {
     assert!(!all.contains("SECRETxyz"), "{all}");
     let e = mcp.err("list-alerts", json!({"alert_name": "nope"})).await;
     assert!(e.starts_with("NotFound: "), "{e}");
+    let e = mcp
+        .err("test-alert-channel", json!({"alert_name": "users rule"}))
+        .await;
+    assert!(
+        e.starts_with("Forbidden: ") && e.contains("send a test notification"),
+        "sending is not reading: {e}"
+    );
+    assert!(
+        l["evaluator"]
+            .as_str()
+            .unwrap()
+            .contains("no influxdesk process evaluates alerts"),
+        "{l}"
+    );
 }

@@ -68,6 +68,8 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             // Only reads, under every policy (the statement classifier refuses the rest).
             (s("query-data"), t, f, t, f),
             (s("render-chart"), t, f, t, f),
+            // Really sends a notification to the alert's channels (webhooks outside).
+            (s("test-alert-channel"), f, f, f, t),
             // Adds points (same series and time: replaces values, the same result again).
             (s("write-metrics"), f, f, t, f),
         ]
@@ -82,6 +84,7 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             "create-alerts",
             "list-alerts",
             "delete-alerts",
+            "test-alert-channel",
             "get-metrics",
         ];
         assert_eq!(

@@ -91,11 +91,7 @@ pub fn classify(lang: QueryLanguage, query: &str) -> Verdict {
 /// where such a change belongs. `who` is what only reads, e.g. "query-data".
 pub fn ensure_read(lang: QueryLanguage, query: &str, who: &str) -> Result<()> {
     let v = classify(lang, query);
-    let name = match lang {
-        QueryLanguage::Influxql => "InfluxQL",
-        QueryLanguage::Flux => "Flux",
-        QueryLanguage::Sql => "SQL",
-    };
+    let name = lang.name();
     if v.syntax {
         return Err(Error::QuerySyntax(format!(
             "{who} could not run this {name} query: {}. A query that reads starts with {}",

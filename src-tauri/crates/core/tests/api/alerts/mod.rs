@@ -1,12 +1,17 @@
 //! Alerts against the real influxd: thresholds cross and a local webhook receiver gets the
 //! notification, `for` delays firing, deadman fires when data stops, and every evaluation's
-//! status is a point in `influxdesk_alerts`.
+//! status is a point in `influxdesk_alerts`. `channels`: where notifications may go;
+//! `scheduling`: concurrency, time budgets and one evaluator across processes.
+
+mod channels;
+mod scheduling;
 
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use influxdesk_core::api::alerts::{
-    self, AlertStatus, CreateAlertReq, Notification, Operator, Severity, Threshold, ThresholdKind,
+    self, AlertStatus, AllowHostReq, CreateAlertReq, Notification, Operator, Severity, Threshold,
+    ThresholdKind,
 };
 use influxdesk_core::api::{query, write};
 use influxdesk_core::model::*;
@@ -16,9 +21,15 @@ use serde_json::Value;
 
 use crate::harness::{self, add, ctx, fields, unique_db};
 
-async fn setup() -> (Arc<influxdesk_core::Ctx>, String) {
+pub(super) async fn setup() -> (Arc<influxdesk_core::Ctx>, String) {
+    setup_with(ctx()).await
+}
+
+/// A profile "local" on the shared influxd with a fresh database, in context `c`.
+pub(super) async fn setup_with(
+    c: Arc<influxdesk_core::Ctx>,
+) -> (Arc<influxdesk_core::Ctx>, String) {
     let s = harness::open_server();
-    let c = ctx();
     let db = unique_db("alerts");
     add(
         &c,
@@ -47,7 +58,21 @@ async fn setup() -> (Arc<influxdesk_core::Ctx>, String) {
     (c, db)
 }
 
-async fn point(c: &influxdesk_core::Ctx, line: String) {
+/// Let alert channels reach the local webhook receivers (127.0.0.1): the setting under test.
+pub(super) async fn allow_loopback(c: &influxdesk_core::Ctx) {
+    alerts::allow_host(
+        c,
+        &Actor::User,
+        AllowHostReq {
+            host: "127.0.0.1".into(),
+            allow: true,
+        },
+    )
+    .await
+    .expect("the user may allow a host");
+}
+
+pub(super) async fn point(c: &influxdesk_core::Ctx, line: String) {
     write::write(
         c,
         &Actor::User,
@@ -62,7 +87,7 @@ async fn point(c: &influxdesk_core::Ctx, line: String) {
     .unwrap();
 }
 
-fn th(operator: Operator, value: f64, kind: ThresholdKind) -> Threshold {
+pub(super) fn th(operator: Operator, value: f64, kind: ThresholdKind) -> Threshold {
     Threshold {
         operator,
         value,
@@ -70,7 +95,7 @@ fn th(operator: Operator, value: f64, kind: ThresholdKind) -> Threshold {
     }
 }
 
-fn rule(
+pub(super) fn rule(
     name: &str,
     q: &str,
     threshold: Threshold,
@@ -98,6 +123,7 @@ fn rule(
 #[tokio::test]
 async fn a_crossed_threshold_notifies_the_webhook_and_writes_status_points() {
     let (c, db) = setup().await;
+    allow_loopback(&c).await;
     let (hook, got) = receiver().await;
     let now = Utc::now();
     let t = now.timestamp();
@@ -370,6 +396,7 @@ async fn evaluations_stay_out_of_the_users_history() {
 #[tokio::test]
 async fn slack_channels_get_a_slack_message() {
     let (c, _) = setup().await;
+    allow_loopback(&c).await;
     let (hook, got) = receiver().await;
     let now = Utc::now();
     point(

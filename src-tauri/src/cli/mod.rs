@@ -2,6 +2,8 @@
 //! function as `Actor::User`, and prints the result. Errors print as one line,
 //! `error[Code]: message`, with a non-zero exit code.
 
+mod alert;
+
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
@@ -45,6 +47,9 @@ pub enum Command {
     Profile(ProfileCmd),
     /// Run a query and print the result.
     Query(QueryArgs),
+    /// Alert rules: list, send a test notification, delete, allow a private host.
+    #[command(subcommand)]
+    Alert(alert::AlertCmd),
     /// Write line protocol from a file or standard input.
     Write(WriteArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
@@ -517,6 +522,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
             std::process::exit(0)
         }
         Command::Serve(a) => serve(a).await,
+        Command::Alert(a) => alert::run(ctx, a).await,
         Command::Write(w) => {
             let lines = match w.file.as_deref() {
                 None => read_stdin("line protocol")?,
@@ -591,7 +597,10 @@ async fn serve(a: ServeArgs) -> Result<String> {
         }
         None => None,
     };
-    let alerts = tokio::spawn(influxdesk_core::api::alerts::run(ctx.clone()));
+    let alerts = tokio::spawn(influxdesk_core::api::alerts::run(
+        ctx.clone(),
+        "influxdesk serve".into(),
+    ));
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "MCP socket: {}", path.display());
     if let Some(h) = &http {
@@ -602,12 +611,19 @@ async fn serve(a: ServeArgs) -> Result<String> {
             h.url()
         );
     }
+    // One process evaluates the rules: this one, unless the app (or another serve) does.
+    match influxdesk_core::api::alerts::lead(&ctx, "influxdesk serve") {
+        Ok(s) => writeln!(out, "alerts: {}", s.message),
+        Err(e) => writeln!(out, "alerts: {e}"),
+    }
+    .ok();
     let _ = writeln!(out, "alert evaluator running; stop with Ctrl-C or SIGTERM");
     let _ = out.flush();
     drop(out);
     let signal = stop.await;
     tracing::info!("{signal}: stopping");
     alerts.abort();
+    influxdesk_core::api::alerts::step_down(&ctx);
     if let Some(h) = http {
         h.shutdown().await;
     }

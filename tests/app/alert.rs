@@ -1,0 +1,146 @@
+//! `influxdesk alert` as a user runs it, with the real Secret Service: channel URLs of an older
+//! rules file move into the keychain (and out of the file), a loopback webhook is refused until
+//! `alert allow-host` allows it, `alert test` reports the HTTP status, and with `influxdesk
+//! serve` running, another process names serve as the one evaluator.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
+use std::time::Duration;
+
+use influxdesk_testkit::secret_service::SecretService;
+use influxdesk_testkit::webhook::receiver;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+use crate::support::{BIN, files_containing, influxd, run, scratch, text};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn channels_live_in_the_keychain_tests_report_status_and_one_process_evaluates() {
+    let ss = SecretService::start(true);
+    let server = influxd(None);
+    let config = scratch("alert-config-");
+    let sock_dir = scratch("alert-sock-");
+    std::fs::set_permissions(&sock_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut env = ss.env();
+    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
+    env.push((
+        "INFLUXDESK_SOCKET".into(),
+        sock_dir.join("mcp.sock").display().to_string(),
+    ));
+    let ok = |args: &[&str]| -> String {
+        let o = run(args, &env, None);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "influxdesk {args:?} failed: {err}");
+        out
+    };
+    ok(&[
+        "profile",
+        "add",
+        "local",
+        "--url",
+        &server.url(),
+        "--database",
+        "alerts",
+    ]);
+    let profiles: serde_json::Value =
+        serde_json::from_str(&ok(&["profile", "list", "--json"])).unwrap();
+    let profile_id = profiles["profiles"][0]["id"].as_str().unwrap().to_string();
+
+    // A rules file as an older influxdesk wrote it: the whole URL in plain JSON.
+    let (hook, got) = receiver().await;
+    let channel = format!("webhook:{hook}/SECRETpath?token=SECRETquery");
+    let rules = serde_json::json!({"version": 1, "rules": [{
+        "id": "r1", "name": "cpu", "profile_id": profile_id, "query": "SELECT last(v) FROM m",
+        "threshold": {"operator": "greater", "value": 1},
+        "notification": {"channels": [channel, "desktop"], "message": "m"},
+        "every": "1m"
+    }]});
+    let file = config.join("alerts.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&rules).unwrap()).unwrap();
+
+    // Loopback is refused (the URL moved to the keychain on the way), saying how to allow it.
+    let o = run(&["alert", "test", "cpu"], &env, None);
+    let (out, err) = text(&o);
+    assert!(
+        !o.status.success(),
+        "a refused channel fails the test: {out}"
+    );
+    assert!(
+        err.contains("127.0.0.1 is a loopback address")
+            && err.contains("influxdesk alert allow-host 127.0.0.1"),
+        "{err}"
+    );
+    assert!(!err.contains("SECRET") && !out.contains("SECRET"), "{err}");
+    assert!(got.lock().unwrap().is_empty());
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&["alert", "list", "--json"])).unwrap();
+    let account = listed[0]["channel_accounts"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        ss.lookup("influxdesk", &account).as_deref(),
+        Some(channel.as_str()),
+        "the whole URL is in the real keychain, service influxdesk"
+    );
+    assert_eq!(
+        listed[0]["notification"]["channels"][1], "desktop",
+        "nothing lost"
+    );
+    assert!(
+        files_containing(&config, "SECRET").is_empty(),
+        "no URL in the config dir"
+    );
+
+    ok(&["alert", "allow-host", "127.0.0.1"]);
+    assert_eq!(ok(&["alert", "allow-host"]), "127.0.0.1\n");
+    let out = ok(&["alert", "test", "cpu"]);
+    assert!(
+        out.contains("delivered: HTTP 200") && out.contains("shown in the influxdesk app"),
+        "{out}"
+    );
+    assert!(!out.contains("SECRET"), "{out}");
+    assert_eq!(got.lock().unwrap().len(), 1, "the webhook got the test");
+
+    // `influxdesk serve` evaluates; another process says so.
+    let list = ok(&["alert", "list"]);
+    assert!(
+        list.contains("no influxdesk process evaluates alerts"),
+        "{list}"
+    );
+    let mut serve = Command::new(BIN)
+        .arg("serve")
+        .env_remove("INFLUX_URL")
+        .env_remove("INFLUX_TOKEN")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn influxdesk serve");
+    let pid = serve.id().unwrap();
+    let mut lines = BufReader::new(serve.stdout.take().unwrap()).lines();
+    let mut ready = Vec::new();
+    while let Ok(Ok(Some(l))) =
+        tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await
+    {
+        let done = l.starts_with("alert evaluator running");
+        ready.push(l);
+        if done {
+            break;
+        }
+    }
+    let here = format!("alerts: alerts are evaluated here, by influxdesk serve (pid {pid})");
+    assert!(ready.contains(&here), "{ready:?}");
+    let list = ok(&["alert", "list"]);
+    assert!(
+        list.contains(&format!(
+            "alerts are evaluated by influxdesk serve (pid {pid}), not here"
+        )),
+        "{list}"
+    );
+    serve.start_kill().unwrap();
+    let _ = serve.wait().await;
+    assert!(files_containing(&config, "SECRET").is_empty());
+}
