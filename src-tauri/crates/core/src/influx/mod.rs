@@ -11,6 +11,7 @@ pub mod lineproto;
 pub mod parse;
 pub mod schema;
 pub mod timerange;
+pub mod write;
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,7 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::model::{ApiKind, ColumnType, Frame, Precision, Profile, QueryLanguage};
+use crate::model::{ApiKind, ColumnType, Frame, Profile, QueryLanguage};
 use crate::secrets::Secret;
 use parse::Budget;
 
@@ -552,55 +553,6 @@ impl Client {
             .text()
             .await
             .map_err(|e| self.send_error(e, "reading /metrics"))
-    }
-
-    /// Write line protocol (already validated by the caller) to a database/bucket.
-    pub async fn write(&self, bucket: &str, precision: Precision, body: String) -> Result<()> {
-        let rb = match self.api {
-            ApiKind::V1 | ApiKind::Auto => {
-                let (db, rp) = split_db_rp(Some(bucket));
-                let mut q: Vec<(&str, &str)> = vec![("db", db.unwrap_or_default())];
-                if let Some(rp) = rp {
-                    q.push(("rp", rp));
-                }
-                let p = match precision {
-                    Precision::Ns => None,
-                    Precision::Us => Some("u"),
-                    Precision::Ms => Some("ms"),
-                    Precision::S => Some("s"),
-                };
-                if let Some(p) = p {
-                    q.push(("precision", p));
-                }
-                self.request(Method::POST, "/write").query(&q)
-            }
-            ApiKind::V2 => {
-                let mut q: Vec<(&str, &str)> =
-                    vec![("bucket", bucket), ("precision", precision.as_str())];
-                if let Some(org) = &self.org {
-                    q.push(("org", org));
-                }
-                self.request(Method::POST, "/api/v2/write").query(&q)
-            }
-            ApiKind::V3 => {
-                let p = match precision {
-                    Precision::Ns => "nanosecond",
-                    Precision::Us => "microsecond",
-                    Precision::Ms => "millisecond",
-                    Precision::S => "second",
-                };
-                self.request(Method::POST, "/api/v3/write_lp").query(&[
-                    ("db", bucket),
-                    ("precision", p),
-                    ("accept_partial", "false"),
-                ])
-            }
-        };
-        let rb = rb
-            .header("Content-Type", "text/plain; charset=utf-8")
-            .body(body);
-        self.check(self.send(rb, "write").await?, "write").await?;
-        Ok(())
     }
 }
 

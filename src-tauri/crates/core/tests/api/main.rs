@@ -13,3 +13,4 @@ mod keychain;
 mod metrics;
 mod policy;
 mod v1;
+mod write;
