@@ -301,7 +301,7 @@ mod tests {
         assert_eq!(
             partial_write("partial write error (3 written): unable to parse 'x': bad"),
             Some(Stored::Partial {
-                dropped: Some(1),
+                dropped: None,
                 written: Some(3),
                 message: "partial write error (3 written): unable to parse 'x': bad".into()
             }),

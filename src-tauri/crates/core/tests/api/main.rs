@@ -12,5 +12,6 @@ mod harness;
 mod keychain;
 mod metrics;
 mod policy;
+mod read;
 mod v1;
 mod write;
