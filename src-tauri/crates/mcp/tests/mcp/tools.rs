@@ -280,7 +280,10 @@ async fn results_are_capped_and_say_so() {
         (q["rows"].clone(), q["truncated"].clone()),
         (json!(2), json!(true))
     );
-    assert!(q["note"].as_str().unwrap().contains("truncated"), "{q}");
+    assert!(
+        q["note"].as_str().unwrap().contains("capped at 2 rows"),
+        "{q}"
+    );
 
     settings::update(&ctx, &Actor::User, UserSettings { row_limit: 3 })
         .await
