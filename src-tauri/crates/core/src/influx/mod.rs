@@ -11,6 +11,7 @@ pub mod lineproto;
 pub mod parse;
 pub mod schema;
 pub mod stream;
+pub use stream::{MAX_RESPONSE_BYTES, QueryRead};
 pub mod timerange;
 pub mod write;
 
@@ -487,95 +488,6 @@ impl Client {
         })
     }
 
-    /// Read a response body chunk by chunk into `feed` until it ends, the row budget is spent
-    /// or [`MAX_RESPONSE_BYTES`] were read. Returns the bytes read and whether it stopped
-    /// early; the caller drops the response, which closes it.
-    async fn read_capped(
-        &self,
-        mut resp: Response,
-        budget: &mut Budget,
-        mut feed: impl FnMut(&[u8], &mut Budget) -> Result<()>,
-    ) -> Result<(usize, bool)> {
-        let mut read = 0usize;
-        loop {
-            if budget.truncated {
-                return Ok((read, true));
-            }
-            if read >= MAX_RESPONSE_BYTES {
-                budget.truncated = true;
-                return Ok((read, true));
-            }
-            match resp
-                .chunk()
-                .await
-                .map_err(|e| self.send_error(e, "reading the query result"))?
-            {
-                None => return Ok((read, false)),
-                Some(b) => {
-                    read += b.len();
-                    feed(&b, budget)?;
-                }
-            }
-        }
-    }
-
-    /// InfluxQL on 1.x with `chunked=true`: influxd streams a JSON object per chunk of at
-    /// most `chunk_size` rows, parsed as it arrives. At the cap the response is closed and
-    /// the query killed on the server (it would otherwise run on).
-    async fn query_v1_chunked(
-        &self,
-        q: &str,
-        database: Option<&str>,
-        budget: &mut Budget,
-    ) -> Result<QueryRead> {
-        // One row past the cap tells "capped" from "exactly full".
-        let chunk = budget.left.saturating_add(1).clamp(1, 10_000).to_string();
-        let mut params: Vec<(&str, &str)> = vec![
-            ("q", q),
-            ("epoch", "ns"),
-            ("chunked", "true"),
-            ("chunk_size", &chunk),
-        ];
-        let (db, rp) = split_db_rp(database);
-        if let Some(db) = db {
-            params.push(("db", db));
-        }
-        if let Some(rp) = rp {
-            params.push(("rp", rp));
-        }
-        let first = q
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_ascii_uppercase();
-        let read_only = (first == "SELECT" && !contains_word(q, "INTO")) || first == "SHOW";
-        let method = if read_only { Method::GET } else { Method::POST };
-        let started = Instant::now();
-        let rb = self.request(method, "/query").query(&params);
-        let resp = self.check(self.send(rb, "query").await?, "query").await?;
-        let mut chunks = stream::V1Chunks::default();
-        let (bytes_read, stopped) = self
-            .read_capped(resp, budget, |b, budget| chunks.feed(b, budget))
-            .await?;
-        let frames = chunks.finish(budget)?;
-        let mut killed = false;
-        if stopped && first == "SELECT" {
-            // Boxed: kill_query itself queries.
-            killed = Box::pin(self.kill_query(q, database, started.elapsed()))
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::debug!("could not kill the capped query: {e}");
-                    false
-                });
-        }
-        Ok(QueryRead {
-            frames,
-            capped: budget.truncated,
-            bytes_read,
-            killed,
-        })
-    }
-
     async fn query_v1(
         &self,
         q: &str,
@@ -691,22 +603,6 @@ impl Client {
             .await
             .map_err(|e| self.send_error(e, "reading /metrics"))
     }
-}
-
-/// Bytes of one query response read at most: past them the rows are capped like at the
-/// row limit.
-pub const MAX_RESPONSE_BYTES: usize = 128 * 1024 * 1024;
-
-/// A query's rows and how reading its response went.
-#[derive(Debug, Clone)]
-pub struct QueryRead {
-    pub frames: Vec<Frame>,
-    /// Rows were cut at the row limit or the byte cap.
-    pub capped: bool,
-    /// Bytes of the response body read (0 where it is read whole: 2.x).
-    pub bytes_read: usize,
-    /// A capped 1.x query was found and killed on the server.
-    pub killed: bool,
 }
 
 /// An Authorization value marked sensitive, so HTTP-level debug output never shows it.
