@@ -71,6 +71,10 @@ async fn a_capped_query_reads_a_bounded_part_of_the_response() {
         .query_read(QueryLanguage::Influxql, Some(&db), q, 1)
         .await
         .unwrap();
+    eprintln!(
+        "capped query read {} bytes, the whole answer {} bytes (killed on the server: {})",
+        capped.bytes_read, whole.bytes_read, capped.killed
+    );
     assert!(capped.capped, "the result says it capped");
     assert_eq!(capped.frames.iter().map(Frame::rows).sum::<usize>(), 1);
     assert!(
