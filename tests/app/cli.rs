@@ -419,3 +419,86 @@ fn chart_renders_the_query_to_png_and_svg() {
         text(&o)
     );
 }
+
+#[test]
+fn write_streams_a_file_in_batches_and_a_partial_write_exits_non_zero() {
+    let server = influxd(None);
+    let mut env = env_for(None, &scratch("cli-write-"));
+    let data = scratch("cli-write-data-");
+    env.push(("INFLUXDESK_DATA_DIR".into(), data.display().to_string()));
+    let ok = |args: &[&str]| -> String {
+        let o = run(args, &env, None);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "influxdesk {args:?} failed: {err}");
+        out
+    };
+    ok(&[
+        "profile",
+        "add",
+        "local",
+        "--url",
+        &server.url(),
+        "--database",
+        "w",
+    ]);
+    ok(&["query", "CREATE DATABASE w"]);
+    ok(&[
+        "query",
+        "CREATE RETENTION POLICY hour ON w DURATION 1h REPLICATION 1",
+    ]);
+
+    let file = data.join("points.lp");
+    let lines: String = (0..12)
+        .map(|i| format!("m,host=h{} v={i}i {}\n", i % 3, 1_700_000_000 + i))
+        .collect();
+    std::fs::write(&file, lines).unwrap();
+    let f = file.display().to_string();
+    let out = ok(&[
+        "write",
+        "--bucket",
+        "w",
+        "--precision",
+        "s",
+        "--batch-lines",
+        "5",
+        &f,
+    ]);
+    assert!(
+        out.starts_with("wrote 12 points") && out.contains("in 3 batches"),
+        "{out}"
+    );
+    let count = ok(&["query", "--format", "csv", "SELECT count(v) FROM m"]);
+    assert!(count.ends_with(",12\n"), "{count}");
+    assert!(
+        std::fs::read_dir(data.join("imports"))
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
+        "a finished import leaves no checkpoint"
+    );
+
+    // One point gets the server's clock (inside the hour), one is from 1970 (outside).
+    let o = run(
+        &["write", "--bucket", "w/hour", "-"],
+        &env,
+        Some("m v=1i\nm v=2i 0\n"),
+    );
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error[InvalidInput]: partial write: wrote 1 point")
+            && err.contains("the server did NOT store 1 point")
+            && err.contains("partial write: points beyond retention policy dropped=1"),
+        "what landed, what did not, the server's words: {err}"
+    );
+
+    let o = run(
+        &["write", "--bucket", "w", "--resume", "-"],
+        &env,
+        Some("m v=1i 1\n"),
+    );
+    assert!(
+        text(&o).1.contains("--resume and --restart need a FILE"),
+        "{:?}",
+        text(&o)
+    );
+}

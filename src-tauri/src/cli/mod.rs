@@ -15,6 +15,9 @@ use influxdesk_core::model::*;
 use influxdesk_core::secrets::Secret;
 use influxdesk_core::{Actor, Ctx, CtxOptions, Error, Result};
 
+pub mod write;
+use write::WriteArgs;
+
 #[derive(Parser)]
 #[command(
     name = "influxdesk",
@@ -283,21 +286,6 @@ fn parse_chart_type(s: &str) -> std::result::Result<ChartType, String> {
     })
 }
 
-#[derive(Args)]
-pub struct WriteArgs {
-    /// Profile name or id (default: the active profile).
-    #[arg(long, short)]
-    profile: Option<String>,
-    /// Database (`db` or `db/rp`) or bucket to write to.
-    #[arg(long)]
-    bucket: String,
-    /// Timestamp precision of the input: ns, us, ms or s.
-    #[arg(long, default_value = "ns", value_parser = parse_precision)]
-    precision: Precision,
-    /// A line protocol file, or - (the default) for standard input.
-    file: Option<PathBuf>,
-}
-
 fn parse_api(s: &str) -> std::result::Result<ApiKind, String> {
     ApiKind::parse(s).ok_or_else(|| format!("\"{s}\" is not an API: use auto, v1, v2 or v3"))
 }
@@ -316,7 +304,7 @@ fn parse_lang(s: &str) -> std::result::Result<QueryLanguage, String> {
     QueryLanguage::parse(s)
         .ok_or_else(|| format!("\"{s}\" is not a language: use influxql, flux or sql"))
 }
-fn parse_precision(s: &str) -> std::result::Result<Precision, String> {
+pub(crate) fn parse_precision(s: &str) -> std::result::Result<Precision, String> {
     Precision::parse(s).ok_or_else(|| format!("\"{s}\" is not a precision: use ns, us, ms or s"))
 }
 
@@ -523,25 +511,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         }
         Command::Serve(a) => serve(a).await,
         Command::Alert(a) => alert::run(ctx, a).await,
-        Command::Write(w) => {
-            let lines = match w.file.as_deref() {
-                None => read_stdin("line protocol")?,
-                Some(p) if p.as_os_str() == "-" => read_stdin("line protocol")?,
-                Some(p) => std::fs::read_to_string(p)
-                    .map_err(|e| Error::invalid(format!("could not read {}: {e}", p.display())))?,
-            };
-            let req = WriteReq {
-                profile: w.profile,
-                bucket: Some(w.bucket),
-                precision: w.precision,
-                lines,
-            };
-            let r = influxdesk_core::api::write::write(ctx, &me, req).await?;
-            Ok(format!(
-                "wrote {} points ({} bytes) to {}\n",
-                r.points, r.bytes, r.bucket
-            ))
-        }
+        Command::Write(w) => write::run(ctx, &me, w).await,
     }
 }
 

@@ -147,7 +147,8 @@ pub async fn query_data(
     }
     if r.truncated {
         notes.push(format!(
-            "truncated: only the first {limit} rows are shown; narrow the query (a shorter \
+            "capped at {limit} rows: only the first {limit} are shown and the rest were not \
+             read; narrow the query (a shorter \
              time range, GROUP BY time, a filter) or raise limit (at most {max})"
         ));
     }

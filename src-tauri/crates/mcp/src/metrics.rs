@@ -98,9 +98,17 @@ pub async fn write_metrics(
         },
     )
     .await?;
+    let said: Vec<String> = written
+        .rejections
+        .iter()
+        .map(|r| r.server.clone())
+        .collect();
     Ok(WriteMetricsResult {
         bucket: written.bucket,
         points: written.points,
+        dropped: written.dropped,
+        uncertain: written.uncertain,
+        server_message: (!said.is_empty()).then(|| said.join("\n")),
         line_protocol: lines,
     })
 }

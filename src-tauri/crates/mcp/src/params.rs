@@ -84,8 +84,15 @@ pub struct WriteMetricsParams {
 pub struct WriteMetricsResult {
     /// The database/bucket written to.
     pub bucket: String,
-    /// Points written.
+    /// Points the server stored.
     pub points: usize,
+    /// Points the server did not store (a partial write); 0 when all landed.
+    pub dropped: usize,
+    /// Points whose fate the server did not tell (a partly refused batch without a count).
+    pub uncertain: usize,
+    /// The server's own words for what it did not store, when it did not store everything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_message: Option<String>,
     /// The line protocol sent, one point per line.
     pub line_protocol: String,
 }

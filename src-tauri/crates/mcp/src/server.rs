@@ -98,15 +98,19 @@ impl InfluxdeskMcp {
     /// Write points to a database/bucket: one point from measurement, tags, fields and
     /// timestamp, and/or a batch in `points`. The batch is checked whole before anything is
     /// sent: each point needs a measurement and at least one field, timestamps are RFC 3339,
-    /// and a value must have the type its field already has. Follows the connection's
-    /// assistant policy (read-only refuses).
+    /// and a value must have the type its field already has. If the server still stores only
+    /// part of it (e.g. points outside the retention period), the result says how many
+    /// landed, how many did not and why, in the server's words. Not idempotent: a point
+    /// without a timestamp gets the server's clock, so sending it again stores it twice (with
+    /// a timestamp, a resend overwrites the same point). Follows the connection's assistant
+    /// policy (read-only refuses).
     #[tool(
         name = "write-metrics",
         annotations(
             title = "Write metrics",
             read_only_hint = false,
             destructive_hint = false,
-            idempotent_hint = true,
+            idempotent_hint = false,
             open_world_hint = false
         )
     )]

@@ -346,7 +346,9 @@ fn query_metrics(ctx: &Ctx, req: &GetMetricsReq, now: DateTime<Utc>) -> Result<M
     let span = parse_duration(req.time_range.as_deref().unwrap_or("1h"))
         .map_err(|e| Error::invalid(format!("time_range: {}", e.message())))?;
     // A span reaching back beyond the calendar covers all of the log.
-    let since = now.checked_sub_signed(span).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let since = now
+        .checked_sub_signed(span)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let h: HistoryFile = ctx.store.load(HISTORY_FILE)?;
     let entries: Vec<_> = h
         .entries

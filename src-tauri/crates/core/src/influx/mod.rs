@@ -11,7 +11,10 @@ pub mod classify;
 pub mod lineproto;
 pub mod parse;
 pub mod schema;
+pub mod stream;
+pub use stream::{MAX_RESPONSE_BYTES, QueryRead};
 pub mod timerange;
+pub mod write;
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +23,7 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::model::{ApiKind, ColumnType, Frame, Precision, Profile, QueryLanguage};
+use crate::model::{ApiKind, ColumnType, Frame, Profile, QueryLanguage};
 use crate::secrets::Secret;
 use parse::Budget;
 
@@ -376,6 +379,8 @@ impl Client {
     }
 
     /// Run a query. `database` is `db`, `db/rp` (v1) or a bucket name (v2 InfluxQL via DBRP).
+    /// Returns the frames and whether rows were cut at `row_limit` (or at
+    /// [`MAX_RESPONSE_BYTES`]).
     pub async fn query(
         &self,
         lang: QueryLanguage,
@@ -383,9 +388,31 @@ impl Client {
         q: &str,
         row_limit: usize,
     ) -> Result<(Vec<Frame>, bool)> {
+        let r = self.query_read(lang, database, q, row_limit).await?;
+        Ok((r.frames, r.capped))
+    }
+
+    /// [`Client::query`], saying also how many bytes of the response were read: the body is
+    /// parsed as it streams in, and reading stops (the response is closed, and a 1.x server
+    /// told to KILL the query) at the row cap or at [`MAX_RESPONSE_BYTES`].
+    pub async fn query_read(
+        &self,
+        lang: QueryLanguage,
+        database: Option<&str>,
+        q: &str,
+        row_limit: usize,
+    ) -> Result<QueryRead> {
         let mut budget = Budget::new(row_limit);
+        let mut bytes_read = 0;
+        let mut killed = false;
         let frames = match (self.api, lang) {
-            (ApiKind::V1 | ApiKind::Auto | ApiKind::V2, QueryLanguage::Influxql) => {
+            (ApiKind::V1 | ApiKind::Auto, QueryLanguage::Influxql) => {
+                let r = self.query_v1_chunked(q, database, &mut budget).await?;
+                bytes_read = r.bytes_read;
+                killed = r.killed;
+                r.frames
+            }
+            (ApiKind::V2, QueryLanguage::Influxql) => {
                 self.query_v1(q, database, &mut budget).await?
             }
             (ApiKind::V2, QueryLanguage::Flux) => {
@@ -402,11 +429,28 @@ impl Client {
                     rb = rb.query(&[("org", org)]);
                 }
                 let resp = self.check(self.send(rb, "query").await?, "query").await?;
-                let body = resp
-                    .bytes()
-                    .await
-                    .map_err(|e| self.send_error(e, "reading the query result"))?;
-                parse::flux_csv(&body, &mut budget)?
+                let mut csv = parse::FluxCsv::default();
+                let mut pending: Vec<u8> = Vec::new();
+                let (read, _) = self
+                    .read_capped(resp, &mut budget, |b, budget| {
+                        pending.extend_from_slice(b);
+                        let end = stream::complete_records(&pending);
+                        csv.records(&pending[..end], budget)?;
+                        pending.drain(..end);
+                        if pending.len() > stream::MAX_LINE_BYTES {
+                            return Err(Error::Internal(
+                                "the server sent a CSV record longer than 64 MB; narrow the query"
+                                    .into(),
+                            ));
+                        }
+                        Ok(())
+                    })
+                    .await?;
+                if !budget.truncated {
+                    csv.records(&pending, &mut budget)?;
+                }
+                bytes_read = read;
+                csv.frames
             }
             (ApiKind::V3, QueryLanguage::Sql | QueryLanguage::Influxql) => {
                 let db = database.filter(|d| !d.is_empty()).ok_or_else(|| {
@@ -426,11 +470,12 @@ impl Client {
                     .header("Accept", "application/json")
                     .json(&json!({"db": db, "q": q, "format": "jsonl"}));
                 let resp = self.check(self.send(rb, "query").await?, "query").await?;
-                let body = resp
-                    .bytes()
-                    .await
-                    .map_err(|e| self.send_error(e, "reading the query result"))?;
-                parse::jsonl(&body, &mut budget)?
+                let mut rows = stream::JsonLines::default();
+                let (read, _) = self
+                    .read_capped(resp, &mut budget, |b, budget| rows.feed(b, budget))
+                    .await?;
+                bytes_read = read;
+                rows.finish(&mut budget)?
             }
             (api, lang) => {
                 return Err(Error::invalid(format!(
@@ -445,7 +490,12 @@ impl Client {
                 )));
             }
         };
-        Ok((frames, budget.truncated))
+        Ok(QueryRead {
+            frames,
+            capped: budget.truncated,
+            bytes_read,
+            killed,
+        })
     }
 
     async fn query_v1(
@@ -562,55 +612,6 @@ impl Client {
             .text()
             .await
             .map_err(|e| self.send_error(e, "reading /metrics"))
-    }
-
-    /// Write line protocol (already validated by the caller) to a database/bucket.
-    pub async fn write(&self, bucket: &str, precision: Precision, body: String) -> Result<()> {
-        let rb = match self.api {
-            ApiKind::V1 | ApiKind::Auto => {
-                let (db, rp) = split_db_rp(Some(bucket));
-                let mut q: Vec<(&str, &str)> = vec![("db", db.unwrap_or_default())];
-                if let Some(rp) = rp {
-                    q.push(("rp", rp));
-                }
-                let p = match precision {
-                    Precision::Ns => None,
-                    Precision::Us => Some("u"),
-                    Precision::Ms => Some("ms"),
-                    Precision::S => Some("s"),
-                };
-                if let Some(p) = p {
-                    q.push(("precision", p));
-                }
-                self.request(Method::POST, "/write").query(&q)
-            }
-            ApiKind::V2 => {
-                let mut q: Vec<(&str, &str)> =
-                    vec![("bucket", bucket), ("precision", precision.as_str())];
-                if let Some(org) = &self.org {
-                    q.push(("org", org));
-                }
-                self.request(Method::POST, "/api/v2/write").query(&q)
-            }
-            ApiKind::V3 => {
-                let p = match precision {
-                    Precision::Ns => "nanosecond",
-                    Precision::Us => "microsecond",
-                    Precision::Ms => "millisecond",
-                    Precision::S => "second",
-                };
-                self.request(Method::POST, "/api/v3/write_lp").query(&[
-                    ("db", bucket),
-                    ("precision", p),
-                    ("accept_partial", "false"),
-                ])
-            }
-        };
-        let rb = rb
-            .header("Content-Type", "text/plain; charset=utf-8")
-            .body(body);
-        self.check(self.send(rb, "write").await?, "write").await?;
-        Ok(())
     }
 }
 

@@ -65,15 +65,20 @@ fn kind_of(values: &[Value]) -> ColumnType {
             Value::Number(_) => ColumnType::Float,
             _ => ColumnType::String,
         };
-        kind = match (kind, k) {
-            (ColumnType::Unknown, k) => k,
-            (a, b) if a == b => a,
-            (ColumnType::Integer | ColumnType::Unsigned, ColumnType::Float)
-            | (ColumnType::Float, ColumnType::Integer | ColumnType::Unsigned) => ColumnType::Float,
-            _ => ColumnType::String,
-        };
+        kind = join_kinds(kind, k);
     }
     kind
+}
+
+/// The kind of a column holding values of kinds `a` and `b`.
+pub(crate) fn join_kinds(a: ColumnType, b: ColumnType) -> ColumnType {
+    match (a, b) {
+        (ColumnType::Unknown, k) | (k, ColumnType::Unknown) => k,
+        (a, b) if a == b => a,
+        (ColumnType::Integer | ColumnType::Unsigned, ColumnType::Float)
+        | (ColumnType::Float, ColumnType::Integer | ColumnType::Unsigned) => ColumnType::Float,
+        _ => ColumnType::String,
+    }
 }
 
 /// A server-side error inside a v1 result, with the statement's text kept.
@@ -134,7 +139,7 @@ pub fn v1_json(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
     Ok(frames)
 }
 
-fn v1_series(series: &Value, budget: &mut Budget) -> Frame {
+pub(crate) fn v1_series(series: &Value, budget: &mut Budget) -> Frame {
     let name = series
         .get("name")
         .and_then(Value::as_str)
@@ -201,46 +206,63 @@ fn v1_series(series: &Value, budget: &mut Budget) -> Frame {
 /// Flux annotated CSV (`#datatype`, `#group`, `#default` annotations, tables separated by
 /// blank lines). A Flux runtime error arrives as a table with `error,reference` columns.
 pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
-    let mut frames: Vec<Frame> = Vec::new();
-    let mut datatypes: Vec<String> = Vec::new();
-    let mut groups: Vec<bool> = Vec::new();
-    let mut header: Option<Vec<String>> = None;
-    // (result, table) of the frame being filled
-    let mut current: Option<(String, String)> = None;
-    for rec in rdr.records() {
-        let rec =
-            rec.map_err(|e| Error::Internal(format!("bad annotated CSV from InfluxDB: {e}")))?;
+    let mut csv = FluxCsv::default();
+    csv.records(body, budget)?;
+    Ok(csv.frames)
+}
+
+/// Flux annotated CSV parsed record by record, as it streams in (see [`flux_csv`]).
+#[derive(Default)]
+pub struct FluxCsv {
+    pub frames: Vec<Frame>,
+    datatypes: Vec<String>,
+    groups: Vec<bool>,
+    header: Option<Vec<String>>,
+    /// (result, table) of the frame being filled
+    current: Option<(String, String)>,
+}
+
+impl FluxCsv {
+    /// Parse whole records (`body` ends at a record boundary), until the budget is spent.
+    pub fn records(&mut self, body: &[u8], budget: &mut Budget) -> Result<()> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(body);
+        for rec in rdr.records() {
+            if budget.truncated {
+                break;
+            }
+            let rec =
+                rec.map_err(|e| Error::Internal(format!("bad annotated CSV from InfluxDB: {e}")))?;
+            self.record(&rec, budget)?;
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, rec: &csv::StringRecord, budget: &mut Budget) -> Result<()> {
         if rec.iter().all(str::is_empty) {
-            header = None;
-            current = None;
-            continue;
+            self.header = None;
+            self.current = None;
+            return Ok(());
         }
         let first = rec.get(0).unwrap_or_default();
         if first.starts_with('#') {
             let rest: Vec<String> = rec.iter().skip(1).map(str::to_string).collect();
             match first {
                 "#datatype" => {
-                    datatypes = rest;
-                    header = None;
+                    self.datatypes = rest;
+                    self.header = None;
                 }
-                "#group" => groups = rest.iter().map(|g| g == "true").collect(),
+                "#group" => self.groups = rest.iter().map(|g| g == "true").collect(),
                 _ => {}
             }
-            continue;
+            return Ok(());
         }
-        let Some(cols) = &header else {
-            let h: Vec<String> = rec.iter().skip(1).map(str::to_string).collect();
-            if h.first().map(String::as_str) == Some("error") {
-                // next record is the error row
-                header = Some(h);
-                continue;
-            }
-            header = Some(h);
-            continue;
+        let Some(cols) = &self.header else {
+            // The header; after an `error,reference` header the next record is the error.
+            self.header = Some(rec.iter().skip(1).map(str::to_string).collect());
+            return Ok(());
         };
         let cells: Vec<&str> = rec.iter().skip(1).collect();
         if cols.first().map(String::as_str) == Some("error") {
@@ -257,11 +279,11 @@ pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
             .copied()
             .unwrap_or("0");
         let key = (result.to_string(), table.to_string());
-        if current.as_ref() != Some(&key) {
+        if self.current.as_ref() != Some(&key) {
             let mut tags = BTreeMap::new();
             let mut name = String::new();
             for (i, c) in cols.iter().enumerate() {
-                let grouped = groups.get(i).copied().unwrap_or(false);
+                let grouped = self.groups.get(i).copied().unwrap_or(false);
                 if !grouped || matches!(c.as_str(), "result" | "table" | "_start" | "_stop") {
                     continue;
                 }
@@ -278,35 +300,44 @@ pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
                 .filter(|(_, c)| !matches!(c.as_str(), "result" | "table"))
                 .map(|(i, c)| Column {
                     name: c.clone(),
-                    kind: flux_type(datatypes.get(i).map(String::as_str).unwrap_or("string")),
+                    kind: flux_type(
+                        self.datatypes
+                            .get(i)
+                            .map(String::as_str)
+                            .unwrap_or("string"),
+                    ),
                     values: Vec::new(),
                 })
                 .collect();
-            frames.push(Frame {
+            self.frames.push(Frame {
                 name,
                 tags,
                 columns,
             });
-            current = Some(key);
+            self.current = Some(key);
         }
         if budget.take(1) == 0 {
-            continue;
+            return Ok(());
         }
-        let frame = frames.last_mut().expect("frame was pushed");
+        let Some(frame) = self.frames.last_mut() else {
+            return Ok(());
+        };
         let mut ci = 0;
         for (i, c) in cols.iter().enumerate() {
             if matches!(c.as_str(), "result" | "table") {
                 continue;
             }
-            let col = &mut frame.columns[ci];
+            let Some(col) = frame.columns.get_mut(ci) else {
+                break;
+            };
             ci += 1;
             col.values.push(flux_value(
                 col.kind,
                 cells.get(i).copied().unwrap_or_default(),
             ));
         }
+        Ok(())
     }
-    Ok(frames)
 }
 
 fn flux_type(t: &str) -> ColumnType {
@@ -344,11 +375,26 @@ fn flux_value(kind: ColumnType, s: &str) -> Value {
 /// v3 JSON Lines: one JSON object per row. Columns in order of first appearance; a column
 /// named `time` is the time column; `iox::measurement` (InfluxQL on v3) names the frames.
 pub fn jsonl(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
-    let mut frames: Vec<Frame> = Vec::new();
+    let mut rows = JsonlFrames::default();
     for line in body.split(|b| *b == b'\n') {
+        rows.row(line, budget)?;
+    }
+    Ok(rows.finish())
+}
+
+/// Frames built row by row from JSON Lines (see [`jsonl`]).
+#[derive(Default)]
+pub struct JsonlFrames {
+    frames: Vec<Frame>,
+}
+
+impl JsonlFrames {
+    /// Add one line (a blank one is skipped).
+    pub fn row(&mut self, line: &[u8], budget: &mut Budget) -> Result<()> {
         if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+            return Ok(());
         }
+        let frames = &mut self.frames;
         let row: serde_json::Map<String, Value> = serde_json::from_slice(line)
             .map_err(|e| Error::Internal(format!("bad JSON Lines row from InfluxDB: {e}")))?;
         let name = row
@@ -363,7 +409,7 @@ pub fn jsonl(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
             });
         }
         if budget.take(1) == 0 {
-            continue;
+            return Ok(());
         }
         let frame = frames.last_mut().expect("frame was pushed");
         let n = frame.rows();
@@ -389,22 +435,27 @@ pub fn jsonl(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
                 col.values.push(Value::Null);
             }
         }
+        Ok(())
     }
-    for frame in &mut frames {
-        for col in &mut frame.columns {
-            if col.name == "time" {
-                col.kind = ColumnType::Time;
-                for v in &mut col.values {
-                    if let Some(ns) = v.as_str().and_then(parse_time_ns) {
-                        *v = Value::String(ns_to_rfc3339(ns));
+
+    /// The frames, with column kinds and times settled.
+    pub fn finish(mut self) -> Vec<Frame> {
+        for frame in &mut self.frames {
+            for col in &mut frame.columns {
+                if col.name == "time" {
+                    col.kind = ColumnType::Time;
+                    for v in &mut col.values {
+                        if let Some(ns) = v.as_str().and_then(parse_time_ns) {
+                            *v = Value::String(ns_to_rfc3339(ns));
+                        }
                     }
+                } else {
+                    col.kind = kind_of(&col.values);
                 }
-            } else {
-                col.kind = kind_of(&col.values);
             }
         }
+        self.frames
     }
-    Ok(frames)
 }
 
 #[cfg(test)]

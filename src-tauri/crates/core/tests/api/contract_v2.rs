@@ -495,7 +495,43 @@ async fn write_errors_map_to_codes_and_keep_the_server_text_contract() {
         );
         assert!(!e.message().contains(TOKEN), "no secret in errors");
     }
-    assert_eq!(stub.requests().len(), 3);
+    assert_eq!(
+        stub.requests()
+            .iter()
+            .filter(|r| r.path == "/api/v2/write")
+            .count(),
+        3,
+        "one write per case (each after a SHOW FIELD KEYS through /query)"
+    );
+    stub.assert_conforms();
+}
+
+#[tokio::test]
+async fn a_partial_write_is_a_report_of_what_landed_contract() {
+    let stub = SpecStub::start(Spec::V2).await;
+    let c = v2_ctx(&stub, ApiKind::V2).await;
+    let said = "failure writing points to database: partial write: field type conflict: input \
+                field \"usage\" on measurement \"cpu\" is type string, already exists as type \
+                float dropped=1";
+    stub.respond(
+        "POST",
+        "/api/v2/write",
+        400,
+        "application/json",
+        json!({"code": "invalid", "message": said}).to_string(),
+    );
+    let r = write::write(
+        &c,
+        &Actor::User,
+        w(
+            Precision::S,
+            "cpu usage=1 1704067200\nmem used=\"x\" 1704067200",
+        ),
+    )
+    .await
+    .expect("some points landed: a report, not an error");
+    assert_eq!((r.points, r.dropped, r.uncertain), (1, 1, 0), "{r:?}");
+    assert_eq!(r.rejections[0].server, said, "the server's words, whole");
     stub.assert_conforms();
 }
 

@@ -286,8 +286,10 @@ async fn ask_goes_to_the_approver_with_what_would_change() {
     let asked = yes.0.lock().unwrap().clone();
     assert_eq!(asked.len(), 2);
     assert!(
-        asked[0].ends_with(&format!("write 2 points to \"{db}\"")),
-        "{asked:?}"
+        asked[0].ends_with(&format!(
+            "write 2 points to \"{db}\"\nm v=1 1700000000\nm v=2 1700000060"
+        )),
+        "the count and the points: {asked:?}"
     );
     assert!(
         asked[1].contains(&format!(

@@ -48,7 +48,7 @@ async fn write_metrics_then_query_data_returns_the_exact_point() {
     assert_eq!(
         w,
         json!({
-            "bucket": db, "points": 1,
+            "bucket": db, "points": 1, "dropped": 0, "uncertain": 0,
             "line_protocol": "cpu,host=web-1 count=3.0,state=\"ok\",up=true,usage=0.5 1700000000"
         }),
         "the tool says exactly what it wrote"
@@ -104,6 +104,37 @@ async fn write_metrics_then_query_data_returns_the_exact_point() {
     assert!(
         table.contains("usage") && table.contains("0.5") && table.contains("1 rows"),
         "{table}"
+    );
+}
+
+#[tokio::test]
+async fn a_partial_write_says_what_landed_in_the_servers_words() {
+    let (ctx, db) = setup("partial").await;
+    influxql(
+        &ctx,
+        None,
+        &format!("CREATE RETENTION POLICY hour ON {db} DURATION 1h REPLICATION 1"),
+    )
+    .await;
+    let mcp = connect(&ctx).await;
+    // The first point gets the server's clock (inside the hour); the second is from 2023.
+    let w = mcp
+        .ok(
+            "write-metrics",
+            json!({"bucket": format!("{db}/hour"), "points": [
+                {"measurement": "cpu", "fields": {"usage": 1}},
+                {"measurement": "cpu", "fields": {"usage": 2}, "timestamp": "2023-11-14T22:13:20Z"}
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        (w["points"].as_u64(), w["dropped"].as_u64()),
+        (Some(1), Some(1)),
+        "{w}"
+    );
+    assert_eq!(
+        w["server_message"], "partial write: points beyond retention policy dropped=1",
+        "influxd's own words"
     );
 }
 
@@ -249,7 +280,10 @@ async fn results_are_capped_and_say_so() {
         (q["rows"].clone(), q["truncated"].clone()),
         (json!(2), json!(true))
     );
-    assert!(q["note"].as_str().unwrap().contains("truncated"), "{q}");
+    assert!(
+        q["note"].as_str().unwrap().contains("capped at 2 rows"),
+        "{q}"
+    );
 
     settings::update(&ctx, &Actor::User, UserSettings { row_limit: 3 })
         .await
