@@ -239,12 +239,19 @@ impl Client {
                 let names = self.v1_databases().await?;
                 let mut out = Vec::new();
                 for name in names {
-                    let frames = self
+                    let frames = match self
                         .iql(
                             &format!("SHOW RETENTION POLICIES ON {}", quote_ident(&name)),
                             None,
                         )
-                        .await?;
+                        .await
+                    {
+                        Ok(f) => f,
+                        // Dropped since it was listed (by someone else, in between): it is
+                        // simply no longer there.
+                        Err(e) if e.message().contains("database not found") => continue,
+                        Err(e) => return Err(e),
+                    };
                     let mut rps = Vec::new();
                     for f in &frames {
                         let (Some(n), Some(d), Some(def)) =
