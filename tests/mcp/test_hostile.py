@@ -67,6 +67,14 @@ PREFIXES = [
     "EXPLAIN SELECT * FROM cpu",
     "",
 ]
+# Whole exploits found by reading the server's scanner (each was once classified a read).
+EXPLOITS = [
+    "SELECT * FROM cpu WHERE host =~ /a\\\\/ AND x = '/; DROP DATABASE telegraf; SELECT * FROM cpu WHERE a = 'x' -- '",
+    "SELECT * FROM cpu; -- x\rDROP DATABASE telegraf",
+    "SELECT * FROM cpu; -- x\u0000DROP DATABASE telegraf",
+    "SELECT v FROM cpu WHERE * /'/' = 1; DROP DATABASE telegraf; SELECT v FROM cpu WHERE a = 'x' -- '",
+    "SELECT * FROM cpu GROUP BY /'/; DROP DATABASE telegraf; SELECT * FROM cpu WHERE host = 'x'",
+]
 SUFFIXES = [
     "",
     "SELECT * FROM cpu WHERE host = 'x'",
@@ -90,6 +98,8 @@ FLUX_NON_READS = [
     's = "${to}"\nfrom(bucket: "telegraf") |> range(start: -1h)',
     'x = 1 /"/ |> to(bucket: "other") // "',
     'import "csv"\ncsv.from(file: "/etc/passwd")',
+    'import "experimental"\nfrom(bucket: "telegraf") |> range(start: -1h) |> experimental["to"](bucket: "other")',
+    'import "influxdata/influxdb/v1"\nv1.json(file: "/etc/passwd")',
 ]
 
 SQL_NON_READS = [
@@ -265,6 +275,9 @@ def test_a_thousand_hostile_calls_change_nothing(influxd, tmp_path):
         if rng.random() < 0.3:
             args["language"] = "influxql"
         calls.append((tool, args))
+    for q in EXPLOITS:
+        for tool in ["query-data", "render-chart"]:
+            calls.append((tool, {"query": q, "time_range": "-1h"}))
     for stmt in FLUX_NON_READS:
         for _ in range(8):
             calls.append(("query-data", {"query": disguise(rng, stmt), "language": "flux"}))

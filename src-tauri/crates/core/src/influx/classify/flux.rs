@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use super::{Class, Verdict};
 
 /// Packages a read may import: pure functions over tables and values.
-const ALLOWED_IMPORTS: [&str; 17] = [
+const ALLOWED_IMPORTS: [&str; 16] = [
     "array",
     "date",
     "dict",
@@ -29,7 +29,6 @@ const ALLOWED_IMPORTS: [&str; 17] = [
     "strings",
     "timezone",
     "types",
-    "universe",
 ];
 
 /// Identifiers that write or reach out, refused wherever they are used (not as a record
@@ -66,8 +65,9 @@ const FORBIDDEN: [&str; 29] = [
     "alerta",
 ];
 
-/// Call arguments that point a function at another server.
-const REMOTE_ARGS: [&str; 2] = ["host", "token"];
+/// Call arguments that point a function at another server, a file or a URL
+/// (`from(host:)`, `v1.json(file:)`).
+const OUTSIDE_ARGS: [&str; 4] = ["host", "token", "file", "url"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Frame {
@@ -109,7 +109,10 @@ const MAX_STATES: usize = 2_000_000;
 
 pub fn classify(q: &str) -> Verdict {
     let b = q.as_bytes();
-    let regex_end = ends(b, |c| c == b'/');
+    // Flux's regex escapes are not pinned down here: follow both "a backslash escapes any
+    // character" and "a backslash escapes only `/`".
+    let regex_end = ends(b, |c| c == b'/', |_| true);
+    let regex_end_slash = ends(b, |c| c == b'/', |c| c == b'/');
     let mut imports: Vec<String> = Vec::new();
     let mut seen: HashSet<State> = HashSet::new();
     let mut todo = vec![State {
@@ -124,7 +127,7 @@ pub fn classify(q: &str) -> Verdict {
         if !seen.insert(st.clone()) {
             continue;
         }
-        match step(q, b, &regex_end, st, &mut imports) {
+        match step(q, b, [&regex_end, &regex_end_slash], st, &mut imports) {
             Ok(next) => todo.extend(next),
             Err(v) => return v,
         }
@@ -133,12 +136,12 @@ pub fn classify(q: &str) -> Verdict {
 }
 
 /// For each p: where a `/`-delimited body starting at p ends (a backslash escapes).
-fn ends(b: &[u8], close: impl Fn(u8) -> bool) -> Vec<u32> {
+fn ends(b: &[u8], close: impl Fn(u8) -> bool, escapes: impl Fn(u8) -> bool) -> Vec<u32> {
     let n = b.len();
     let mut end = vec![n as u32; n + 2];
     for p in (0..n).rev() {
         end[p] = match b[p] {
-            b'\\' => end[p + 2],
+            b'\\' if b.get(p + 1).is_some_and(|&c| escapes(c)) => end[p + 2],
             c if close(c) => p as u32,
             _ => end[p + 1],
         };
@@ -154,7 +157,7 @@ fn refuse(class: Class, what: impl Into<String>) -> Verdict {
 fn step(
     q: &str,
     b: &[u8],
-    regex_end: &[u32],
+    regex_ends: [&[u32]; 2],
     st: State,
     imports: &mut Vec<String>,
 ) -> Result<Vec<State>, Verdict> {
@@ -212,16 +215,21 @@ fn step(
             Ok(vec![at(eol, stack, prev)])
         }
         b'/' => {
-            let regex = at(
-                (regex_end[p + 1] as usize + 1).min(n),
-                stack.clone(),
-                Prev::Operand,
-            );
-            match prev {
-                // After an operand the parser may read division; follow both readings.
-                Prev::Ident(..) | Prev::Operand => Ok(vec![regex, at(p + 1, stack, Prev::Other)]),
-                _ => Ok(vec![regex]),
+            let mut readings: Vec<State> = regex_ends
+                .iter()
+                .map(|end| {
+                    at(
+                        (end[p + 1] as usize + 1).min(n),
+                        stack.clone(),
+                        Prev::Operand,
+                    )
+                })
+                .collect();
+            // After an operand the parser may read division; follow that reading too.
+            if matches!(prev, Prev::Ident(..) | Prev::Operand) {
+                readings.push(at(p + 1, stack, Prev::Other));
             }
+            Ok(readings)
         }
         b'=' | b'!' if next == Some(b'~') => Ok(vec![at(p + 2, stack, Prev::RegexOp)]),
         b'(' => {
@@ -292,11 +300,22 @@ fn step(
                 }
                 Prev::Dot => {}
                 _ if ident == "import" => return Ok(vec![at(e, stack, Prev::Import)]),
+                // `pkg["to"]` is `pkg.to`: a package is never indexed in a read.
+                _ if q[e..].trim_start().starts_with('[')
+                    && (imports.iter().any(|i| i == ident)
+                        || FORBIDDEN.contains(&ident)
+                        || ALLOWED_IMPORTS.iter().any(|a| last_segment(a) == ident)) =>
+                {
+                    return Err(refuse(
+                        Class::Admin,
+                        format!("{ident}[...] (a package member by name)"),
+                    ));
+                }
                 _ if label => {
-                    if REMOTE_ARGS.contains(&ident) && stack.last() == Some(&Frame::Paren) {
+                    if OUTSIDE_ARGS.contains(&ident) && stack.last() == Some(&Frame::Paren) {
                         return Err(refuse(
                             Class::Admin,
-                            format!("a {ident}: argument (it reaches another server)"),
+                            format!("a {ident}: argument (it reaches out of the server)"),
                         ));
                     }
                 }
@@ -449,6 +468,19 @@ mod tests {
                 Class::Admin,
             ),
             ("from(bucket: \"a\") |> 1to(bucket: \"b\")", Class::Write),
+            (
+                "import \"experimental\"\ndata |> experimental[\"to\"](bucket: \"b\")",
+                Class::Admin,
+            ),
+            (
+                "import \"universe\"\ndata |> universe[\"to\"](bucket: \"b\")",
+                Class::Admin,
+            ),
+            (
+                "import \"influxdata/influxdb/v1\"\nv1.json(file: \"/etc/passwd\")",
+                Class::Admin,
+            ),
+            ("x = a /\\\\/ |> to(bucket: \"b\") // /", Class::Write),
         ] {
             assert_eq!(classify(q).class, class, "{q}");
         }

@@ -65,12 +65,16 @@ struct Tables {
 impl Tables {
     fn new(b: &[u8]) -> Self {
         let n = b.len();
-        let delimited = |close: u8| {
+        // `escapes`: what a backslash escapes. In strings and quoted identifiers the server's
+        // ScanString takes a backslash and the next character together (any but n, backslash
+        // and the quotes is an error, so nothing runs). In a regex its ScanRegex escapes only
+        // `/`: before anything else a backslash is a literal, so in `a\\/b/` the regex runs on
+        // past the first slash (the second backslash escapes it).
+        let delimited = |close: u8, escapes: fn(u8) -> bool| {
             let mut end = vec![n as u32; n + 2];
             for p in (0..n).rev() {
                 end[p] = match b[p] {
-                    // A backslash escapes the next character, whatever it is.
-                    b'\\' => end[p + 2],
+                    b'\\' if b.get(p + 1).is_some_and(|&c| escapes(c)) => end[p + 2],
                     c if c == close => p as u32,
                     _ => end[p + 1],
                 };
@@ -85,16 +89,16 @@ impl Tables {
             } else {
                 comment_end[p + 1]
             };
-            line_end[p] = if b[p] == b'\n' {
+            line_end[p] = if matches!(b[p], b'\n' | b'\r' | 0) {
                 p as u32
             } else {
                 line_end[p + 1]
             };
         }
         Tables {
-            regex_end: delimited(b'/'),
-            squote_end: delimited(b'\''),
-            dquote_end: delimited(b'"'),
+            regex_end: delimited(b'/', |c| c == b'/'),
+            squote_end: delimited(b'\'', |_| true),
+            dquote_end: delimited(b'"', |_| true),
             comment_end,
             line_end,
         }
@@ -238,84 +242,69 @@ enum Stmt {
     Explain,
 }
 
-/// What the previous token allows a `/` to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum After {
-    /// `=~` or `!~`: the server reads only a regex.
-    RegexOp,
-    /// An operand (identifier, literal, `)`) or a keyword: division, a comment or a regex
-    /// (`FROM cpu /re/`, `GROUP BY /re/`), depending on the parser.
-    Operand,
-    /// The start, `(`, `,`, `;` or an operator: a regex, or with `/*` a comment.
-    Other,
-}
-
-impl After {
-    fn of(t: &Token) -> After {
-        match t.tok {
-            Tok::Op if matches!(t.span.1 - t.span.0, 2) => After::Other,
-            Tok::Word | Tok::QuotedIdent | Tok::Str | Tok::Number | Tok::RParen | Tok::Regex => {
-                After::Operand
-            }
-            _ => After::Other,
-        }
-    }
+/// Why a reading stops being a read.
+enum Stop {
+    /// `SELECT ... INTO`.
+    Into,
+    /// A statement that is not a read starts at this byte; `known` when its first word is an
+    /// InfluxQL statement (else it is no statement at all: a typo, a stray token).
+    At { at: usize, known: bool },
 }
 
 /// Classify: a read only when every statement, in every reading of every `/`, is a `SELECT`
 /// without `INTO`, a `SHOW`, or an `EXPLAIN [ANALYZE] [VERBOSE]` of such a `SELECT`.
+///
+/// A `/` right after `=~` or `!~` can only be a regex; anywhere else both readings are
+/// followed (a regex where the parser expects one, division or a comment elsewhere; a `*`
+/// can be a wildcard operand before a division). The walk keeps (position, statement state,
+/// after a regex operator) and visits each once, so it is linear in the query's length; the
+/// first statement that is not a read ends it.
 pub fn classify(q: &str) -> Verdict {
+    if q.contains('\0') {
+        // The server's scanner reads NUL as the end of its input in some places and not in
+        // others: no reading of such text is safe to call a read.
+        return Verdict::syntax("it contains a NUL character");
+    }
     let lx = Lexer::new(q);
-    let mut seen: HashSet<(usize, Stmt, After)> = HashSet::new();
-    let mut todo = vec![(0usize, Stmt::Start, After::Other)];
-    // The most severe verdict; one that names a statement by its words wins over one that
-    // only saw a stray token where a statement should start.
-    let mut worst: Option<(Class, bool, Verdict)> = None;
-    while let Some((p, st, after)) = todo.pop() {
-        if !seen.insert((p, st, after)) {
+    let mut seen: HashSet<(usize, Stmt, bool)> = HashSet::new();
+    let mut todo = vec![(0usize, Stmt::Start, false)];
+    // The first stray statement (no InfluxQL statement word): described if nothing worse is.
+    let mut stray: Option<usize> = None;
+    while let Some((p, st, regex_op)) = todo.pop() {
+        if !seen.insert((p, st, regex_op)) {
             continue;
         }
         let (steps, k) = lx.steps(p);
         // At a `/` (k == 2): steps[0] is division or a comment, steps[1] the regex.
-        let readings: &[Option<Step>] = match (k, after) {
-            (2, After::RegexOp) => &steps[1..2],
-            (2, After::Other) if q.as_bytes().get(p + 1) != Some(&b'*') => &steps[1..2],
-            _ => &steps[..k],
+        let readings: &[Option<Step>] = if k == 2 && regex_op {
+            &steps[1..2]
+        } else {
+            &steps[..k]
         };
         for step in readings.iter().flatten() {
             let (token, next) = match *step {
                 Step::End => continue,
                 Step::Skip(next) => {
-                    todo.push((next, st, after));
+                    todo.push((next, st, regex_op));
                     continue;
                 }
                 Step::Token(t, next) => (t, next),
             };
-            let after = if token.tok == Tok::Op && matches!(token.text(q), "=~" | "!~") {
-                After::RegexOp
-            } else {
-                After::of(&token)
-            };
+            let regex_op = token.tok == Tok::Op && matches!(token.text(q), "=~" | "!~");
             match advance(q, st, &token) {
-                Ok(st) => todo.push((next, st, after)),
-                Err(v) => {
-                    // A statement named by its words, not a stray token or a typo.
-                    let named = (token.tok == Tok::Word || st == Stmt::Select) && !v.syntax;
-                    if v.class == Class::Admin && named {
-                        return v;
-                    }
-                    let rank = (v.class, named);
-                    if worst.as_ref().is_none_or(|(c, n, _)| rank > (*c, *n)) {
-                        worst = Some((v.class, named, v));
-                    }
+                Ok(st) => todo.push((next, st, regex_op)),
+                Err(Stop::Into) => return Verdict::new(Class::Write, "SELECT ... INTO"),
+                Err(Stop::At { at, known: true }) => return describe(q, at),
+                Err(Stop::At { at, known: false }) => {
+                    stray.get_or_insert(at);
                 }
             }
         }
     }
-    worst.map_or_else(Verdict::read, |(_, _, v)| v)
+    stray.map_or_else(Verdict::read, |at| describe(q, at))
 }
 
-fn advance(q: &str, st: Stmt, t: &Token) -> Result<Stmt, Verdict> {
+fn advance(q: &str, st: Stmt, t: &Token) -> Result<Stmt, Stop> {
     let word = |kw: &str| t.is_word(q, kw);
     match st {
         _ if t.tok == Tok::Semi => Ok(Stmt::Start),
@@ -324,8 +313,11 @@ fn advance(q: &str, st: Stmt, t: &Token) -> Result<Stmt, Verdict> {
         Stmt::Start if word("EXPLAIN") => Ok(Stmt::Explain),
         Stmt::Explain if word("ANALYZE") || word("VERBOSE") => Ok(Stmt::Explain),
         Stmt::Explain if word("SELECT") => Ok(Stmt::Select),
-        Stmt::Start | Stmt::Explain => Err(describe(q, t.span.0)),
-        Stmt::Select if word("INTO") => Err(Verdict::new(Class::Write, "SELECT ... INTO")),
+        Stmt::Start | Stmt::Explain => Err(Stop::At {
+            at: t.span.0,
+            known: t.tok == Tok::Word && STATEMENTS.iter().any(|w| t.is_word(q, w)),
+        }),
+        Stmt::Select if word("INTO") => Err(Stop::Into),
         Stmt::Select | Stmt::Show => Ok(st),
     }
 }
@@ -674,6 +666,13 @@ mod tests {
             // `/*` is a regex where one is expected, a comment elsewhere.
             "SELECT * FROM m WHERE h =~ /*'/; DROP DATABASE telegraf; SELECT '*/",
             "SELECT * FROM m WHERE h =~ /\\/'/; DROP DATABASE x",
+            // A regex escapes only `/`: `\\/` is a backslash, then an escaped slash.
+            "SELECT * FROM cpu WHERE host =~ /a\\\\/ AND x = '/; DROP DATABASE telegraf; SELECT * FROM cpu WHERE a = 'x' -- '",
+            // `--` ends at \r as at \n (the server reads \r as \n), and NUL is refused.
+            "SELECT * FROM cpu; -- x\rDROP DATABASE telegraf",
+            "SELECT * FROM cpu; -- x\0DROP DATABASE telegraf",
+            // `*` is a wildcard operand, so the `/` after it may be division.
+            "SELECT v FROM cpu WHERE * /'/' = 1; DROP DATABASE telegraf; SELECT v FROM cpu WHERE a = 'x' -- '",
         ] {
             assert_eq!(class(q), Class::Admin, "{q} hides a DROP");
         }
@@ -704,5 +703,8 @@ mod tests {
         let _ = classify(&q);
         let q = "SELECT a".to_string() + &" / b".repeat(50_000);
         assert_eq!(class(&q), Class::Read);
+        // Many readings that each end at a stray statement: still one pass.
+        let q = "SELECT a".to_string() + &" /;x/ b".repeat(30_000);
+        assert_ne!(class(&q), Class::Read);
     }
 }

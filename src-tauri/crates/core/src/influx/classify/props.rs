@@ -83,6 +83,8 @@ fn separator() -> impl Strategy<Value = String> {
         Just("\u{a0}".to_string()),
         Just("\u{2028}".to_string()),
         Just("\u{3000}".to_string()),
+        Just(" -- ; '\r".to_string()),
+        Just("\0".to_string()),
     ]
 }
 

@@ -12,6 +12,23 @@ use sqlparser::parser::Parser;
 use super::{Class, Verdict};
 
 pub fn classify(q: &str) -> Verdict {
+    if nested_comment(q) {
+        // sqlparser's generic dialect nests block comments; a parser that does not would read
+        // other statements out of the same text.
+        return Verdict::syntax("it nests a /* comment */ in another");
+    }
+    // A tokenizer that ends `--` comments at a carriage return sees other statements than one
+    // that ends them at a newline: both readings must be reads.
+    if q.contains('\r') {
+        let other = classify_one(&q.replace('\r', "\n"));
+        if other.class != Class::Read {
+            return other;
+        }
+    }
+    classify_one(q)
+}
+
+fn classify_one(q: &str) -> Verdict {
     let statements = match Parser::parse_sql(&GenericDialect {}, q) {
         Ok(s) => s,
         Err(e) => return Verdict::syntax(format!("it does not parse as SQL ({e})")),
@@ -58,6 +75,46 @@ fn statement(s: &Statement) -> Verdict {
         ControlFlow::Continue(()) => Verdict::read(),
         ControlFlow::Break(v) => v,
     }
+}
+
+/// Whether a `/*` appears inside a block comment (outside strings and quoted identifiers).
+fn nested_comment(q: &str) -> bool {
+    let b = q.as_bytes();
+    let (mut i, mut depth) = (0, 0u32);
+    while i < b.len() {
+        let two = (b[i], b.get(i + 1).copied());
+        if depth > 0 {
+            match two {
+                (b'/', Some(b'*')) => return true,
+                (b'*', Some(b'/')) => {
+                    depth -= 1;
+                    i += 1;
+                }
+                _ => {}
+            }
+        } else {
+            match two {
+                (b'/', Some(b'*')) => {
+                    depth = 1;
+                    i += 1;
+                }
+                (b'-', Some(b'-')) => {
+                    while i < b.len() && !matches!(b[i], b'\n' | b'\r') {
+                        i += 1;
+                    }
+                }
+                (q @ (b'\'' | b'"'), _) => {
+                    i += 1;
+                    while i < b.len() && b[i] != q {
+                        i += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    false
 }
 
 struct ReadOnly;
@@ -162,6 +219,10 @@ mod tests {
             ),
             ("SELEKT 1", Class::Admin),
             ("SELECT * FROM (SELECT 1 INTO t) x", Class::Write),
+            (
+                "/* /* */ COPY (SELECT 1) TO '/tmp/x' -- */ SELECT 1",
+                Class::Admin,
+            ),
         ] {
             assert_eq!(classify(q).class, class, "{q}");
         }
