@@ -7,21 +7,22 @@ use influxdesk_core::api::alerts::{
 use influxdesk_core::{Actor, Result};
 use tauri::State;
 
+use super::guarded;
 use crate::AppState;
 
 #[tauri::command]
 pub async fn alert_list(state: State<'_, AppState>) -> Result<Vec<AlertRule>> {
-    alerts::list(&state.ctx).await
+    guarded(async { alerts::list(&state.ctx).await }).await
 }
 
 #[tauri::command]
 pub async fn alert_test(state: State<'_, AppState>, req: TestAlertReq) -> Result<Vec<ChannelTest>> {
-    alerts::test(&state.ctx, &Actor::User, req).await
+    guarded(async { alerts::test(&state.ctx, &Actor::User, req).await }).await
 }
 
 #[tauri::command]
 pub async fn alert_evaluator_status(state: State<'_, AppState>) -> Result<EvaluatorStatus> {
-    alerts::evaluator_status(&state.ctx)
+    guarded(async { alerts::evaluator_status(&state.ctx) }).await
 }
 
 #[tauri::command]
@@ -29,5 +30,5 @@ pub async fn alert_allow_host(
     state: State<'_, AppState>,
     req: AllowHostReq,
 ) -> Result<Vec<String>> {
-    alerts::allow_host(&state.ctx, &Actor::User, req).await
+    guarded(async { alerts::allow_host(&state.ctx, &Actor::User, req).await }).await
 }

@@ -6,11 +6,12 @@ use influxdesk_core::model::*;
 use influxdesk_core::{Actor, Result};
 use tauri::State;
 
+use super::guarded;
 use crate::AppState;
 
 #[tauri::command]
 pub async fn schema_databases(state: State<'_, AppState>, req: SchemaReq) -> Result<Vec<String>> {
-    schema::databases(&state.ctx, req).await
+    guarded(async { schema::databases(&state.ctx, req).await }).await
 }
 
 #[tauri::command]
@@ -18,17 +19,17 @@ pub async fn schema_measurements(
     state: State<'_, AppState>,
     req: SchemaReq,
 ) -> Result<Vec<String>> {
-    schema::measurements(&state.ctx, req).await
+    guarded(async { schema::measurements(&state.ctx, req).await }).await
 }
 
 #[tauri::command]
 pub async fn schema_tag_keys(state: State<'_, AppState>, req: SchemaReq) -> Result<Vec<String>> {
-    schema::tag_keys(&state.ctx, req).await
+    guarded(async { schema::tag_keys(&state.ctx, req).await }).await
 }
 
 #[tauri::command]
 pub async fn schema_tag_values(state: State<'_, AppState>, req: SchemaReq) -> Result<Vec<String>> {
-    schema::tag_values(&state.ctx, req).await
+    guarded(async { schema::tag_values(&state.ctx, req).await }).await
 }
 
 #[tauri::command]
@@ -36,12 +37,12 @@ pub async fn schema_field_keys(
     state: State<'_, AppState>,
     req: SchemaReq,
 ) -> Result<Vec<FieldKey>> {
-    schema::field_keys(&state.ctx, req).await
+    guarded(async { schema::field_keys(&state.ctx, req).await }).await
 }
 
 #[tauri::command]
 pub async fn query_cancel(state: State<'_, AppState>, id: String) -> Result<bool> {
-    query::cancel(&state.ctx, &Actor::User, &id).await
+    guarded(async { query::cancel(&state.ctx, &Actor::User, &id).await }).await
 }
 
 #[tauri::command]
@@ -54,27 +55,27 @@ pub async fn history_list(
     state: State<'_, AppState>,
     req: ListHistoryReq,
 ) -> Result<Vec<HistoryEntry>> {
-    history::list(&state.ctx, req).await
+    guarded(async { history::list(&state.ctx, req).await }).await
 }
 
 #[tauri::command]
 pub async fn history_clear(state: State<'_, AppState>) -> Result<()> {
-    history::clear(&state.ctx, &Actor::User).await
+    guarded(async { history::clear(&state.ctx, &Actor::User).await }).await
 }
 
 #[tauri::command]
 pub async fn saved_list(state: State<'_, AppState>) -> Result<Vec<SavedQuery>> {
-    history::saved(&state.ctx).await
+    guarded(async { history::saved(&state.ctx).await }).await
 }
 
 #[tauri::command]
 pub async fn saved_save(state: State<'_, AppState>, req: SaveQueryReq) -> Result<SavedQuery> {
-    history::save(&state.ctx, &Actor::User, req).await
+    guarded(async { history::save(&state.ctx, &Actor::User, req).await }).await
 }
 
 #[tauri::command]
 pub async fn saved_delete(state: State<'_, AppState>, id: String) -> Result<()> {
-    history::delete_saved(&state.ctx, &Actor::User, &id).await
+    guarded(async { history::delete_saved(&state.ctx, &Actor::User, &id).await }).await
 }
 
 #[tauri::command]
@@ -82,12 +83,12 @@ pub async fn export_result(
     state: State<'_, AppState>,
     req: export::ExportReq,
 ) -> Result<ExportResult> {
-    export::result(&state.ctx, &Actor::User, req).await
+    guarded(async { export::result(&state.ctx, &Actor::User, req).await }).await
 }
 
 #[tauri::command]
 pub async fn settings_get(state: State<'_, AppState>) -> Result<UserSettings> {
-    settings::get(&state.ctx).await
+    guarded(async { settings::get(&state.ctx).await }).await
 }
 
 #[tauri::command]
@@ -95,7 +96,7 @@ pub async fn settings_update(
     state: State<'_, AppState>,
     req: UserSettings,
 ) -> Result<UserSettings> {
-    settings::update(&state.ctx, &Actor::User, req).await
+    guarded(async { settings::update(&state.ctx, &Actor::User, req).await }).await
 }
 
 #[tauri::command]
@@ -103,7 +104,7 @@ pub async fn chart_render(
     state: State<'_, AppState>,
     req: charts::RenderChartReq,
 ) -> Result<influxdesk_core::chart::Rendered> {
-    charts::render(&state.ctx, req).await
+    guarded(async { charts::render(&state.ctx, req).await }).await
 }
 
 #[tauri::command]
@@ -111,5 +112,5 @@ pub async fn chart_export(
     state: State<'_, AppState>,
     req: charts::ExportChartReq,
 ) -> Result<ExportResult> {
-    charts::export(&state.ctx, &Actor::User, req).await
+    guarded(async { charts::export(&state.ctx, &Actor::User, req).await }).await
 }

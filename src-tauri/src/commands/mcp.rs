@@ -3,6 +3,7 @@ use influxdesk_core::{Error, Result};
 use influxdesk_mcp::McpStatus;
 use tauri::State;
 
+use super::guarded;
 use crate::AppState;
 
 /// Whether the app hosts the MCP socket (its path, or who hosts it instead).
@@ -14,19 +15,19 @@ pub fn mcp_status(state: State<'_, AppState>) -> McpStatus {
 /// Serve MCP on the Unix socket (`on`) or stop (the socket is removed).
 #[tauri::command]
 pub async fn mcp_socket_set(state: State<'_, AppState>, on: bool) -> Result<McpStatus> {
-    crate::hosting::set_socket(&state, on).await
+    guarded(async { crate::hosting::set_socket(&state, on).await }).await
 }
 
 /// Serve MCP over HTTP on 127.0.0.1:`port` (`on`) or stop it.
 #[tauri::command]
 pub async fn mcp_http_set(state: State<'_, AppState>, on: bool, port: u16) -> Result<McpStatus> {
-    crate::hosting::set_http(&state, on, port).await
+    guarded(async { crate::hosting::set_http(&state, on, port).await }).await
 }
 
 /// Replace the HTTP bearer token (clients get the new one with `influxdesk serve --print-token`).
 #[tauri::command]
 pub async fn mcp_http_rotate(state: State<'_, AppState>) -> Result<()> {
-    crate::hosting::rotate_http(&state).await
+    guarded(async { crate::hosting::rotate_http(&state).await }).await
 }
 
 /// The assistant tool calls of this run, oldest first (new ones arrive as `mcp.call` events).
