@@ -226,6 +226,18 @@ pub(crate) async fn chart_series(c: &Client, at_least: u64) -> u64 {
 
 /// Explore on the demo: schema -> field -> chart; table; time range; export.
 async fn explore_the_demo(c: &Client) {
+    // The demo fills a day of data in batches after its profile appears: explore it once it
+    // says it is ready (its "starting" banner is gone), not while the last hours are missing.
+    wait(c, "the demo to finish filling", || async {
+        js(
+            c,
+            "return !document.querySelector('[data-testid=\"demo-banner\"][data-state=\"starting\"]');",
+        )
+        .await
+        .as_bool()
+        .filter(|ready| *ready)
+    })
+    .await;
     css(c, "nav-explore").await.click().await.unwrap();
     let db = find_css(
         c,
