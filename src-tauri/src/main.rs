@@ -31,7 +31,7 @@ fn main() {
         None | Some(cli::Command::Mcp(_)) | Some(cli::Command::Serve(_))
     );
     std::panic::set_hook(Box::new(move |info| {
-        let msg = panic_message(info.payload());
+        let msg = influxdesk_core::error::panic_message(info.payload());
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
@@ -53,19 +53,4 @@ fn main() {
         return;
     };
     std::process::exit(cli::run(cmd));
-}
-
-/// The text of a panic's payload (a `&str` or `String`), cut to one short line.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    let text = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into());
-    text.lines()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(200)
-        .collect()
 }

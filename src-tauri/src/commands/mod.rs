@@ -20,12 +20,7 @@ pub(crate) async fn guarded<T>(work: impl Future<Output = Result<T>>) -> Result<
     match AssertUnwindSafe(work).catch_unwind().await {
         Ok(r) => r,
         Err(payload) => {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            let msg: String = msg.lines().next().unwrap_or("").chars().take(200).collect();
+            let msg = influxdesk_core::error::panic_message(payload.as_ref());
             tracing::error!("command panicked: {msg}");
             Err(Error::Internal(format!(
                 "influxdesk hit a bug ({msg}); it is logged. Try again, or report it."

@@ -148,6 +148,22 @@ impl Serialize for Error {
     }
 }
 
+/// The text of a panic's payload (a `&str` or `String`), cut to one short line: what a shell
+/// shows and logs when a handler panicked (a bug), instead of leaving its caller waiting.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into());
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

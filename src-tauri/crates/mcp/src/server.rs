@@ -648,12 +648,7 @@ impl ServerHandler for InfluxdeskMcp {
         {
             Ok(r) => r,
             Err(payload) => {
-                let msg = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                let msg: String = msg.lines().next().unwrap_or("").chars().take(200).collect();
+                let msg = influxdesk_core::error::panic_message(payload.as_ref());
                 tracing::error!(tool = %tool, "tool call panicked: {msg}");
                 Ok(CallToolResponse::from(CallToolResult::error(vec![
                     ContentBlock::text(format!(
