@@ -148,6 +148,8 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
         assert r.structured_content == {
             "bucket": "pysdk",
             "points": 1,
+            "dropped": 0,
+            "uncertain": 0,
             "line_protocol": 'weather,city=Oslo note="snow",ok=true,temp=-3.5 1700000000',
         }
 
