@@ -148,6 +148,26 @@ impl Serialize for Error {
     }
 }
 
+/// Run a handler's work (a Tauri command, an MCP tool call): a panic in it, which is a bug,
+/// becomes an `Internal` error for that one caller and a log line, never a call that is left
+/// unanswered. `what` names the handler in both.
+pub async fn guarded<T>(
+    what: &str,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    use futures::FutureExt as _;
+    match std::panic::AssertUnwindSafe(work).catch_unwind().await {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = panic_message(payload.as_ref());
+            tracing::error!("{what} panicked: {msg}");
+            Err(Error::Internal(format!(
+                "{what} hit a bug in influxdesk ({msg}); it is logged. Try again, or report it."
+            )))
+        }
+    }
+}
+
 /// The text of a panic's payload (a `&str` or `String`), cut to one short line: what a shell
 /// shows and logs when a handler panicked (a bug), instead of leaving its caller waiting.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

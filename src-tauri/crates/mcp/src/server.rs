@@ -5,10 +5,7 @@
 //! current connection (without secrets) and its buckets; prompts carry query and line protocol
 //! help.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-
-use futures::FutureExt as _;
 
 use base64::Engine as _;
 use influxdesk_core::api::{activity, buckets, policy, profiles, schema};
@@ -642,21 +639,13 @@ impl ServerHandler for InfluxdeskMcp {
         let tcc = ToolCallContext::new(self, request, context);
         // A panic in a tool is a bug: it becomes this call's error (and a log line), never a
         // call that goes unanswered.
-        let response = match AssertUnwindSafe(self.tool_router.call(tcc))
-            .catch_unwind()
-            .await
+        let response = match influxdesk_core::error::guarded(&tool, async {
+            Ok(self.tool_router.call(tcc).await)
+        })
+        .await
         {
             Ok(r) => r,
-            Err(payload) => {
-                let msg = influxdesk_core::error::panic_message(payload.as_ref());
-                tracing::error!(tool = %tool, "tool call panicked: {msg}");
-                Ok(CallToolResponse::from(CallToolResult::error(vec![
-                    ContentBlock::text(format!(
-                        "error[Internal]: {tool} hit a bug in influxdesk ({msg}); it is logged. Try \
-                     again with other arguments, or report it."
-                    )),
-                ])))
-            }
+            Err(e) => Ok(CallToolResponse::from(failed(e))),
         };
         let (outcome, rows, language) = called(&response);
         activity::record(
