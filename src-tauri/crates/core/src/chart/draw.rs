@@ -522,7 +522,29 @@ fn pad_range(lo: f64, hi: f64, fix_lo: Option<f64>, fix_hi: Option<f64>) -> (f64
             _ => a = b - pad.max(1.0),
         }
     }
-    (a, b)
+    sane_range(a, b)
+}
+
+/// A value range plotters can put ticks on: finite, increasing, and with a span it can resolve.
+/// Values beyond ±1e300 are clamped, and a span lost in rounding is widened around its middle;
+/// otherwise plotters' tick search does not end.
+fn sane_range(a: f64, b: f64) -> (f64, f64) {
+    const LIMIT: f64 = 1e300;
+    let clamp = |v: f64| {
+        if v.is_nan() {
+            0.0
+        } else {
+            v.clamp(-LIMIT, LIMIT)
+        }
+    };
+    let (a, b) = (clamp(a), clamp(b));
+    let magnitude = a.abs().max(b.abs());
+    if b > a && (b - a) > magnitude * 1e-9 {
+        return (a, b);
+    }
+    let mid = a / 2.0 + b / 2.0;
+    let half = (mid.abs() * 1e-6).max(1.0);
+    (mid - half, mid + half)
 }
 
 /// A step line: each value holds until the next point (horizontal, then vertical).

@@ -102,3 +102,26 @@ proptest! {
         }
     }
 }
+
+/// Ranges that once made plotters' tick search run forever (found by the property above).
+#[test]
+fn extreme_value_ranges_still_draw() {
+    for values in [
+        vec![-1e308, 1e308],
+        vec![f64::MAX, f64::MIN],
+        vec![1e300, 1e300 * (1.0 + f64::EPSILON)],
+        vec![5e-324, 1e-323],
+    ] {
+        let points = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (1_700_000_000_000_000_000 + i as i64 * 1_000_000_000, *v))
+            .collect();
+        let series = vec![Series {
+            key: "m.v".into(),
+            name: "v".into(),
+            points,
+        }];
+        chart::render_svg(&series, &ChartSpec::default()).expect("an extreme range still draws");
+    }
+}
