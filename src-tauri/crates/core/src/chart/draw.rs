@@ -16,6 +16,7 @@ use plotters::element::{Drawable, PointCollection};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::axis::pad_range;
 use super::axis::{TimeAxis, fmt_time};
 use super::css;
 use super::decimate::{column_of, decimate};
@@ -490,61 +491,6 @@ fn raw_extent(vis: &[&Entry], axis: Axis, kind: ChartType) -> (f64, f64) {
             }
         }
     }
-}
-
-/// `[lo, hi]` with 5% padding on each free end (never across zero, so areas and bars stand
-/// on the axis); a flat range gets some height.
-fn pad_range(lo: f64, hi: f64, fix_lo: Option<f64>, fix_hi: Option<f64>) -> (f64, f64) {
-    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
-        (lo, hi)
-    } else {
-        (0.0, 1.0)
-    };
-    let pad = if hi > lo {
-        (hi - lo) * 0.05
-    } else {
-        (hi.abs() * 0.05).max(1.0)
-    };
-    let mut a = lo - pad;
-    let mut b = hi + pad;
-    if lo >= 0.0 && a < 0.0 && hi > lo {
-        a = 0.0;
-    }
-    if hi <= 0.0 && b > 0.0 && hi > lo {
-        b = 0.0;
-    }
-    let mut a = fix_lo.unwrap_or(a);
-    let mut b = fix_hi.unwrap_or(b);
-    if b <= a {
-        // Only one end was fixed, on the wrong side of the data.
-        match (fix_lo, fix_hi) {
-            (Some(_), None) => b = a + pad.max(1.0),
-            _ => a = b - pad.max(1.0),
-        }
-    }
-    sane_range(a, b)
-}
-
-/// A value range plotters can put ticks on: finite, increasing, and with a span it can resolve.
-/// Values beyond ±1e300 are clamped, and a span lost in rounding is widened around its middle;
-/// otherwise plotters' tick search does not end.
-fn sane_range(a: f64, b: f64) -> (f64, f64) {
-    const LIMIT: f64 = 1e300;
-    let clamp = |v: f64| {
-        if v.is_nan() {
-            0.0
-        } else {
-            v.clamp(-LIMIT, LIMIT)
-        }
-    };
-    let (a, b) = (clamp(a), clamp(b));
-    let magnitude = a.abs().max(b.abs());
-    if b > a && (b - a) > magnitude * 1e-9 {
-        return (a, b);
-    }
-    let mid = a / 2.0 + b / 2.0;
-    let half = (mid.abs() * 1e-6).max(1.0);
-    (mid - half, mid + half)
 }
 
 /// A step line: each value holds until the next point (horizontal, then vertical).
@@ -1106,28 +1052,6 @@ mod tests {
         assert_eq!(
             interpolate(&pts, &[0, 10, 15, 20, 30]),
             [0.0, 1.0, 2.0, 3.0, 0.0]
-        );
-    }
-
-    #[test]
-    fn ranges_get_padding_that_does_not_cross_zero() {
-        assert_eq!(pad_range(10.0, 20.0, None, None), (9.5, 20.5));
-        assert_eq!(
-            pad_range(0.0, 100.0, None, None),
-            (0.0, 105.0),
-            "areas stand on 0"
-        );
-        assert_eq!(pad_range(-100.0, 0.0, None, None), (-105.0, 0.0));
-        assert_eq!(
-            pad_range(5.0, 5.0, None, None),
-            (4.0, 6.0),
-            "a flat line gets height"
-        );
-        assert_eq!(pad_range(10.0, 20.0, Some(0.0), Some(50.0)), (0.0, 50.0));
-        let (lo, hi) = pad_range(10.0, 20.0, Some(30.0), None);
-        assert!(
-            lo == 30.0 && hi > lo,
-            "a y_min above the data still gives a range"
         );
     }
 }
