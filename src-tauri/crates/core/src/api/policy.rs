@@ -189,6 +189,31 @@ pub fn effective_policy(ctx: &Ctx, profile: &Profile) -> AssistantPolicy {
 /// `change`'s first line is the summary (in refusals and events); the lines after it are the
 /// details an approval dialog shows in full.
 pub async fn check_write(ctx: &Ctx, actor: &Actor, profile: &Profile, change: &str) -> Result<()> {
+    check(ctx, actor, profile, Class::Write, change).await
+}
+
+/// Like [`check_write`], for administration (databases, retention, users, tokens, continuous
+/// queries, deletes, killing queries): the profile's admin level decides.
+pub async fn check_admin(ctx: &Ctx, actor: &Actor, profile: &Profile, change: &str) -> Result<()> {
+    check(ctx, actor, profile, Class::Admin, change).await
+}
+
+/// The classes of changes an assistant can be allowed separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Writing points.
+    Write,
+    /// Changing the server's objects or deleting data.
+    Admin,
+}
+
+async fn check(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: &Profile,
+    _class: Class,
+    change: &str,
+) -> Result<()> {
     let Actor::Assistant { client } = actor else {
         return Ok(());
     };
