@@ -44,6 +44,8 @@ fn profile_lifecycle_through_the_real_keychain_leaks_no_secret() {
             "--token-stdin",
             "--assistant-policy",
             "allow",
+            "--assistant-admin",
+            "ask",
         ],
         Some(&format!("{PASSWORD}\n")),
     );
@@ -52,6 +54,10 @@ fn profile_lifecycle_through_the_real_keychain_leaks_no_secret() {
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     let id = v["profiles"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(v["profiles"][0]["assistant_policy"], "allow");
+    assert_eq!(v["profiles"][0]["assistant_admin"], "ask");
+    assert_eq!(v["profiles"][0]["assistant_read"], "allow");
+    let table = ok(&["profile", "list"], None);
+    assert!(table.contains("write allow, admin ask"), "{table}");
     assert_eq!(
         v["active"],
         serde_json::json!(id),

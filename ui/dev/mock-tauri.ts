@@ -55,6 +55,8 @@ function profile(p: Partial<Profile> & Pick<Profile, 'id' | 'name' | 'url'>): Pr
     tls: { skip_verify: false, ca_cert: null },
     timeout_ms: 30000,
     assistant_policy: 'ask',
+    assistant_admin: null,
+    assistant_read: 'allow',
     secret_stored: false,
     managed_local: false,
     source: 'saved',

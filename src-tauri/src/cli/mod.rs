@@ -191,6 +191,13 @@ pub struct AddArgs {
     /// user's approval in the app) or allow.
     #[arg(long, value_name = "POLICY", value_parser = parse_policy)]
     assistant_policy: Option<AssistantPolicy>,
+    /// What AI assistants may administer (databases, retention, users, tokens, deletes):
+    /// read-only, ask or allow (default: as --assistant-policy).
+    #[arg(long, value_name = "POLICY", value_parser = parse_policy)]
+    assistant_admin: Option<AssistantPolicy>,
+    /// Whether AI assistants may read this connection: allow (default), ask or off.
+    #[arg(long, value_name = "POLICY", value_parser = parse_read_policy)]
+    assistant_read: Option<ReadPolicy>,
 }
 
 #[derive(Args)]
@@ -289,6 +296,17 @@ fn parse_chart_type(s: &str) -> std::result::Result<ChartType, String> {
 fn parse_api(s: &str) -> std::result::Result<ApiKind, String> {
     ApiKind::parse(s).ok_or_else(|| format!("\"{s}\" is not an API: use auto, v1, v2 or v3"))
 }
+fn parse_read_policy(s: &str) -> std::result::Result<ReadPolicy, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "allow" => Ok(ReadPolicy::Allow),
+        "ask" => Ok(ReadPolicy::Ask),
+        "off" => Ok(ReadPolicy::Off),
+        _ => Err(format!(
+            "unknown read policy \"{s}\": use allow, ask or off"
+        )),
+    }
+}
+
 fn parse_policy(s: &str) -> std::result::Result<AssistantPolicy, String> {
     match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
         "read_only" | "readonly" => Ok(AssistantPolicy::ReadOnly),
@@ -376,6 +394,8 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                 },
                 timeout_ms: a.timeout,
                 assistant_policy: a.assistant_policy,
+                assistant_admin: a.assistant_admin,
+                assistant_read: a.assistant_read,
             };
             let p = profiles::add(
                 ctx,
@@ -630,6 +650,25 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = &'static str>> 
     }
 }
 
+/// The assistant access of a profile in a few words, e.g. `write ask, admin off`.
+fn access(p: &Profile) -> String {
+    let level = |a: AssistantPolicy| match a {
+        AssistantPolicy::ReadOnly => "off",
+        AssistantPolicy::Ask => "ask",
+        AssistantPolicy::Allow => "allow",
+    };
+    let read = match p.assistant_read {
+        ReadPolicy::Allow => "",
+        ReadPolicy::Ask => "read ask, ",
+        ReadPolicy::Off => "read off, ",
+    };
+    format!(
+        "{read}write {}, admin {}",
+        level(p.assistant_policy),
+        level(p.admin_policy())
+    )
+}
+
 fn profile_table(list: &ProfileList) -> String {
     if list.profiles.is_empty() {
         return "no profiles yet: add one with `influxdesk profile add NAME --url URL`\n".into();
@@ -654,11 +693,7 @@ fn profile_table(list: &ProfileList) -> String {
                 (_, true) => "keychain",
                 _ => "none",
             },
-            match p.assistant_policy {
-                AssistantPolicy::ReadOnly => "read-only",
-                AssistantPolicy::Ask => "ask",
-                AssistantPolicy::Allow => "allow",
-            }
+            access(p)
         ));
     }
     out

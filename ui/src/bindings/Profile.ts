@@ -2,6 +2,7 @@
 import type { ApiKind } from "./ApiKind";
 import type { AssistantPolicy } from "./AssistantPolicy";
 import type { ProfileSource } from "./ProfileSource";
+import type { ReadPolicy } from "./ReadPolicy";
 import type { TlsOptions } from "./TlsOptions";
 
 /**
@@ -24,7 +25,20 @@ username: string | null, tls: TlsOptions,
 /**
  * Request timeout in milliseconds.
  */
-timeout_ms: number, assistant_policy: AssistantPolicy, 
+timeout_ms: number, 
+/**
+ * What assistants may write (points, alert rules): read_only, ask or allow.
+ */
+assistant_policy: AssistantPolicy, 
+/**
+ * What assistants may administer (databases, retention, users, tokens, continuous
+ * queries, deletes, killing queries). Unset: the same as `assistant_policy`.
+ */
+assistant_admin: AssistantPolicy | null, 
+/**
+ * Whether assistants may read (queries, schema, metrics).
+ */
+assistant_read: ReadPolicy, 
 /**
  * Whether a token/password is stored in the keychain for this profile.
  */

@@ -60,18 +60,33 @@ impl ApiKind {
     }
 }
 
-/// What an AI assistant may do on a profile.
+/// What an AI assistant may change on a profile, for one class of changes (writes, or
+/// administration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum AssistantPolicy {
-    /// Queries only; writes and admin calls are refused.
+    /// Nothing of this class: refused.
     #[default]
     ReadOnly,
-    /// Writes and admin calls wait for the user's approval in the app.
+    /// Each change waits for the user's approval in the app.
     Ask,
-    /// Writes and admin calls run without asking.
+    /// Changes run without asking.
     Allow,
+}
+
+/// Whether an AI assistant may read (query, list, describe) on a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReadPolicy {
+    /// Queries and listings run without asking.
+    #[default]
+    Allow,
+    /// Each read waits for the user's approval in the app.
+    Ask,
+    /// Assistants may not even read this connection.
+    Off,
 }
 
 /// TLS options of a profile.
@@ -117,7 +132,13 @@ pub struct Profile {
     /// Request timeout in milliseconds.
     #[ts(type = "number")]
     pub timeout_ms: u64,
+    /// What assistants may write (points, alert rules): read_only, ask or allow.
     pub assistant_policy: AssistantPolicy,
+    /// What assistants may administer (databases, retention, users, tokens, continuous
+    /// queries, deletes, killing queries). Unset: the same as `assistant_policy`.
+    pub assistant_admin: Option<AssistantPolicy>,
+    /// Whether assistants may read (queries, schema, metrics).
+    pub assistant_read: ReadPolicy,
     /// Whether a token/password is stored in the keychain for this profile.
     pub secret_stored: bool,
     /// A local InfluxDB that influxdesk itself runs (the demo server).
@@ -142,6 +163,8 @@ impl Default for Profile {
             tls: TlsOptions::default(),
             timeout_ms: DEFAULT_TIMEOUT_MS,
             assistant_policy: AssistantPolicy::ReadOnly,
+            assistant_admin: None,
+            assistant_read: ReadPolicy::Allow,
             secret_stored: false,
             managed_local: false,
             source: ProfileSource::Saved,
@@ -150,6 +173,11 @@ impl Default for Profile {
 }
 
 impl Profile {
+    /// What assistants may administer here (the write level unless set on its own).
+    pub fn admin_policy(&self) -> AssistantPolicy {
+        self.assistant_admin.unwrap_or(self.assistant_policy)
+    }
+
     /// The form fields of this profile (to copy or re-save it).
     pub fn fields(&self) -> ProfileFields {
         ProfileFields {
@@ -162,6 +190,8 @@ impl Profile {
             tls: self.tls.clone(),
             timeout_ms: Some(self.timeout_ms),
             assistant_policy: Some(self.assistant_policy),
+            assistant_admin: Some(self.admin_policy()),
+            assistant_read: Some(self.assistant_read),
         }
     }
 }
@@ -183,7 +213,12 @@ pub struct ProfileFields {
     /// Milliseconds; 0 or absent means the default (30 s).
     #[ts(type = "number | null")]
     pub timeout_ms: Option<u64>,
+    /// What assistants may write: read_only, ask or allow.
     pub assistant_policy: Option<AssistantPolicy>,
+    /// What assistants may administer; absent keeps the profile's setting.
+    pub assistant_admin: Option<AssistantPolicy>,
+    /// Whether assistants may read.
+    pub assistant_read: Option<ReadPolicy>,
 }
 
 /// What to do with the profile's secret when saving.

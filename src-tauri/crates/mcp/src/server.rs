@@ -539,6 +539,11 @@ impl InfluxdeskMcp {
             "username": p.username,
             "source": match p.source { ProfileSource::Env => "env", ProfileSource::Saved => "saved" },
             "assistant_policy": p.assistant_policy,
+            "assistant_access": {
+                "read": p.assistant_read,
+                "write": policy::effective_level(&self.ctx, &p, policy::Class::Write),
+                "admin": policy::effective_level(&self.ctx, &p, policy::Class::Admin),
+            },
             "effective_policy": policy::effective_policy(&self.ctx, &p),
             "pinned_by_session": self.session.profile.is_some(),
         }))
@@ -636,10 +641,20 @@ impl ServerHandler for InfluxdeskMcp {
         let (tool, args) = (request.name.to_string(), request.arguments.clone());
         let started = chrono::Utc::now();
         let clock = std::time::Instant::now();
+        let reads = self
+            .tool_router
+            .get(&tool)
+            .and_then(|t| t.annotations.as_ref())
+            .and_then(|a| a.read_only_hint)
+            .unwrap_or(false);
         let tcc = ToolCallContext::new(self, request, context);
         // A panic in a tool is a bug: it becomes this call's error (and a log line), never a
         // call that goes unanswered.
         let response = match influxdesk_core::error::guarded(&tool, async {
+            if reads {
+                let what = format!("use {tool}");
+                policy::check_read_on(&self.ctx, &who, self.profile(), &what).await?;
+            }
             Ok(self.tool_router.call(tcc).await)
         })
         .await
@@ -678,9 +693,9 @@ impl ServerHandler for InfluxdeskMcp {
              influxdesk://connection resource). Explore with list-measurements and \
              describe-measurement, read with query-data and render-chart, write with \
              write-metrics and manage-buckets, watch with create-alerts, list-alerts, \
-             delete-alerts and test-alert-channel, and check health with get-metrics. Writes (alert rules too) follow \
-             the connection's assistant policy (read-only, ask, allow); a refusal says how the \
-             user can change it. Queries without a time range cover the last hour."
+             delete-alerts and test-alert-channel, and check health with get-metrics. Reads, writes (alert rules too) \
+             and administration each follow the connection's assistant access (off, ask, \
+             allow); a refusal says how the user can change it. Queries without a time range cover the last hour."
                 .to_string(),
         )
     }

@@ -88,7 +88,7 @@ pub async fn create(ctx: &Ctx, actor: &Actor, req: CreateBucketReq) -> Result<Bu
             .map(|d| format!("\ndescription: {d}"))
             .unwrap_or_default()
     );
-    super::policy::check_write(ctx, actor, &p, &what).await?;
+    super::policy::check_admin(ctx, actor, &p, &what).await?;
     c.create_bucket(
         &name,
         retention,
@@ -125,7 +125,7 @@ pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateBucketReq) -> Result<Bu
     if let Some(d) = &req.description {
         what += &format!("\ndescription: {d}");
     }
-    super::policy::check_write(ctx, actor, &p, &what).await?;
+    super::policy::check_admin(ctx, actor, &p, &what).await?;
     c.update_bucket(&name, retention, req.description.as_deref())
         .await?;
     ctx.emit(actor, "bucket.update", format!("{name} on {}", p.name));
@@ -142,7 +142,7 @@ pub async fn delete(ctx: &Ctx, actor: &Actor, req: DeleteBucketReq) -> Result<()
         "delete the database/bucket \"{name}\" and all its data\non {} ({})",
         p.name, p.url
     );
-    super::policy::check_write(ctx, actor, &p, &what).await?;
+    super::policy::check_admin(ctx, actor, &p, &what).await?;
     let c = ctx.client(&p).await?;
     c.delete_bucket(name).await?;
     ctx.emit(actor, "bucket.delete", format!("{name} on {}", p.name));

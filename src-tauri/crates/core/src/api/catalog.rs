@@ -72,7 +72,7 @@ pub async fn delete_table(ctx: &Ctx, actor: &Actor, req: DeleteTableReq) -> Resu
         return Err(Error::invalid("name the table to delete"));
     }
     let what = format!("delete the table \"{table}\" of \"{db}\" and all its data");
-    super::policy::check_write(ctx, actor, &p, &what).await?;
+    super::policy::check_admin(ctx, actor, &p, &what).await?;
     let c = ctx.client(&p).await?;
     if !c.tables(&db).await?.iter().any(|t| t.name == table) {
         return Err(Error::NotFound(format!(

@@ -1,13 +1,15 @@
-//! What an AI assistant may do on a profile. Every action that writes data or changes schema
-//! (writes, bucket changes, alert rules) asks [`check_write`] first, with
-//! the [`Actor`] that performs it: the user is always allowed; an assistant follows the
-//! profile's [`AssistantPolicy`] (read-only / ask / allow), under the session's rules on the
-//! [`Ctx`] (`influxdesk mcp --read-only`) and with an [`Approver`] that answers "ask".
+//! What an AI assistant may do on a profile, per class of action: reads ([`check_read`]:
+//! queries, schema, metrics), writes ([`check_write`]: points, alert rules) and administration
+//! ([`check_admin`]: databases, retention, users, tokens, deletes). Every action asks first,
+//! with the [`Actor`] that performs it: the user is always allowed; an assistant follows the
+//! profile's level for that class (off / ask / allow), under the session's rules on the
+//! [`Ctx`] (`influxdesk mcp --read-only` turns writes and administration off) and with an
+//! [`Approver`] that answers "ask".
 //!
 //! The approver is a hook: headless it answers from `influxdesk mcp --allow-writes`
 //! ([`Headless`]); the GUI plugs in one that shows an approval dialog and waits on
 //! [`Approvals`] for the user's answer. Not here: deciding whether a query writes
-//! (`influx::guard`).
+//! (`influx::classify`).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -19,7 +21,7 @@ use tokio::sync::oneshot;
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::model::{Actor, AssistantPolicy, Profile, ProfileSource};
+use crate::model::{Actor, AssistantPolicy, Profile, ProfileSource, ReadPolicy};
 
 /// An approval that may take a while (a dialog waiting for the user).
 pub type ApprovalFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
@@ -170,16 +172,22 @@ impl Ctx {
     }
 }
 
-/// The policy that applies to assistants on `profile` in this session. The `env` profile
-/// (from `INFLUX_*`) has no saved policy: it asks, so the person who started the session
-/// decides (`--allow-writes` headless).
+/// The write policy that applies to assistants on `profile` in this session. The `env`
+/// profile (from `INFLUX_*`) has no saved policy: it asks, so the person who started the
+/// session decides (`--allow-writes` headless).
 pub fn effective_policy(ctx: &Ctx, profile: &Profile) -> AssistantPolicy {
+    effective_level(ctx, profile, Class::Write)
+}
+
+/// The policy for one class of changes on `profile` in this session.
+pub fn effective_level(ctx: &Ctx, profile: &Profile, class: Class) -> AssistantPolicy {
     if ctx.assistant_rules().read_only {
         return AssistantPolicy::ReadOnly;
     }
-    match profile.source {
-        ProfileSource::Env => AssistantPolicy::Ask,
-        ProfileSource::Saved => profile.assistant_policy,
+    match (profile.source, class) {
+        (ProfileSource::Env, _) => AssistantPolicy::Ask,
+        (ProfileSource::Saved, Class::Write) => profile.assistant_policy,
+        (ProfileSource::Saved, Class::Admin) => profile.admin_policy(),
     }
 }
 
@@ -198,20 +206,88 @@ pub async fn check_admin(ctx: &Ctx, actor: &Actor, profile: &Profile, change: &s
     check(ctx, actor, profile, Class::Admin, change).await
 }
 
+/// May `actor` read `what` (a query, a listing) on `profile`? Assistants follow the profile's
+/// read policy; session rules (`--read-only`) never stop reads.
+pub async fn check_read(ctx: &Ctx, actor: &Actor, profile: &Profile, what: &str) -> Result<()> {
+    let Actor::Assistant { client } = actor else {
+        return Ok(());
+    };
+    let summary = what.lines().next().unwrap_or_default();
+    let refusal = match profile.assistant_read {
+        ReadPolicy::Allow => return Ok(()),
+        ReadPolicy::Off => format!(
+            "{client} may not {summary}: profile \"{}\" does not let assistants read it. The \
+             user can change that in influxdesk (Connections > edit > assistant access: reads).",
+            profile.name
+        ),
+        ReadPolicy::Ask => {
+            if ctx
+                .assistant_rules()
+                .approver
+                .approve(actor, profile, what)
+                .await
+            {
+                return Ok(());
+            }
+            format!(
+                "{client} may not {summary}: profile \"{}\" asks the user before assistant \
+                 reads, and this was not approved.",
+                profile.name
+            )
+        }
+    };
+    ctx.emit(
+        actor,
+        "policy.denied",
+        format!("{summary} on {}", profile.name),
+    );
+    Err(Error::Forbidden(refusal))
+}
+
+/// [`check_read`] on a profile given by name or id (the active one when `None`).
+pub async fn check_read_on(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: Option<&str>,
+    what: &str,
+) -> Result<()> {
+    if !matches!(actor, Actor::Assistant { .. }) {
+        return Ok(());
+    }
+    let p = super::profiles::resolve(ctx, profile).await?;
+    check_read(ctx, actor, &p, what).await
+}
+
 /// The classes of changes an assistant can be allowed separately.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
-    /// Writing points.
+    /// Writing points and alert rules.
     Write,
     /// Changing the server's objects or deleting data.
     Admin,
+}
+
+impl Class {
+    fn noun(self) -> &'static str {
+        match self {
+            Class::Write => "writes",
+            Class::Admin => "administration",
+        }
+    }
+
+    fn setting(self) -> &'static str {
+        match self {
+            Class::Write => "writes",
+            Class::Admin => "admin",
+        }
+    }
 }
 
 async fn check(
     ctx: &Ctx,
     actor: &Actor,
     profile: &Profile,
-    _class: Class,
+    class: Class,
     change: &str,
 ) -> Result<()> {
     let Actor::Assistant { client } = actor else {
@@ -225,13 +301,15 @@ async fn check(
              --read-only). Start it without --read-only to let the profile's policy decide."
         )
     } else {
-        match effective_policy(ctx, profile) {
+        match effective_level(ctx, profile, class) {
             AssistantPolicy::Allow => return Ok(()),
             AssistantPolicy::ReadOnly => format!(
-                "{client} may not {what}: the assistant policy of profile \"{}\" is read-only. \
-                 The user can change it in influxdesk (Connections > edit > assistant policy: \
-                 ask or allow).",
-                profile.name
+                "{client} may not {what}: the assistant {} policy of profile \"{}\" is \
+                 read-only. The user can change it in influxdesk (Connections > edit > \
+                 assistant access: {}: ask or allow).",
+                class.noun(),
+                profile.name,
+                class.setting()
             ),
             AssistantPolicy::Ask => {
                 if rules.approver.approve(actor, profile, change).await {
@@ -243,12 +321,12 @@ async fn check(
                     return Ok(());
                 }
                 format!(
-                    "{client} may not {what}: profile \"{}\" asks the user before assistant \
-                     writes, and this was not approved. Without the influxdesk window, start \
-                     the server with `influxdesk mcp --allow-writes` to approve writes for the \
-                     session, or set the profile's assistant policy to allow (Connections > \
-                     edit).",
-                    profile.name
+                    "{client} may not {what}: profile \"{}\" asks the user before assistant {}, \
+                     and this was not approved. Without the influxdesk window, start the server \
+                     with `influxdesk mcp --allow-writes` to approve changes for the session, or \
+                     set the profile's assistant access to allow (Connections > edit).",
+                    profile.name,
+                    class.noun()
                 )
             }
         }
@@ -349,6 +427,67 @@ mod tests {
             "headless ask is refused and says how to approve: {}",
             e.message()
         );
+    }
+
+    #[tokio::test]
+    async fn administration_has_its_own_level() {
+        let c = ctx();
+        let a = assistant();
+        // "Allow writes, ask for admin": headless, the admin change is refused, the write not.
+        let p = Profile {
+            assistant_admin: Some(AssistantPolicy::Ask),
+            ..profile(AssistantPolicy::Allow)
+        };
+        check_write(&c, &a, &p, "write 1 point").await.unwrap();
+        let e = check_admin(&c, &a, &p, "drop database x")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code().as_str(), "Forbidden");
+        assert!(e.message().contains("administration"), "{}", e.message());
+        // Unset, administration follows writes.
+        let p = profile(AssistantPolicy::Allow);
+        check_admin(&c, &a, &p, "drop database x").await.unwrap();
+        let p = Profile {
+            assistant_admin: Some(AssistantPolicy::Allow),
+            ..profile(AssistantPolicy::ReadOnly)
+        };
+        check_admin(&c, &a, &p, "create database x").await.unwrap();
+        assert!(check_write(&c, &a, &p, "write").await.is_err());
+        // A read-only session turns administration off too.
+        c.set_assistant_read_only(true);
+        let e = check_admin(&c, &a, &p, "create database x")
+            .await
+            .unwrap_err();
+        assert!(e.message().contains("--read-only"), "{}", e.message());
+    }
+
+    #[tokio::test]
+    async fn reads_follow_the_read_policy_and_not_the_session() {
+        let c = ctx();
+        let a = assistant();
+        c.set_assistant_read_only(true);
+        let p = profile(AssistantPolicy::ReadOnly);
+        check_read(&c, &a, &p, "use query-data").await.unwrap();
+        let off = Profile {
+            assistant_read: ReadPolicy::Off,
+            ..p.clone()
+        };
+        let e = check_read(&c, &a, &off, "use query-data")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code().as_str(), "Forbidden");
+        assert!(e.message().contains("reads"), "{}", e.message());
+        check_read(&c, &Actor::User, &off, "query").await.unwrap();
+        let ask = Profile {
+            assistant_read: ReadPolicy::Ask,
+            ..p
+        };
+        let yes = Arc::new(Counting(Default::default(), true));
+        c.set_approver(yes.clone());
+        check_read(&c, &a, &ask, "use query-data").await.unwrap();
+        assert_eq!(yes.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        c.set_approver(Arc::new(Counting(Default::default(), false)));
+        assert!(check_read(&c, &a, &ask, "use query-data").await.is_err());
     }
 
     #[tokio::test]

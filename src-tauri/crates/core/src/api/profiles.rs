@@ -129,6 +129,8 @@ fn apply_fields(base: &Profile, f: &ProfileFields, others: &[Profile]) -> Result
         },
         timeout_ms,
         assistant_policy: f.assistant_policy.unwrap_or(base.assistant_policy),
+        assistant_admin: f.assistant_admin.or(base.assistant_admin),
+        assistant_read: f.assistant_read.unwrap_or(base.assistant_read),
         secret_stored: base.secret_stored,
         managed_local: base.managed_local,
         source: ProfileSource::Saved,

@@ -215,3 +215,87 @@ async fn ask_without_a_window_needs_allow_writes() {
         .await;
     assert!(e.starts_with("Forbidden: "), "{e}");
 }
+
+/// "Allow writes, ask for admin": points go in, database changes wait for an approval that a
+/// headless session without --allow-writes never gives; reads can be turned off on their own.
+#[tokio::test]
+async fn reads_writes_and_administration_have_separate_levels() {
+    use influxdesk_core::api::profiles;
+    use influxdesk_core::model::{ProfileFields, ReadPolicy, UpdateProfileReq};
+    let ctx = ctx();
+    let db = unique_db("levels");
+    let p = profile(
+        &ctx,
+        "levels",
+        &open_server().url,
+        &db,
+        AssistantPolicy::Allow,
+        None,
+    )
+    .await;
+    let edit = |fields: ProfileFields| UpdateProfileReq {
+        profile: p.id.clone(),
+        fields,
+        secret: Default::default(),
+    };
+    profiles::update(
+        &ctx,
+        &influxdesk_core::Actor::User,
+        edit(ProfileFields {
+            assistant_admin: Some(AssistantPolicy::Ask),
+            ..p.fields()
+        }),
+    )
+    .await
+    .unwrap();
+    influxql(&ctx, None, &format!("CREATE DATABASE {db}")).await;
+    let mcp = connect(&ctx).await;
+
+    mcp.ok(
+        "write-metrics",
+        json!({"measurement": "cpu", "fields": {"v": 1}, "timestamp": "2024-01-01T00:00:00Z"}),
+    )
+    .await;
+    let other = unique_db("levels_new");
+    let e = mcp
+        .err(
+            "manage-buckets",
+            json!({"action": "create", "bucket_name": other}),
+        )
+        .await;
+    assert!(
+        e.starts_with("Forbidden: ") && e.contains("administration"),
+        "{e}"
+    );
+    assert!(!databases(&ctx).await.contains(&other));
+    let r = influxql(&ctx, Some(&db), "SELECT count(v) FROM cpu").await;
+    assert_eq!(rows(&r)[0][1], json!(1), "the write landed");
+
+    // Reads off: every reading tool is refused, nothing else changes.
+    let current = profiles::list(&ctx).await.unwrap().profiles;
+    let now = current.iter().find(|x| x.id == p.id).unwrap();
+    profiles::update(
+        &ctx,
+        &influxdesk_core::Actor::User,
+        edit(ProfileFields {
+            assistant_read: Some(ReadPolicy::Off),
+            ..now.fields()
+        }),
+    )
+    .await
+    .unwrap();
+    for (tool, args) in [
+        (
+            "query-data",
+            json!({"query": "SELECT * FROM cpu", "time_range": "30000d"}),
+        ),
+        ("list-measurements", json!({})),
+        ("get-metrics", json!({"metric_type": "database"})),
+    ] {
+        let e = mcp.err(tool, args).await;
+        assert!(
+            e.starts_with("Forbidden: ") && e.contains("read"),
+            "{tool}: {e}"
+        );
+    }
+}
