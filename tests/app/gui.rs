@@ -224,6 +224,36 @@ pub(crate) async fn chart_series(c: &Client, at_least: u64) -> u64 {
     .await
 }
 
+/// The webview keeps its preferences through the app's own commands, by key, in one file: it
+/// cannot load the store plugin on a path of its choosing (e.g. the profiles file).
+async fn ui_prefs_are_scoped(c: &Client) {
+    let out = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            const inv = window.__TAURI_INTERNALS__.invoke;
+            (async () => {
+              const out = {};
+              try { await inv('plugin:store|load', { path: '../../profiles.json' }); out.load = 'allowed'; }
+              catch (e) { out.load = String(e && e.message || e); }
+              await inv('pref_set', { key: 'probe_pref', value: { a: 1 } });
+              out.get = await inv('pref_get', { key: 'probe_pref' });
+              try { await inv('pref_get', { key: '../profiles' }); out.bad = 'allowed'; }
+              catch (e) { out.bad = e.code; }
+              done(out);
+            })();"#,
+            vec![],
+        )
+        .await
+        .expect("script");
+    let load = out["load"].as_str().unwrap_or_default();
+    assert!(
+        load != "allowed" && load.contains("not allowed"),
+        "the webview may not open a store file itself: {out}"
+    );
+    assert_eq!(out["get"], json!({"a": 1}), "{out}");
+    assert_eq!(out["bad"], json!("InvalidInput"), "{out}");
+}
+
 /// Explore on the demo: schema -> field -> chart; table; time range; export.
 async fn explore_the_demo(c: &Client) {
     // The demo fills a day of data in batches after its profile appears: explore it once it
@@ -847,6 +877,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     })
     .await;
     shot(&c, "01-demo-connections").await;
+    ui_prefs_are_scoped(&c).await;
 
     // The Data Explorer: on the demo data, a chart of a field is two clicks away (expand the
     // measurement, click the field), over the last 6 hours.

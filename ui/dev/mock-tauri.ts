@@ -646,15 +646,11 @@ mockIPC(
         return { path: args.req.path ?? exportPath('chart', args.req.format), bytes: rendered.svg.length };
       }
 
-      // tauri-plugin-store
-      case 'plugin:store|load':
-        return 1;
-      case 'plugin:store|get':
-        return [store.get(args.key) ?? null, store.has(args.key)];
-      case 'plugin:store|set':
+      // UI preferences (the backend keeps them with tauri-plugin-store)
+      case 'pref_get':
+        return store.get(args.key) ?? null;
+      case 'pref_set':
         store.set(args.key, args.value);
-        return null;
-      case 'plugin:store|save':
         return null;
     }
     console.warn('[mock] unhandled command', cmd, args);

@@ -1,10 +1,9 @@
 // The one door to the Rust backend: typed wrappers over Tauri `invoke`, the app's events and
-// the UI-preferences store. No other file imports `@tauri-apps/*`. Every failure leaves here
+// the UI preferences. No other file imports `@tauri-apps/*`. Every failure leaves here
 // as an `AppError` (`{code, message}`) so components can branch on `code`.
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import { load, type Store } from '@tauri-apps/plugin-store';
 
 import type { ActivityEntry } from './bindings/ActivityEntry';
 import type { AddProfileReq } from './bindings/AddProfileReq';
@@ -183,36 +182,30 @@ export interface UiPrefs {
   query_db: Record<string, string>;
 }
 
-let storePromise: Promise<Store | null> | null = null;
+// Kept by the backend in ui.json (tauri-plugin-store): the webview names keys, never a file.
 const memory = new Map<string, unknown>();
-
-function store(): Promise<Store | null> {
-  storePromise ??= load('ui.json', { autoSave: true }).catch((e) => {
-    // Preferences are a convenience: without the store we keep them for this session only.
-    console.warn('ui.json store unavailable', toAppError(e));
-    return null;
-  });
-  return storePromise;
-}
+let storeBroken = false;
 
 export async function getPref<K extends keyof UiPrefs>(key: K): Promise<UiPrefs[K] | undefined> {
-  const s = await store();
-  if (!s) return memory.get(key) as UiPrefs[K] | undefined;
+  if (storeBroken) return memory.get(key) as UiPrefs[K] | undefined;
   try {
-    return await s.get<UiPrefs[K]>(key);
-  } catch {
+    const v = await call<UiPrefs[K] | null>('pref_get', { key });
+    return v ?? (memory.get(key) as UiPrefs[K] | undefined);
+  } catch (e) {
+    // Preferences are a convenience: without the store we keep them for this session only.
+    console.warn('ui.json store unavailable', e);
+    storeBroken = true;
     return memory.get(key) as UiPrefs[K] | undefined;
   }
 }
 
 export async function setPref<K extends keyof UiPrefs>(key: K, value: UiPrefs[K]): Promise<void> {
   memory.set(key, value);
-  const s = await store();
-  if (!s) return;
+  if (storeBroken) return;
   try {
-    await s.set(key, value);
+    await call<null>('pref_set', { key, value });
   } catch (e) {
-    console.warn('cannot save preference', key, toAppError(e));
+    console.warn('cannot save preference', key, e);
   }
 }
 
