@@ -428,11 +428,11 @@ impl Client {
                 if let Some(org) = &self.org {
                     rb = rb.query(&[("org", org)]);
                 }
-                let resp = self.check(self.send(rb, "query").await?, "query").await?;
+                let mut resp = self.check(self.send(rb, "query").await?, "query").await?;
                 let mut csv = parse::FluxCsv::default();
                 let mut pending: Vec<u8> = Vec::new();
                 let (read, _) = self
-                    .read_capped(resp, &mut budget, |b, budget| {
+                    .read_capped(&mut resp, &mut budget, |b, budget| {
                         pending.extend_from_slice(b);
                         let end = stream::complete_records(&pending);
                         csv.records(&pending[..end], budget)?;
@@ -469,10 +469,10 @@ impl Client {
                     .request(Method::POST, path)
                     .header("Accept", "application/json")
                     .json(&json!({"db": db, "q": q, "format": "jsonl"}));
-                let resp = self.check(self.send(rb, "query").await?, "query").await?;
+                let mut resp = self.check(self.send(rb, "query").await?, "query").await?;
                 let mut rows = stream::JsonLines::default();
                 let (read, _) = self
-                    .read_capped(resp, &mut budget, |b, budget| rows.feed(b, budget))
+                    .read_capped(&mut resp, &mut budget, |b, budget| rows.feed(b, budget))
                     .await?;
                 bytes_read = read;
                 rows.finish(&mut budget)?

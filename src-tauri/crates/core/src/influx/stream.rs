@@ -35,10 +35,11 @@ pub struct QueryRead {
 impl Client {
     /// Read a response body chunk by chunk into `feed` until it ends, the row budget is spent
     /// or [`MAX_RESPONSE_BYTES`] were read. Returns the bytes read and whether it stopped
-    /// early; the caller drops the response, which closes it.
+    /// early; the caller drops the response, which closes it (1.x: after the KILL, so the
+    /// query is still there to find).
     pub(super) async fn read_capped(
         &self,
-        mut resp: Response,
+        resp: &mut Response,
         budget: &mut Budget,
         mut feed: impl FnMut(&[u8], &mut Budget) -> Result<()>,
     ) -> Result<(usize, bool)> {
@@ -98,10 +99,10 @@ impl Client {
         let method = if read_only { Method::GET } else { Method::POST };
         let started = Instant::now();
         let rb = self.request(method, "/query").query(&params);
-        let resp = self.check(self.send(rb, "query").await?, "query").await?;
+        let mut resp = self.check(self.send(rb, "query").await?, "query").await?;
         let mut chunks = V1Chunks::default();
         let (bytes_read, stopped) = self
-            .read_capped(resp, budget, |b, budget| chunks.feed(b, budget))
+            .read_capped(&mut resp, budget, |b, budget| chunks.feed(b, budget))
             .await?;
         let frames = chunks.finish(budget)?;
         let mut killed = false;
@@ -114,6 +115,9 @@ impl Client {
                     false
                 });
         }
+        // Closed only now: while our response is open, influxd keeps the query running
+        // (blocked on writing), so SHOW QUERIES above finds it whatever the machine's speed.
+        drop(resp);
         Ok(QueryRead {
             frames,
             capped: budget.truncated,
