@@ -2,6 +2,8 @@
 import type { AlertStatus } from "./AlertStatus";
 import type { Notification } from "./Notification";
 import type { QueryLanguage } from "./QueryLanguage";
+import type { SeriesState } from "./SeriesState";
+import type { Silence } from "./Silence";
 import type { Threshold } from "./Threshold";
 
 /**
@@ -28,4 +30,13 @@ pending_since: string | null,
  * The keychain account (service `influxdesk`) holding each channel's full URL, in the
  * order of `notification.channels`; "" for a channel without a URL (desktop).
  */
-channel_accounts: Array<string>, };
+channel_accounts: Array<string>, 
+/**
+ * Each series' state: a query grouped by tags has one per series (per host...). The
+ * rule's `status` is the worst of them.
+ */
+series: Array<SeriesState>, 
+/**
+ * Muted notifications (history is still written).
+ */
+silences: Array<Silence>, };

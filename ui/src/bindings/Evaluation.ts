@@ -2,6 +2,18 @@
 import type { AlertStatus } from "./AlertStatus";
 
 /**
- * What one evaluation decided.
+ * What one evaluation decided, for the rule (the worst of its series) and for each series.
  */
-export type Evaluation = { alert: string, status: AlertStatus, previous: AlertStatus, value: number | null, transition: boolean, message: string, };
+export type Evaluation = { alert: string, 
+/**
+ * The series this is about ("" for the rule as a whole).
+ */
+series: string, status: AlertStatus, previous: AlertStatus, value: number | null, transition: boolean, 
+/**
+ * A transition whose notification a silence held back.
+ */
+muted: boolean, message: string, 
+/**
+ * Per series (on the rule's evaluation only).
+ */
+each: Array<Evaluation>, };

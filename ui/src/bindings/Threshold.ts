@@ -8,10 +8,36 @@ export type Threshold = {
  */
 operator: Operator, 
 /**
- * The value the query's last value is compared with (ignored for deadman).
+ * The value the last value (relative: its change) is compared with, firing at the
+ * notification's severity. Ignored when `warn` or `crit` is given, and for deadman and
+ * ranges.
  */
 value: number, 
 /**
- * threshold (default) or deadman.
+ * threshold (default), deadman, inside, outside or relative.
  */
-type: ThresholdKind, };
+type: ThresholdKind, 
+/**
+ * WARN when the value (relative: the change) crosses this level.
+ */
+warn?: number, 
+/**
+ * CRIT when the value (relative: the change) crosses this level.
+ */
+crit?: number, 
+/**
+ * Range conditions: the low end (inclusive).
+ */
+low?: number, 
+/**
+ * Range conditions: the high end (inclusive).
+ */
+high?: number, 
+/**
+ * Relative: compare with the value this long ago, e.g. "1h".
+ */
+period?: string, 
+/**
+ * Relative: the change in percent of the earlier value (default: absolute).
+ */
+percent: boolean, };

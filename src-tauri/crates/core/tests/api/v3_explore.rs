@@ -243,6 +243,7 @@ async fn alerts_evaluate_a_sql_rule() {
                 operator: Operator::Greater,
                 value: 50.0,
                 kind: ThresholdKind::Threshold,
+                ..Default::default()
             },
             notification: Notification {
                 channels: vec![format!("webhook:{hook}")],

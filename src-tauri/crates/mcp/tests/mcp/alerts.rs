@@ -369,6 +369,7 @@ async fn a_read_only_profile_refuses_alert_changes_but_lists_them() {
                 operator: Operator::Greater,
                 value: 1.0,
                 kind: ThresholdKind::Threshold,
+                ..Default::default()
             },
             notification: Notification {
                 channels: vec!["slack:https://hooks.slack.com/services/T000/B000/SECRETxyz".into()],

@@ -325,7 +325,8 @@ async fn post(ctx: &Ctx, channel: &Secret, body: &Value) -> Sent {
 
 fn webhook_body(rule: &AlertRule, e: &Evaluation, now: DateTime<Utc>) -> Value {
     json!({
-        "alert": rule.name, "status": e.status, "previous": e.previous, "value": e.value,
+        "alert": rule.name, "series": e.series, "status": e.status, "previous": e.previous,
+        "value": e.value,
         "message": e.message, "severity": rule.notification.severity, "time": now_str(now),
     })
 }
@@ -386,10 +387,13 @@ pub(crate) async fn send_test(ctx: &Ctx, rule: &AlertRule, wanted: &[usize]) -> 
         previous: rule.status,
         value: rule.last_value,
         transition: false,
+        muted: false,
         message: format!(
             "{}: a test notification from influxdesk (no change of state)",
             rule.name
         ),
+        series: String::new(),
+        each: Vec::new(),
     };
     let mut out = Vec::new();
     for &i in wanted {

@@ -13,10 +13,13 @@
 //! runs across processes.
 
 mod addresses;
+mod backtest;
 mod channels;
+mod condition;
 mod evaluate;
 mod scheduler;
 
+pub use backtest::{Backtest, BacktestChange, BacktestReq, FiringWindow, MAX_STEPS, backtest};
 pub use channels::{ChannelTest, redact_channel};
 pub use evaluate::{Evaluation, evaluate, evaluate_due, evaluate_due_within};
 pub(crate) use scheduler::Lease;
@@ -71,7 +74,9 @@ impl Operator {
     }
 }
 
-/// `threshold`: the last value crosses `value`; `deadman`: no data for the rule's window.
+/// What is checked on each series' last value: `threshold` (it crosses `value`, or the
+/// `warn`/`crit` levels), `inside`/`outside` (the range `low`..`high`), `relative` (its change
+/// against `period` ago crosses the levels, in % with `percent`), `deadman` (no data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -79,6 +84,9 @@ pub enum ThresholdKind {
     #[default]
     Threshold,
     Deadman,
+    Inside,
+    Outside,
+    Relative,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
@@ -86,13 +94,54 @@ pub enum ThresholdKind {
 pub struct Threshold {
     /// greater, less, equal, not_equal, greater_equal or less_equal.
     pub operator: Operator,
-    /// The value the query's last value is compared with (ignored for deadman).
+    /// The value the last value (relative: its change) is compared with, firing at the
+    /// notification's severity. Ignored when `warn` or `crit` is given, and for deadman and
+    /// ranges.
     #[serde(default)]
     pub value: f64,
-    /// threshold (default) or deadman.
+    /// threshold (default), deadman, inside, outside or relative.
     #[serde(default, rename = "type")]
     #[ts(rename = "type")]
     pub kind: ThresholdKind,
+    /// WARN when the value (relative: the change) crosses this level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub warn: Option<f64>,
+    /// CRIT when the value (relative: the change) crosses this level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub crit: Option<f64>,
+    /// Range conditions: the low end (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub low: Option<f64>,
+    /// Range conditions: the high end (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub high: Option<f64>,
+    /// Relative: compare with the value this long ago, e.g. "1h".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub period: Option<String>,
+    /// Relative: the change in percent of the earlier value (default: absolute).
+    #[serde(default)]
+    pub percent: bool,
+}
+
+impl Default for Threshold {
+    fn default() -> Self {
+        Threshold {
+            operator: Operator::Greater,
+            value: 0.0,
+            kind: ThresholdKind::Threshold,
+            warn: None,
+            crit: None,
+            low: None,
+            high: None,
+            period: None,
+            percent: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
@@ -118,8 +167,10 @@ pub struct Notification {
     pub severity: Severity,
 }
 
-/// An alert state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+/// An alert state (ordered: unknown < ok < info < warn < crit).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema, TS,
+)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
 pub enum AlertStatus {
@@ -171,6 +222,41 @@ pub struct AlertRule {
     /// The keychain account (service `influxdesk`) holding each channel's full URL, in the
     /// order of `notification.channels`; "" for a channel without a URL (desktop).
     pub channel_accounts: Vec<String>,
+    /// Each series' state: a query grouped by tags has one per series (per host...). The
+    /// rule's `status` is the worst of them.
+    pub series: Vec<SeriesState>,
+    /// Muted notifications (history is still written).
+    pub silences: Vec<Silence>,
+}
+
+/// One series of a rule, between evaluations.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct SeriesState {
+    /// The series as charts name it, e.g. `cpu.usage_user host=a` ("" when the query gave no
+    /// series at all: a deadman with nothing to watch).
+    pub key: String,
+    pub status: AlertStatus,
+    /// RFC 3339 of the last status change.
+    pub since: Option<String>,
+    pub last_value: Option<f64>,
+    /// The firing level waiting for `for`, and since when (RFC 3339).
+    pub pending: Option<AlertStatus>,
+    pub pending_since: Option<String>,
+}
+
+/// Notifications of a rule (or of one series of it) muted until a time.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(default)]
+#[ts(export)]
+pub struct Silence {
+    /// Only this series (its key as the rule's series show it); all series when absent.
+    pub series: Option<String>,
+    /// RFC 3339: muted until then.
+    pub until: String,
+    /// Why, for whoever looks later.
+    pub reason: String,
 }
 
 impl Default for AlertRule {
@@ -182,11 +268,7 @@ impl Default for AlertRule {
             query: String::new(),
             language: None,
             database: None,
-            threshold: Threshold {
-                operator: Operator::Greater,
-                value: 0.0,
-                kind: ThresholdKind::Threshold,
-            },
+            threshold: Threshold::default(),
             notification: Notification::default(),
             every: "1m".into(),
             for_duration: "0s".into(),
@@ -197,6 +279,8 @@ impl Default for AlertRule {
             last_value: None,
             pending_since: None,
             channel_accounts: Vec::new(),
+            series: Vec::new(),
+            silences: Vec::new(),
         }
     }
 }
@@ -349,6 +433,7 @@ pub async fn create(
         .to_string();
     every(&every_text)?;
     duration(&for_duration, "for")?;
+    let cond = condition::Condition::new(&req.threshold, req.notification.severity)?;
     let allowed = addresses::allowed_hosts(ctx)?;
     for c in &req.notification.channels {
         channels::check(c, &allowed).await?;
@@ -369,8 +454,8 @@ pub async fn create(
         actor,
         &p,
         &format!(
-            "create alert \"{name}\" on: {}{}\nquery ({}): {}\nevery {every_text}, for \
-             {for_duration}{}",
+            "create alert \"{name}\" on: {}{}\nquery ({}): {}\ncondition: {}\nevery \
+             {every_text}, for {for_duration}{}",
             req.query.trim(),
             if req.notification.channels.is_empty() {
                 String::new()
@@ -385,6 +470,7 @@ pub async fn create(
             },
             language.name(),
             req.query.trim(),
+            cond.describe(),
             req.notification
                 .channels
                 .iter()

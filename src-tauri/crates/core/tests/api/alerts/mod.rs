@@ -3,6 +3,7 @@
 //! status is a point in `influxdesk_alerts`. `channels`: where notifications may go;
 //! `scheduling`: concurrency, time budgets and one evaluator across processes.
 
+mod backtest;
 mod channels;
 mod scheduling;
 
@@ -92,6 +93,7 @@ pub(super) fn th(operator: Operator, value: f64, kind: ThresholdKind) -> Thresho
         operator,
         value,
         kind,
+        ..Default::default()
     }
 }
 
