@@ -183,7 +183,11 @@ pub async fn backtest(ctx: &Ctx, req: BacktestReq, now: DateTime<Utc>) -> Result
                 }),
                 query_id: None,
             };
-            async move { query::run(ctx, &Actor::Scheduler, req).await.map(|r| (at, r)) }
+            async move {
+                query::run(ctx, &Actor::Scheduler, req)
+                    .await
+                    .map(|r| (at, r))
+            }
         })
         .buffered(PARALLEL)
         .try_collect()

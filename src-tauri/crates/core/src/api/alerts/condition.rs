@@ -320,7 +320,11 @@ mod tests {
         // 100 an hour ago, 160 now: +60 %.
         let pts = [(10 * S, 100.0), (h + 10 * S, 160.0)];
         assert_eq!(rel.level(&pts), Level::Firing(AlertStatus::Crit));
-        assert_eq!(rel.level(&pts[1..]), Level::Unknown, "nothing an hour before");
+        assert_eq!(
+            rel.level(&pts[1..]),
+            Level::Unknown,
+            "nothing an hour before"
+        );
         let dead = cond(Threshold {
             kind: ThresholdKind::Deadman,
             ..base()

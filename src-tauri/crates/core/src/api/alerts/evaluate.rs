@@ -15,8 +15,8 @@ use super::{
     ALERTS_FILE, AlertRule, AlertStatus, AlertsFile, MIN_EVERY_SECS, STATUS_MEASUREMENT,
     SeriesState, ThresholdKind, channels, duration, now_str,
 };
-use crate::chart::Series;
 use crate::api::{Ctx, query, write};
+use crate::chart::Series;
 use crate::error::{Error, Result};
 use crate::influx::lineproto::{FieldValue, Point};
 use crate::model::{Actor, Precision, QueryResult, RunQueryReq, TimeRange, WriteReq};
@@ -232,8 +232,8 @@ pub(crate) fn step_series(
         let mut m = Machine::new(old.status, pending);
         let status = m.step(cond.level(&s.points), at, hold);
         let value = s.points.last().map(|&(_, v)| v);
-        let transition =
-            status != old.status && !(old.status == AlertStatus::Unknown && status == AlertStatus::Ok);
+        let transition = status != old.status
+            && !(old.status == AlertStatus::Unknown && status == AlertStatus::Ok);
         each.push(Evaluation {
             alert: rule.name.clone(),
             series: s.key.clone(),

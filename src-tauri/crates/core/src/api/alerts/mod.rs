@@ -17,11 +17,13 @@ mod backtest;
 mod channels;
 mod condition;
 mod evaluate;
+mod history;
 mod scheduler;
 
 pub use backtest::{Backtest, BacktestChange, BacktestReq, FiringWindow, MAX_STEPS, backtest};
 pub use channels::{ChannelTest, redact_channel};
 pub use evaluate::{Evaluation, evaluate, evaluate_due, evaluate_due_within};
+pub use history::{AlertChange, AlertHistoryReq, SilenceReq, history, silence, unsilence};
 pub(crate) use scheduler::Lease;
 pub use scheduler::{
     EvaluatorStatus, LOCK_FILE, RULE_TIMEOUT, Tick, evaluator_status, lead, run, step_down, tick,
@@ -169,7 +171,18 @@ pub struct Notification {
 
 /// An alert state (ordered: unknown < ok < info < warn < crit).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema, TS,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    TS,
 )]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
@@ -183,7 +196,7 @@ pub enum AlertStatus {
 }
 
 impl AlertStatus {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             AlertStatus::Unknown => "unknown",
             AlertStatus::Ok => "ok",

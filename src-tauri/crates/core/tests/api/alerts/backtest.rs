@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use influxdesk_core::api::alerts::{self, AlertStatus, BacktestReq, Operator, Threshold};
-use influxdesk_core::model::*;
 
 use super::{point, setup};
 
@@ -100,8 +99,15 @@ async fn a_backtest_counts_what_a_replay_of_the_data_gives() {
     assert_eq!(bt.changes.len(), changes, "every change, back to OK too");
     assert!(want[0] > 0 && want[1] > 0, "the data has both levels");
     assert_eq!(bt.series.len(), 2, "one state per host: {:?}", bt.series);
-    assert!(bt.series.iter().all(|s| s.contains("host=h")), "{:?}", bt.series);
-    assert!(bt.summary.starts_with(&format!("would have fired {} times", bt.fired)));
+    assert!(
+        bt.series.iter().all(|s| s.contains("host=h")),
+        "{:?}",
+        bt.series
+    );
+    assert!(
+        bt.summary
+            .starts_with(&format!("would have fired {} times", bt.fired))
+    );
     // Windows: each opened by a firing change, closed by the next change of that series.
     assert!(bt.windows.iter().all(|w| w.status >= AlertStatus::Warn));
 

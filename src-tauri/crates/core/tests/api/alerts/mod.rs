@@ -6,6 +6,7 @@
 mod backtest;
 mod channels;
 mod scheduling;
+mod series;
 
 use std::sync::Arc;
 
