@@ -40,4 +40,4 @@ period?: string,
 /**
  * Relative: the change in percent of the earlier value (default: absolute).
  */
-percent: boolean, };
+percent?: boolean, };

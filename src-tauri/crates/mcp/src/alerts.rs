@@ -56,13 +56,16 @@ pub fn operator(v: &Value) -> Result<Operator> {
 }
 
 pub fn threshold_kind(v: Option<&Value>) -> Result<ThresholdKind> {
-    const ACCEPTED: &str = "threshold or deadman";
+    const ACCEPTED: &str = "threshold, deadman, inside, outside or relative";
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return Ok(ThresholdKind::Threshold);
     };
     match text_of(v, "threshold.type", ACCEPTED)?.as_str() {
         "threshold" | "" => Ok(ThresholdKind::Threshold),
         "deadman" | "dead_man" => Ok(ThresholdKind::Deadman),
+        "inside" | "inside_range" | "within" => Ok(ThresholdKind::Inside),
+        "outside" | "outside_range" => Ok(ThresholdKind::Outside),
+        "relative" | "change" | "relative_change" => Ok(ThresholdKind::Relative),
         s => Err(Error::invalid(format!(
             "threshold.type \"{s}\" is not a type: use {ACCEPTED}"
         ))),
@@ -105,6 +108,71 @@ fn strings(v: Option<&Value>, what: &str) -> Result<Vec<String>> {
     }
 }
 
+/// An optional number parameter, leniently (a number or a numeric string).
+fn opt_number(v: Option<&Value>, what: &str) -> Result<Option<f64>> {
+    match v.filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(v) => number(v)
+            .map(Some)
+            .ok_or_else(|| Error::invalid(format!("{what} must be a number, not {v}"))),
+    }
+}
+
+/// The condition, checked for what its type needs (core checks the rest: ranges in order,
+/// warn before crit, a period that parses).
+pub fn threshold_of(t: &ThresholdParams) -> Result<Threshold> {
+    let kind = threshold_kind(t.kind.as_ref())?;
+    let warn = opt_number(t.warn.as_ref(), "threshold.warn")?;
+    let crit = opt_number(t.crit.as_ref(), "threshold.crit")?;
+    let value = opt_number(t.value.as_ref(), "threshold.value")?;
+    let op = t.operator.as_ref().filter(|v| !v.is_null());
+    let operator = match (kind, op) {
+        (_, Some(op)) => operator(op)?,
+        (ThresholdKind::Threshold | ThresholdKind::Relative, None) => {
+            return Err(Error::invalid(
+                "threshold.operator is needed: greater, less, equal, not_equal, greater_equal \
+                 or less_equal",
+            ));
+        }
+        // Deadman and ranges do not compare with an operator.
+        (_, None) => Operator::Greater,
+    };
+    if matches!(kind, ThresholdKind::Threshold | ThresholdKind::Relative)
+        && value.is_none()
+        && warn.is_none()
+        && crit.is_none()
+    {
+        return Err(Error::invalid(
+            "threshold.value is needed (the number the last value is compared with), or the \
+             levels threshold.warn and threshold.crit",
+        ));
+    }
+    let percent = match t.percent.as_ref().filter(|v| !v.is_null()) {
+        None => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(v) => {
+            return Err(Error::invalid(format!(
+                "threshold.percent must be true or false, not {v}"
+            )));
+        }
+    };
+    Ok(Threshold {
+        operator,
+        value: value.unwrap_or(0.0),
+        kind,
+        warn,
+        crit,
+        low: opt_number(t.low.as_ref(), "threshold.low")?,
+        high: opt_number(t.high.as_ref(), "threshold.high")?,
+        period: t
+            .period
+            .as_deref()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
+        percent,
+    })
+}
+
 /// The tool's parameters as core's request, checked. `api` is the connection's API when the
 /// query's language has to come from it.
 pub fn create_req(
@@ -112,34 +180,7 @@ pub fn create_req(
     profile: Option<&str>,
     api: Option<ApiKind>,
 ) -> Result<CreateAlertReq> {
-    let kind = threshold_kind(p.threshold.kind.as_ref())?;
-    let (operator, value) = match kind {
-        ThresholdKind::Threshold => {
-            let op = p.threshold.operator.as_ref().ok_or_else(|| {
-                Error::invalid(
-                    "threshold.operator is needed: greater, less, equal, not_equal, \
-                     greater_equal or less_equal",
-                )
-            })?;
-            let v = p.threshold.value.as_ref().ok_or_else(|| {
-                Error::invalid(
-                    "threshold.value is needed: the number the last value is compared with",
-                )
-            })?;
-            let n = number(v).ok_or_else(|| {
-                Error::invalid(format!("threshold.value must be a number, not {v}"))
-            })?;
-            (operator(op)?, n)
-        }
-        // A deadman rule fires on missing data; operator and value do not matter.
-        ThresholdKind::Deadman => (
-            match p.threshold.operator.as_ref().filter(|v| !v.is_null()) {
-                Some(op) => operator(op)?,
-                None => Operator::Greater,
-            },
-            p.threshold.value.as_ref().and_then(number).unwrap_or(0.0),
-        ),
-    };
+    let threshold = threshold_of(&p.threshold)?;
     let channels = strings(p.notification.channels.as_ref(), "notification.channels")?
         .into_iter()
         .filter(|c| !c.is_empty())
@@ -157,11 +198,7 @@ pub fn create_req(
             .database
             .map(|d| d.trim().to_string())
             .filter(|d| !d.is_empty()),
-        threshold: Threshold {
-            operator,
-            value,
-            kind,
-        },
+        threshold,
         notification: Notification {
             channels,
             message: p.notification.message.unwrap_or_default(),
@@ -184,11 +221,7 @@ pub fn info(r: AlertRule) -> AlertInfo {
         query: r.query,
         language: r.language,
         database: r.database,
-        threshold: ThresholdInfo {
-            operator: word(r.threshold.operator),
-            value: r.threshold.value,
-            kind: word(r.threshold.kind),
-        },
+        threshold: r.threshold,
         notification: NotificationInfo {
             channels: r
                 .notification
@@ -202,6 +235,8 @@ pub fn info(r: AlertRule) -> AlertInfo {
         every: r.every,
         for_duration: r.for_duration,
         enabled: r.enabled,
+        series: r.series,
+        silences: r.silences,
     }
 }
 
@@ -612,4 +647,90 @@ mod tests {
         );
         assert!(t.contains("latency_p50  actor=all   12.5  ms"), "{t}");
     }
+}
+
+/// `backtest-alert`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct BacktestAlertParams {
+    /// A saved alert of the connection (list-alerts shows them): backtest it as it is. Or
+    /// leave it out and give the rule being written: query, threshold, every, for.
+    #[serde(default)]
+    pub alert_name: Option<String>,
+    /// The rule's read-only query (as in create-alerts).
+    #[serde(default)]
+    pub query: Option<String>,
+    /// The rule's condition (as in create-alerts).
+    #[serde(default)]
+    pub threshold: Option<ThresholdParams>,
+    /// Only its severity matters here: the state a one-level condition fires at.
+    #[serde(default)]
+    pub notification: Option<NotificationParams>,
+    /// How often the rule would be evaluated (default "1m").
+    #[serde(default)]
+    pub every: Option<String>,
+    /// How long the condition must hold before firing (default "0s").
+    #[serde(default, rename = "for")]
+    pub for_duration: Option<String>,
+    #[serde(default)]
+    pub language: Option<influxdesk_core::model::QueryLanguage>,
+    #[serde(default)]
+    pub database: Option<String>,
+    /// How far back to replay, e.g. "6h", "7d" (default "24h"). At most 720 instants are
+    /// evaluated: a long range is stepped more coarsely than `every`, and the result says so.
+    #[serde(default)]
+    pub range: Option<String>,
+}
+
+/// `backtest-alert`: the rule run over past data, as the evaluator would have run it.
+pub async fn backtest(
+    ctx: &Ctx,
+    profile: Option<&str>,
+    api: Option<ApiKind>,
+    p: BacktestAlertParams,
+    now: DateTime<Utc>,
+) -> Result<alerts::Backtest> {
+    let alert = match p
+        .alert_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        // Only the connection's own alerts.
+        Some(name) => Some(
+            find(&rules(ctx, profile).await?, name)
+                .map(|r| r.id.clone())
+                .ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "no alert named \"{name}\" on this connection: list-alerts shows them"
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+    let threshold = p.threshold.as_ref().map(threshold_of).transpose()?;
+    let severity = severity(p.notification.as_ref().and_then(|n| n.severity.as_ref()))?;
+    let language = p
+        .query
+        .as_deref()
+        .and_then(|q| language_for(q, p.language, api));
+    alerts::backtest(
+        ctx,
+        alerts::BacktestReq {
+            profile: profile.map(str::to_string),
+            alert,
+            query: p.query,
+            language,
+            database: p.database,
+            threshold,
+            notification: Some(Notification {
+                severity,
+                ..Notification::default()
+            }),
+            every: p.every,
+            for_duration: p.for_duration,
+            range: p.range,
+        },
+        now,
+    )
+    .await
 }

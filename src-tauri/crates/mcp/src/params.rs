@@ -361,14 +361,19 @@ enum OperatorSchema {
     LessEqual,
 }
 
-/// threshold (default): the last value crosses `value`; deadman: the query returns no data for
-/// the rule's window (the longer of `every`, `for` and one minute).
+/// threshold (default): the last value crosses `value` (or the `warn`/`crit` levels); deadman:
+/// the query returns no data for the rule's window (the longer of `every`, `for` and one
+/// minute); inside/outside: the value is inside/outside `low`..`high`; relative: the change
+/// against `period` ago (in % with `percent`) crosses `value` or the levels.
 #[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[allow(dead_code)]
 enum ThresholdTypeSchema {
     Threshold,
     Deadman,
+    Inside,
+    Outside,
+    Relative,
 }
 
 /// The state the rule enters when it fires: info, warning (WARN, the default) or critical
@@ -416,10 +421,35 @@ pub struct ThresholdParams {
     #[serde(default)]
     #[schemars(with = "Option<f64>")]
     pub value: Option<Value>,
-    /// threshold (default) or deadman.
+    /// threshold (default), deadman, inside, outside or relative.
     #[serde(default, rename = "type")]
     #[schemars(with = "Option<ThresholdTypeSchema>")]
     pub kind: Option<Value>,
+    /// WARN when the value (relative: its change) crosses this level, e.g. 80. With `crit`,
+    /// one rule has two levels; `value` is then not needed.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub warn: Option<Value>,
+    /// CRIT when the value (relative: its change) crosses this level, e.g. 90.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub crit: Option<Value>,
+    /// inside/outside: the range's low end (inclusive).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub low: Option<Value>,
+    /// inside/outside: the range's high end (inclusive).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>")]
+    pub high: Option<Value>,
+    /// relative: compare with the value this long ago, e.g. "1h" (as Kapacitor's relative
+    /// alerts).
+    #[serde(default)]
+    pub period: Option<String>,
+    /// relative: the change in percent of the earlier value (default: absolute).
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub percent: Option<Value>,
 }
 
 /// Where and how an alert tells about a change of state.
@@ -469,17 +499,6 @@ pub struct CreateAlertsParams {
     pub database: Option<String>,
 }
 
-/// An alert's condition.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct ThresholdInfo {
-    /// greater, less, equal, not_equal, greater_equal or less_equal.
-    pub operator: String,
-    pub value: f64,
-    /// threshold or deadman.
-    #[serde(rename = "type")]
-    pub kind: String,
-}
-
 /// Where an alert sends its changes of state.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct NotificationInfo {
@@ -512,12 +531,16 @@ pub struct AlertInfo {
     pub language: Option<QueryLanguage>,
     /// Where the query runs and the status points go.
     pub database: Option<String>,
-    pub threshold: ThresholdInfo,
+    pub threshold: influxdesk_core::api::alerts::Threshold,
     pub notification: NotificationInfo,
     pub every: String,
     #[serde(rename = "for")]
     pub for_duration: String,
     pub enabled: bool,
+    /// Each series' state (a query grouped by tags has one per series, e.g. per host).
+    pub series: Vec<influxdesk_core::api::alerts::SeriesState>,
+    /// Muted notifications (history is still recorded).
+    pub silences: Vec<influxdesk_core::api::alerts::Silence>,
 }
 
 /// What `create-alerts` created.

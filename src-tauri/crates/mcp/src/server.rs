@@ -359,6 +359,35 @@ impl InfluxdeskMcp {
             .map_err(failed)
     }
 
+    /// Backtest an alert rule before saving it (or a saved one): run it over the last hours
+    /// or days of real data exactly as the evaluator would have, instant by instant, one
+    /// state per series, and report how often it would have fired (per level), every change
+    /// of state and the firing windows. Only reads.
+    #[tool(
+        name = "backtest-alert",
+        annotations(
+            title = "Backtest an alert",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn backtest_alert(
+        &self,
+        params: Parameters<alerts::BacktestAlertParams>,
+    ) -> Result<Json<influxdesk_core::api::alerts::Backtest>, CallToolResult> {
+        let p = params.0;
+        let api = match p.query.as_deref() {
+            Some(q) => self.api_for(q, p.language.is_some()).await?,
+            None => None,
+        };
+        alerts::backtest(&self.ctx, self.profile(), api, p, chrono::Utc::now())
+            .await
+            .map(Json)
+            .map_err(failed)
+    }
+
     /// Delete alert rules of the connection by name. Their recorded history stays in
     /// `influxdesk_alerts`. Follows the connection's assistant policy (read-only refuses).
     #[tool(
@@ -692,8 +721,8 @@ impl ServerHandler for InfluxdeskMcp {
             "influxdesk: the InfluxDB connection the user has open in influxdesk (see the \
              influxdesk://connection resource). Explore with list-measurements and \
              describe-measurement, read with query-data and render-chart, write with \
-             write-metrics and manage-buckets, watch with create-alerts, list-alerts, \
-             delete-alerts and test-alert-channel, and check health with get-metrics. Reads, writes (alert rules too) \
+             write-metrics and manage-buckets, watch with create-alerts, backtest-alert, \
+             list-alerts, delete-alerts and test-alert-channel, and check health with get-metrics. Reads, writes (alert rules too) \
              and administration each follow the connection's assistant access (off, ask, \
              allow); a refusal says how the user can change it. Queries without a time range cover the last hour."
                 .to_string(),

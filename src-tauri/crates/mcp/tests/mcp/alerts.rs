@@ -442,3 +442,81 @@ async fn a_read_only_profile_refuses_alert_changes_but_lists_them() {
         "{l}"
     );
 }
+
+/// warn/crit levels per host through `create-alerts`, `list-alerts` showing each series'
+/// state, and `backtest-alert` over data written in stretches of one level each (10 minutes
+/// long, so the count does not depend on where the minute grid falls).
+#[tokio::test]
+async fn levels_per_series_and_a_backtest_through_the_tools() {
+    let (ctx, _db) = setup("alerts_levels", AssistantPolicy::Allow).await;
+    let mcp = connect(&ctx).await;
+    let now = Utc::now();
+    // host a: crit 35..20 min ago, warn 20..10, ok after; host b: ok throughout.
+    let mut points = Vec::new();
+    for s in (0..=35 * 60).step_by(10) {
+        let a = match s {
+            s if s > 20 * 60 => 95.0,
+            s if s > 10 * 60 => 85.0,
+            _ => 50.0,
+        };
+        let ts = rfc3339(now - Duration::seconds(s));
+        points.push(json!({"measurement": "cpu", "tags": {"host": "a"},
+                           "fields": {"usage": a}, "timestamp": ts}));
+        points.push(json!({"measurement": "cpu", "tags": {"host": "b"},
+                           "fields": {"usage": 40.0}, "timestamp": ts}));
+    }
+    mcp.ok("write-metrics", json!({"points": points})).await;
+    let rule = json!({
+        "query": "SELECT last(usage) FROM cpu GROUP BY host",
+        "threshold": {"operator": ">=", "warn": 80, "crit": 90},
+        "every": "1m",
+    });
+    let mut args = rule.clone();
+    args["range"] = json!("30m");
+    let bt = mcp.ok("backtest-alert", args).await;
+    assert_eq!(
+        (
+            bt["crit"].as_u64(),
+            bt["warn"].as_u64(),
+            bt["fired"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2)),
+        "{bt:#}"
+    );
+    assert_eq!(bt["series"].as_array().unwrap().len(), 2, "{bt:#}");
+    assert!(
+        bt["summary"]
+            .as_str()
+            .unwrap()
+            .contains("would have fired 2 times")
+    );
+
+    let mut args = rule.clone();
+    args["alert_name"] = json!("cpu levels");
+    let created = mcp.ok("create-alerts", args).await;
+    assert_eq!(created["alert"]["threshold"]["warn"], json!(80.0));
+    assert_eq!(created["alert"]["threshold"]["crit"], json!(90.0));
+    // The saved rule backtests the same.
+    let again = mcp
+        .ok(
+            "backtest-alert",
+            json!({"alert_name": "cpu levels", "range": "30m"}),
+        )
+        .await;
+    assert_eq!(again["fired"], bt["fired"]);
+
+    alerts::evaluate_due(&ctx, Utc::now()).await.unwrap();
+    let list = mcp.ok("list-alerts", json!({})).await;
+    let series = list["alerts"][0]["series"].as_array().unwrap().clone();
+    assert_eq!(series.len(), 2, "one state per host: {list:#}");
+    assert!(series.iter().all(|s| s["status"] == "ok"), "{list:#}");
+
+    // Bad input names what to give.
+    let e = mcp
+        .err(
+            "backtest-alert",
+            json!({"query": "SELECT last(usage) FROM cpu", "threshold": {"type": "inside", "low": 5}}),
+        )
+        .await;
+    assert!(e.starts_with("InvalidInput") && e.contains("high"), "{e}");
+}

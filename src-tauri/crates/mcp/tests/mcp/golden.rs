@@ -55,6 +55,8 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
     assert_eq!(
         table,
         vec![
+            // Runs the rule's read-only query over past windows.
+            (s("backtest-alert"), t, f, t, f),
             // Adds a rule; its notifications go to webhook/Slack URLs outside.
             (s("create-alerts"), f, f, f, t),
             // Removes rules; their recorded history stays.
@@ -78,6 +80,7 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
     for t in &tools {
         let data = [
             "query-data",
+            "backtest-alert",
             "write-metrics",
             "manage-buckets",
             "list-measurements",

@@ -111,7 +111,7 @@ impl Condition {
                 let Some(b) = before else {
                     return Level::Unknown;
                 };
-                if t.percent {
+                if t.percent == Some(true) {
                     if b == 0.0 {
                         return Level::Unknown;
                     }
@@ -206,7 +206,7 @@ impl Condition {
             ThresholdKind::Relative => format!(
                 "change over {} {}",
                 t.period.as_deref().unwrap_or("?"),
-                levels(if t.percent { "%" } else { "" })
+                levels(if t.percent == Some(true) { "%" } else { "" })
             ),
         }
     }
@@ -312,7 +312,7 @@ mod tests {
             kind: ThresholdKind::Relative,
             operator: Operator::Greater,
             value: 50.0,
-            percent: true,
+            percent: Some(true),
             period: Some("1h".into()),
             ..base()
         });

@@ -126,8 +126,9 @@ pub struct Threshold {
     #[ts(optional)]
     pub period: Option<String>,
     /// Relative: the change in percent of the earlier value (default: absolute).
-    #[serde(default)]
-    pub percent: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub percent: Option<bool>,
 }
 
 impl Default for Threshold {
@@ -141,7 +142,7 @@ impl Default for Threshold {
             low: None,
             high: None,
             period: None,
-            percent: false,
+            percent: None,
         }
     }
 }
