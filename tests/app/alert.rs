@@ -144,3 +144,136 @@ async fn channels_live_in_the_keychain_tests_report_status_and_one_process_evalu
     let _ = serve.wait().await;
     assert!(files_containing(&config, "SECRET").is_empty());
 }
+
+/// A rule's life on the command line against a real influxd: create with warn/crit levels per
+/// host, backtest it over data in 10-minute stretches of one level (so the count does not
+/// depend on where the minute grid falls), edit it, mute one series, show it, then delete.
+#[tokio::test(flavor = "multi_thread")]
+async fn create_backtest_edit_mute_and_show_a_rule() {
+    let ss = SecretService::start(true);
+    let server = influxd(None);
+    let config = scratch("alert-life-");
+    let mut env = ss.env();
+    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
+    let ok = |args: &[&str], stdin: Option<&str>| -> String {
+        let o = run(args, &env, stdin);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "influxdesk {args:?} failed: {err}");
+        out
+    };
+    ok(
+        &[
+            "profile",
+            "add",
+            "local",
+            "--url",
+            &server.url(),
+            "--database",
+            "life",
+        ],
+        None,
+    );
+    ok(&["query", "CREATE DATABASE life"], None);
+    let now = chrono::Utc::now().timestamp();
+    let mut lines = String::new();
+    for s in (0..=35 * 60).step_by(10) {
+        let a = if s > 20 * 60 {
+            95
+        } else if s > 10 * 60 {
+            85
+        } else {
+            50
+        };
+        lines += &format!(
+            "cpu,host=a usage={a} {}\ncpu,host=b usage=40 {}\n",
+            now - s,
+            now - s
+        );
+    }
+    ok(
+        &["write", "--bucket", "life", "--precision", "s", "-"],
+        Some(&lines),
+    );
+
+    let rule = [
+        "--query",
+        "SELECT last(usage) FROM cpu GROUP BY host",
+        "--op",
+        ">=",
+        "--warn",
+        "80",
+        "--crit",
+        "90",
+        "--every",
+        "1m",
+    ];
+    let mut args = vec!["alert", "backtest", "--range", "30m", "--json"];
+    args.extend(rule);
+    let bt: serde_json::Value = serde_json::from_str(&ok(&args, None)).unwrap();
+    assert_eq!(
+        (bt["crit"].as_u64(), bt["warn"].as_u64()),
+        (Some(1), Some(1)),
+        "{bt:#}"
+    );
+
+    let mut args = vec!["alert", "create", "cpu levels", "--channel", "desktop"];
+    args.extend(rule);
+    let out = ok(&args, None);
+    assert!(out.contains("warn 80") && out.contains("crit 90"), "{out}");
+    let out = ok(&["alert", "backtest", "cpu levels", "--range", "30m"], None);
+    assert!(
+        out.starts_with("would have fired 2 times (warn 1, crit 1)"),
+        "{out}"
+    );
+
+    let out = ok(
+        &[
+            "alert",
+            "edit",
+            "cpu levels",
+            "--crit",
+            "99",
+            "--warn",
+            "80",
+            "--op",
+            ">=",
+            "--every",
+            "2m",
+        ],
+        None,
+    );
+    assert!(out.contains("crit 99") && out.contains("every 2m"), "{out}");
+    let o = run(&["alert", "edit", "cpu levels"], &env, None);
+    assert!(
+        !o.status.success() && text(&o).1.contains("nothing to change"),
+        "{:?}",
+        text(&o)
+    );
+    let o = run(
+        &["alert", "edit", "cpu levels", "--every", "1s"],
+        &env,
+        None,
+    );
+    assert!(text(&o).1.contains("too often"), "{:?}", text(&o));
+
+    ok(
+        &[
+            "alert",
+            "mute",
+            "cpu levels",
+            "--for",
+            "1h",
+            "--reason",
+            "deploy",
+        ],
+        None,
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(&["alert", "show", "cpu levels", "--json"], None)).unwrap();
+    assert_eq!(shown["silences"][0]["reason"], "deploy");
+    assert_eq!(shown["every"], "2m");
+    assert_eq!(shown["threshold"]["crit"], 99.0);
+    ok(&["alert", "unmute", "cpu levels"], None);
+    ok(&["alert", "rm", "cpu levels"], None);
+    assert_eq!(ok(&["alert", "list", "--json"], None).trim(), "[]");
+}

@@ -318,7 +318,7 @@ fn parse_policy(s: &str) -> std::result::Result<AssistantPolicy, String> {
     }
 }
 
-fn parse_lang(s: &str) -> std::result::Result<QueryLanguage, String> {
+pub(crate) fn parse_lang(s: &str) -> std::result::Result<QueryLanguage, String> {
     QueryLanguage::parse(s)
         .ok_or_else(|| format!("\"{s}\" is not a language: use influxql, flux or sql"))
 }

@@ -7,21 +7,26 @@
 //! database/bucket, so history is queryable. The clock is passed in.
 //!
 //! Here: the rule types and the user's actions on rules (create, list, delete, send a test
-//! notification, allow a private host). `channels`: where notifications may go and how (URLs
-//! in the keychain, never redirected, never to private addresses unless allowed);
-//! `evaluate`: one evaluation and a batch of due rules; `scheduler`: the loop, of which one
-//! runs across processes.
+//! notification, allow a private host). `condition`: what a rule checks (levels, ranges,
+//! relative change, deadman) and the per-series state machine; `evaluate`: one evaluation (one
+//! state per series) and a batch of due rules; `backtest`: the same over past windows;
+//! `edit`: changing a saved rule; `history`: its changes of state and silences; `channels`:
+//! where notifications may go and how (URLs in the keychain, never redirected, never to
+//! private addresses unless allowed); `scheduler`: the loop, of which one runs across
+//! processes.
 
 mod addresses;
 mod backtest;
 mod channels;
 mod condition;
+mod edit;
 mod evaluate;
 mod history;
 mod scheduler;
 
 pub use backtest::{Backtest, BacktestChange, BacktestReq, FiringWindow, MAX_STEPS, backtest};
 pub use channels::{ChannelTest, redact_channel};
+pub use edit::{UpdateAlertReq, update};
 pub use evaluate::{Evaluation, evaluate, evaluate_due, evaluate_due_within};
 pub use history::{AlertChange, AlertHistoryReq, SilenceReq, history, silence, unsilence};
 pub(crate) use scheduler::Lease;
