@@ -72,16 +72,10 @@ pub async fn update(
             req.language.map_or("", |l| l.name())
         ));
     }
-    if let Some(d) = req
-        .database
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
-        if Some(d) != old.database.as_deref() {
-            new.database = Some(d.to_string());
-            changes.push(format!("database: {d}"));
-        }
+    let database = req.database.as_deref().map(str::trim);
+    if let Some(d) = database.filter(|d| !d.is_empty() && Some(*d) != old.database.as_deref()) {
+        new.database = Some(d.to_string());
+        changes.push(format!("database: {d}"));
     }
     if let Some(t) = req.threshold.filter(|t| *t != old.threshold) {
         new.threshold = t;
