@@ -3,6 +3,7 @@
 //! Secret Service (a private gnome-keyring per test), a scan for leaked secrets, and the GUI in
 //! its real WebKit webview over WebDriver (tauri-driver + WebKitWebDriver under Xvfb).
 
+mod access;
 mod alert;
 mod cli;
 mod cli_v3;

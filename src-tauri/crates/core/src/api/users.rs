@@ -159,6 +159,34 @@ pub async fn create(ctx: &Ctx, actor: &Actor, req: CreateUserReq) -> Result<User
     find_user(&c, &name).await
 }
 
+/// Create a user whose password nobody knows yet: a random one that is sent to the server and
+/// forgotten. What an assistant's create does, since a password must not pass through an
+/// assistant; the user then sets it (`influxdesk user passwd`, or Admin > Users > Password).
+pub async fn create_without_password(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: Option<String>,
+    name: &str,
+    admin: bool,
+) -> Result<UserInfo> {
+    let random = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    create(
+        ctx,
+        actor,
+        CreateUserReq {
+            profile,
+            name: name.to_string(),
+            password: Some(Secret::new(random)),
+            admin,
+        },
+    )
+    .await
+}
+
 /// Change a user's password.
 pub async fn set_password(ctx: &Ctx, actor: &Actor, req: SetPasswordReq) -> Result<()> {
     let name = check_user_name(&req.name)?;
