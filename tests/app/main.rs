@@ -8,6 +8,7 @@ mod alert;
 mod cli;
 mod cli_v3;
 mod gui;
+mod gui_access;
 mod gui_v3;
 mod mcp;
 mod serve;
