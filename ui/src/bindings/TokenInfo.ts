@@ -31,4 +31,8 @@ created_at: string | null,
 /**
  * RFC 3339 expiry (3.x), when it has one.
  */
-expires_at: string | null, };
+expires_at: string | null, 
+/**
+ * False for the one token the server never lets anyone delete (3.x's operator token).
+ */
+deletable: boolean, };

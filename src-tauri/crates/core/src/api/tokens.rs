@@ -292,7 +292,7 @@ pub async fn set_status(ctx: &Ctx, actor: &Actor, req: SetTokenStatusReq) -> Res
 pub async fn delete(ctx: &Ctx, actor: &Actor, req: DeleteTokenReq) -> Result<()> {
     let (p, c) = token_client(ctx, req.profile.as_deref()).await?;
     let t = find(&c, &req.id).await?;
-    if c.api() == ApiKind::V3 && t.id == "_admin" {
+    if !t.deletable {
         return Err(Error::invalid(
             "\"_admin\" is the server's operator token, which InfluxDB 3 does not let anyone \
              delete (regenerate it on the server instead: `influxdb3 create token --admin \
@@ -331,6 +331,7 @@ mod tests {
                 user: None,
                 created_at: None,
                 expires_at: None,
+                deletable: true,
             },
             value: ShownOnce(Secret::new("tok-VALUE")),
         };

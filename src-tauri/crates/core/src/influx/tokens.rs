@@ -30,7 +30,12 @@ pub struct TokenInfo {
     pub created_at: Option<String>,
     /// RFC 3339 expiry (3.x), when it has one.
     pub expires_at: Option<String>,
+    /// False for the one token the server never lets anyone delete (3.x's operator token).
+    pub deletable: bool,
 }
+
+/// InfluxDB 3's operator token: it cannot be deleted (only regenerated on the server).
+pub const OPERATOR_TOKEN: &str = "_admin";
 
 /// A token just created: its listing and, once, its value.
 pub struct Created {
@@ -74,12 +79,14 @@ fn v2_info(a: &Value) -> TokenInfo {
         user: s(a, "user"),
         created_at: s(a, "createdAt"),
         expires_at: None,
+        deletable: true,
     }
 }
 
 fn v3_info(row: &Value) -> TokenInfo {
     let name = s(row, "name").unwrap_or_default();
     let perms = s(row, "permissions").unwrap_or_default();
+    let deletable = name != OPERATOR_TOKEN;
     TokenInfo {
         id: name.clone(),
         description: name,
@@ -92,6 +99,7 @@ fn v3_info(row: &Value) -> TokenInfo {
         user: None,
         created_at: s(row, "created_at"),
         expires_at: s(row, "expiry"),
+        deletable,
     }
 }
 
@@ -202,6 +210,7 @@ impl Client {
                 user: None,
                 created_at: s(&v, "created_at"),
                 expires_at: s(&v, "expiry"),
+                deletable: true,
             },
             value: Secret::new(value),
         })
@@ -305,5 +314,7 @@ mod tests {
         let t = v3_info(&json!({"name": "ci", "permissions": "*:*:*", "hash": "02d"}));
         assert_eq!(t.permissions, ["admin (all)"]);
         assert_eq!(t.id, "ci");
+        assert!(t.deletable);
+        assert!(!v3_info(&json!({"name": "_admin"})).deletable);
     }
 }
