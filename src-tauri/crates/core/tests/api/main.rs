@@ -5,6 +5,7 @@
 //! `shared/specs`, and the real OS keychain (Secret Service) when the test command provides it.
 
 mod access;
+mod access_tokens;
 mod alerts;
 mod buckets;
 mod contract_v2;
