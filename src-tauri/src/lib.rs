@@ -90,6 +90,17 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
+            commands::access::user_list,
+            commands::access::user_create,
+            commands::access::user_set_password,
+            commands::access::user_set_admin,
+            commands::access::user_grant,
+            commands::access::user_revoke,
+            commands::access::user_drop,
+            commands::access::token_list,
+            commands::access::token_create,
+            commands::access::token_set_status,
+            commands::access::token_delete,
             commands::alerts::alert_list,
             commands::alerts::alert_test,
             commands::alerts::alert_evaluator_status,

@@ -38,6 +38,18 @@ import type { ServerInfo } from './bindings/ServerInfo';
 import type { TestProfileReq } from './bindings/TestProfileReq';
 import type { UpdateProfileReq } from './bindings/UpdateProfileReq';
 import type { UserSettings } from './bindings/UserSettings';
+import type { CreateTokenReq } from './bindings/CreateTokenReq';
+import type { CreatedToken } from './bindings/CreatedToken';
+import type { CreateUserReq } from './bindings/CreateUserReq';
+import type { DeleteTokenReq } from './bindings/DeleteTokenReq';
+import type { DropUserReq } from './bindings/DropUserReq';
+import type { GrantReq } from './bindings/GrantReq';
+import type { SetAdminReq } from './bindings/SetAdminReq';
+import type { SetPasswordReq } from './bindings/SetPasswordReq';
+import type { SetTokenStatusReq } from './bindings/SetTokenStatusReq';
+import type { TokenInfo } from './bindings/TokenInfo';
+import type { TokenList } from './bindings/TokenList';
+import type { UserInfo } from './bindings/UserInfo';
 import type { SavedTabs } from './lib/tabs';
 import type { TimeZoneMode } from './lib/time';
 
@@ -139,6 +151,21 @@ export const approvalAnswer = (id: string, approve: boolean) =>
 /** The app binary's path (what MCP client configs run). */
 export const appExe = () => call<string>('app_exe');
 
+// Users (1.x) and API tokens (2.x/3.x). `tokenCreate`'s answer carries the new token's value:
+// the window shows it once and keeps it only if the user makes a profile with it.
+export const userList = (profile: string | null) => call<UserInfo[]>('user_list', { profile });
+export const userCreate = (req: CreateUserReq) => call<UserInfo>('user_create', { req });
+export const userSetPassword = (req: SetPasswordReq) => call<null>('user_set_password', { req });
+export const userSetAdmin = (req: SetAdminReq) => call<UserInfo>('user_set_admin', { req });
+export const userGrant = (req: GrantReq) => call<UserInfo>('user_grant', { req });
+export const userRevoke = (req: GrantReq) => call<UserInfo>('user_revoke', { req });
+export const userDrop = (req: DropUserReq) => call<null>('user_drop', { req });
+export const tokenList = (profile: string | null) => call<TokenList>('token_list', { profile });
+export const tokenCreate = (req: CreateTokenReq) => call<CreatedToken>('token_create', { req });
+export const tokenSetStatus = (req: SetTokenStatusReq) =>
+  call<TokenInfo>('token_set_status', { req });
+export const tokenDelete = (req: DeleteTokenReq) => call<null>('token_delete', { req });
+
 export const settingsGet = () => call<UserSettings>('settings_get', {});
 export const settingsUpdate = (req: UserSettings) => call<UserSettings>('settings_update', { req });
 
@@ -167,7 +194,7 @@ export const onDemo = (cb: (st: DemoStatus) => void) => on<DemoStatus>(DEMO_EVEN
 
 // ---- UI preferences (tauri-plugin-store, ui.json) --------------------------------------------
 
-export type Screen = 'connections' | 'explore' | 'assistant';
+export type Screen = 'connections' | 'explore' | 'admin' | 'assistant';
 
 /** Everything the UI remembers between runs. Per-profile maps are keyed by profile id. */
 export interface UiPrefs {

@@ -3,6 +3,8 @@
 //! `error[Code]: message`, with a non-zero exit code.
 
 mod alert;
+mod token;
+mod user;
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -55,6 +57,10 @@ pub enum Command {
     Alert(alert::AlertCmd),
     /// Write line protocol from a file or standard input.
     Write(WriteArgs),
+    /// InfluxDB 1.x users: list, create, passwd, grant, revoke, admin, rm.
+    User(user::UserArgs),
+    /// API tokens (2.x, 3.x): list, create, disable, rm.
+    Token(token::TokenArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
     Chart(ChartArgs),
     /// Serve MCP on stdio for an AI assistant: bridges to the running app's socket, or serves
@@ -532,6 +538,8 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         Command::Serve(a) => serve(a).await,
         Command::Alert(a) => alert::run(ctx, a).await,
         Command::Write(w) => write::run(ctx, &me, w).await,
+        Command::User(a) => user::run(ctx, a).await,
+        Command::Token(a) => token::run(ctx, a).await,
     }
 }
 

@@ -29,7 +29,7 @@ use serde_json::json;
 
 use crate::data::{self, ApiCache};
 use crate::params::*;
-use crate::{alerts, metrics, prompts};
+use crate::{access, alerts, metrics, prompts};
 
 /// What one client connection works on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -295,6 +295,59 @@ impl InfluxdeskMcp {
             ContentBlock::image(b64, "image/png"),
             ContentBlock::text(summary),
         ]))
+    }
+
+    /// InfluxDB 1.x users and access: list users (admin flag and privileges per database),
+    /// create a user, grant or revoke read/write/all on a database, grant or revoke admin
+    /// rights (set_admin), delete a user. Passwords never pass through an assistant: create
+    /// gives the user a random password nobody is told, which the user then sets in
+    /// influxdesk. Every change follows the connection's assistant policy for administration
+    /// (read-only refuses; ask shows the exact statement for approval).
+    #[tool(
+        name = "manage-users",
+        annotations(
+            title = "Manage users and access",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn manage_users(
+        &self,
+        params: Parameters<access::ManageUsersParams>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<access::ManageUsersResult>, CallToolResult> {
+        access::manage_users(&self.ctx, &actor(&rc), self.profile(), params.0)
+            .await
+            .map(Json)
+            .map_err(failed)
+    }
+
+    /// API tokens (InfluxDB 2.x and 3.x): list them with description, status and permissions
+    /// (never their values), disable or enable one (2.x), delete one. create is refused: a
+    /// new token's value must not pass through an assistant, so the user creates it in
+    /// influxdesk (Admin > Tokens) or with `influxdesk token create`. Every change follows
+    /// the connection's assistant policy for administration.
+    #[tool(
+        name = "manage-tokens",
+        annotations(
+            title = "Manage API tokens",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn manage_tokens(
+        &self,
+        params: Parameters<access::ManageTokensParams>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<access::ManageTokensResult>, CallToolResult> {
+        access::manage_tokens(&self.ctx, &actor(&rc), self.profile(), params.0)
+            .await
+            .map(Json)
+            .map_err(failed)
     }
 
     /// Create an alert rule on the connection: its query's newest value is checked every
@@ -722,9 +775,12 @@ impl ServerHandler for InfluxdeskMcp {
              influxdesk://connection resource). Explore with list-measurements and \
              describe-measurement, read with query-data and render-chart, write with \
              write-metrics and manage-buckets, watch with create-alerts, backtest-alert, \
-             list-alerts, delete-alerts and test-alert-channel, and check health with get-metrics. Reads, writes (alert rules too) \
-             and administration each follow the connection's assistant access (off, ask, \
-             allow); a refusal says how the user can change it. Queries without a time range cover the last hour."
+             list-alerts, delete-alerts and test-alert-channel, check health with \
+             get-metrics, and administer users and API tokens with manage-users and \
+             manage-tokens (passwords and token values never pass through you). Reads, writes \
+             (alert rules too) and administration each follow the connection's assistant access \
+             (off, ask, allow); a refusal says how the user can change it. Queries without a \
+             time range cover the last hour."
                 .to_string(),
         )
     }

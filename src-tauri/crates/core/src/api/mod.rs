@@ -16,6 +16,8 @@ pub mod profiles;
 pub mod query;
 pub mod schema;
 pub mod settings;
+pub mod tokens;
+pub mod users;
 pub mod write;
 
 use std::collections::HashMap;

@@ -51,7 +51,7 @@ fn v1_rp_duration(secs: Option<u64>) -> String {
 }
 
 impl Client {
-    async fn v2_org_id(&self) -> Result<String> {
+    pub(super) async fn v2_org_id(&self) -> Result<String> {
         let org = self.org.clone().ok_or_else(|| {
             Error::invalid("this InfluxDB 2.x profile has no organization: set it in the profile")
         })?;

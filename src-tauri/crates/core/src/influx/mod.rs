@@ -14,6 +14,8 @@ pub mod schema;
 pub mod stream;
 pub use stream::{MAX_RESPONSE_BYTES, QueryRead};
 pub mod timerange;
+pub mod tokens;
+pub mod users;
 pub mod write;
 
 use std::time::{Duration, Instant};

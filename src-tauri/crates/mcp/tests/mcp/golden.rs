@@ -67,6 +67,10 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             (s("list-measurements"), t, f, t, f),
             // Deletes databases and all their data.
             (s("manage-buckets"), f, t, f, f),
+            // Deletes tokens (whatever uses them stops working); create is refused.
+            (s("manage-tokens"), f, t, f, f),
+            // Drops users and revokes privileges.
+            (s("manage-users"), f, t, f, f),
             // Only reads, under every policy (the statement classifier refuses the rest).
             (s("query-data"), t, f, t, f),
             (s("render-chart"), t, f, t, f),
@@ -90,6 +94,8 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             "delete-alerts",
             "test-alert-channel",
             "get-metrics",
+            "manage-users",
+            "manage-tokens",
         ];
         assert_eq!(
             t.output_schema.is_some(),

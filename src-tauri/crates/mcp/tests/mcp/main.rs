@@ -5,6 +5,7 @@
 //! notice without its binary). The stdio transport (the real `influxdesk mcp` binary) is tested in the
 //! app package (`tests/app/mcp.rs`) and by the Python SDK (`tests/mcp/`).
 
+mod access;
 mod activity;
 mod alerts;
 mod get_metrics;
