@@ -10,6 +10,7 @@
 //! logged in core's activity log (`api::activity`). Not here: the app's approval dialog (the
 //! Tauri shell plugs it into core's `policy::Approver`).
 
+mod admin;
 mod alerts;
 mod data;
 pub mod http;

@@ -179,16 +179,24 @@ pub struct QueryDataResult {
 
 /// What `manage-buckets` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum BucketAction {
     /// Create a database/bucket.
     Create,
-    /// Change its retention period or description.
+    /// Change its retention period, description (2.x) or shard group duration (1.x).
     Update,
     /// Delete it and all its data.
     Delete,
     /// List databases/buckets with their retention.
     List,
+    /// InfluxDB 1.x: list the retention policies of bucket_name.
+    ListRetentionPolicies,
+    /// InfluxDB 1.x: create the retention policy `retention_policy` on bucket_name.
+    CreateRetentionPolicy,
+    /// InfluxDB 1.x: change the retention policy (duration, shard group, default).
+    UpdateRetentionPolicy,
+    /// InfluxDB 1.x: drop the retention policy and its data.
+    DeleteRetentionPolicy,
 }
 
 /// `manage-buckets`.
@@ -203,9 +211,19 @@ pub struct ManageBucketsParams {
     /// default forever. Update: unchanged when absent.
     #[serde(default)]
     pub retention_period: Option<String>,
-    /// A description (InfluxDB 2.x buckets only).
+    /// A description (stored by InfluxDB 2.x buckets; on 1.x and 3.x the result's notes say
+    /// it was ignored).
     #[serde(default)]
     pub description: Option<String>,
+    /// InfluxDB 1.x: how much time one shard group covers, e.g. "1d" (at least 1h).
+    #[serde(default)]
+    pub shard_group_duration: Option<String>,
+    /// The retention policy for the *_retention_policy actions (InfluxDB 1.x).
+    #[serde(default)]
+    pub retention_policy: Option<String>,
+    /// create/update_retention_policy: make it the database's default policy.
+    #[serde(default)]
+    pub default: Option<bool>,
 }
 
 /// A v1 retention policy.
@@ -216,6 +234,25 @@ pub struct RetentionPolicyInfo {
     pub duration: String,
     /// The policy writes go to when none is named.
     pub default: bool,
+    /// How much time one shard group covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard_group_duration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replication: Option<u64>,
+}
+
+impl From<influxdesk_core::model::RetentionPolicy> for RetentionPolicyInfo {
+    fn from(rp: influxdesk_core::model::RetentionPolicy) -> Self {
+        RetentionPolicyInfo {
+            name: rp.name,
+            duration: influxdesk_core::influx::buckets::human(rp.duration_seconds),
+            default: rp.default,
+            shard_group_duration: rp
+                .shard_group_seconds
+                .map(|s| influxdesk_core::influx::buckets::human(Some(s))),
+            replication: rp.replication,
+        }
+    }
 }
 
 /// A database or bucket.
@@ -235,6 +272,15 @@ pub struct BucketInfo {
     /// InfluxDB 1.x: the database's retention policies.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub retention_policies: Vec<RetentionPolicyInfo>,
+    /// InfluxDB 1.x: the default policy's shard group duration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard_group_duration: Option<String>,
+    /// Series cardinality, where the server reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series: Option<u64>,
+    /// Size on disk in bytes, where the server reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
 }
 
 impl From<influxdesk_core::model::Bucket> for BucketInfo {
@@ -248,12 +294,13 @@ impl From<influxdesk_core::model::Bucket> for BucketInfo {
             retention_policies: b
                 .retention_policies
                 .into_iter()
-                .map(|rp| RetentionPolicyInfo {
-                    name: rp.name,
-                    duration: influxdesk_core::influx::buckets::human(rp.duration_seconds),
-                    default: rp.default,
-                })
+                .map(RetentionPolicyInfo::from)
                 .collect(),
+            shard_group_duration: b
+                .shard_group_seconds
+                .map(|s| influxdesk_core::influx::buckets::human(Some(s))),
+            series: b.series,
+            size_bytes: b.size_bytes,
         }
     }
 }
@@ -268,9 +315,18 @@ pub struct ManageBucketsResult {
     /// create, update: the database/bucket as it is now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket: Option<BucketInfo>,
-    /// delete: the name of the deleted database/bucket.
+    /// delete: the name of the deleted database/bucket (or retention policy).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<String>,
+    /// list_retention_policies: the database's policies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_policies: Option<Vec<RetentionPolicyInfo>>,
+    /// create/update_retention_policy: the policy as it is now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_policy: Option<RetentionPolicyInfo>,
+    /// What was asked but not stored on this server (e.g. a description on 1.x).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// `list-measurements`.

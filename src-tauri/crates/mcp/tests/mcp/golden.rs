@@ -65,6 +65,8 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             (s("list-measurements"), t, f, t, f),
             // Deletes databases and all their data.
             (s("manage-buckets"), f, t, f, f),
+            // Creates/drops retention policies and continuous queries, runs tasks.
+            (s("manage-downsampling"), f, t, f, f),
             // Only reads, under every policy (the statement classifier refuses the rest).
             (s("query-data"), t, f, t, f),
             (s("render-chart"), t, f, t, f),
@@ -80,6 +82,7 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             "query-data",
             "write-metrics",
             "manage-buckets",
+            "manage-downsampling",
             "list-measurements",
             "describe-measurement",
             "create-alerts",

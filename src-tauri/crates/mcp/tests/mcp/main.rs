@@ -6,6 +6,7 @@
 //! app package (`tests/app/mcp.rs`) and by the Python SDK (`tests/mcp/`).
 
 mod activity;
+mod admin;
 mod alerts;
 mod get_metrics;
 mod golden;
