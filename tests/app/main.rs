@@ -3,10 +3,12 @@
 //! Secret Service (a private gnome-keyring per test), a scan for leaked secrets, and the GUI in
 //! its real WebKit webview over WebDriver (tauri-driver + WebKitWebDriver under Xvfb).
 
+mod admin;
 mod alert;
 mod cli;
 mod cli_v3;
 mod gui;
+mod gui_admin;
 mod gui_v3;
 mod mcp;
 mod serve;

@@ -2,6 +2,7 @@
 //! function as `Actor::User`, and prints the result. Errors print as one line,
 //! `error[Code]: message`, with a non-zero exit code.
 
+mod admin;
 mod alert;
 
 use std::io::{IsTerminal, Read};
@@ -53,6 +54,34 @@ pub enum Command {
     /// Alert rules: list, send a test notification, delete, allow a private host.
     #[command(subcommand)]
     Alert(alert::AlertCmd),
+    /// Databases/buckets: list (retention, shard group, series, size), create, edit, rm.
+    Db {
+        #[command(flatten)]
+        common: admin::Common,
+        #[command(subcommand)]
+        cmd: admin::DbCmd,
+    },
+    /// InfluxDB 1.x retention policies: list, create, edit, rm.
+    Rp {
+        #[command(flatten)]
+        common: admin::Common,
+        #[command(subcommand)]
+        cmd: admin::RpCmd,
+    },
+    /// InfluxDB 1.x continuous queries: list, create, rm, and downsample (policy + CQ together).
+    Cq {
+        #[command(flatten)]
+        common: admin::Common,
+        #[command(subcommand)]
+        cmd: admin::CqCmd,
+    },
+    /// InfluxDB 2.x tasks: list, enable, disable, run, runs, logs.
+    Task {
+        #[command(flatten)]
+        common: admin::Common,
+        #[command(subcommand)]
+        cmd: admin::TaskCmd,
+    },
     /// Write line protocol from a file or standard input.
     Write(WriteArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
@@ -511,6 +540,10 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         }
         Command::Serve(a) => serve(a).await,
         Command::Alert(a) => alert::run(ctx, a).await,
+        Command::Db { common, cmd } => admin::db(ctx, common, cmd).await,
+        Command::Rp { common, cmd } => admin::rp(ctx, common, cmd).await,
+        Command::Cq { common, cmd } => admin::cq(ctx, common, cmd).await,
+        Command::Task { common, cmd } => admin::task(ctx, common, cmd).await,
         Command::Write(w) => write::run(ctx, &me, w).await,
     }
 }

@@ -1,6 +1,7 @@
 //! `#[tauri::command]` wrappers: each picks the actor, calls one `core::api` function, and
 //! returns its result. No logic here.
 
+pub mod admin;
 pub mod alerts;
 pub mod app;
 pub mod explore;
