@@ -144,6 +144,12 @@ async fn create_a_database_and_a_downsampling_cq_through_the_admin_screen() {
 
     click(&c, "nav-admin").await;
     click(&c, "admin-tab-downsampling").await;
+    find_css(
+        &c,
+        "database raw to pick",
+        "[data-testid=\"ds-db\"] option[value=\"raw\"]",
+    )
+    .await;
     css(&c, "ds-db").await.select_by_value("raw").await.unwrap();
     type_into(&c, "ds-measurement", "cpu").await;
     type_into(&c, "ds-fields", "usage").await;
