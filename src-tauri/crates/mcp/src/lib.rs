@@ -12,6 +12,7 @@
 
 mod admin;
 mod alerts;
+mod bucket_params;
 mod data;
 pub mod http;
 mod metrics;
