@@ -182,15 +182,19 @@ pub async fn update(ctx: &Ctx, actor: &Actor, req: UpdateBucketReq) -> Result<Bu
     );
     let description = req.description.as_deref().filter(|_| api == ApiKind::V2);
     if retention.is_none() && description.is_none() && shard_group.is_none() {
-        let mut msg = "nothing to change: give a retention period".to_string();
-        msg += match api {
-            ApiKind::V1 => " or a shard group duration",
-            ApiKind::V2 => " or a description",
-            _ => "",
-        };
         if !notes.is_empty() {
-            msg += &format!(" ({})", notes.join("; "));
+            // Only what this server cannot store was asked: say so, change nothing.
+            return Ok(BucketChange {
+                bucket: find(&c, &name).await?,
+                notes,
+            });
         }
+        let msg = "nothing to change: give a retention period".to_string()
+            + match api {
+                ApiKind::V1 => " or a shard group duration",
+                ApiKind::V2 => " or a description",
+                _ => "",
+            };
         return Err(Error::invalid(msg));
     }
     let before = find(&c, &name).await?;
