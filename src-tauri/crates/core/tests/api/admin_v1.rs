@@ -502,3 +502,88 @@ async fn a_failing_cq_leaves_no_retention_policy_behind() {
     .await
     .unwrap();
 }
+
+/// Answers every approval with `yes` and keeps what it was shown.
+struct Shown(std::sync::Mutex<Vec<String>>, bool);
+
+impl influxdesk_core::api::policy::Approver for Shown {
+    fn approve<'a>(
+        &'a self,
+        _actor: &'a Actor,
+        _p: &'a Profile,
+        action: &'a str,
+    ) -> influxdesk_core::api::policy::ApprovalFuture<'a> {
+        self.0.lock().unwrap().push(action.to_string());
+        Box::pin(std::future::ready(self.1))
+    }
+}
+
+#[tokio::test]
+async fn an_assistant_downsample_asks_with_the_exact_statements_and_a_no_changes_nothing() {
+    let s = harness::auth_server();
+    let c = ctx();
+    let mut f = fields("asked", &s.url, ApiKind::V1);
+    f.username = Some(ADMIN_USER.into());
+    f.assistant_policy = Some(AssistantPolicy::Ask);
+    add(&c, f, Some(ADMIN_PASSWORD)).await;
+    let db = unique_db("adm_ask");
+    create_db(&c, &db, "inf").await;
+    let assistant = Actor::Assistant {
+        client: "admin-test".into(),
+    };
+    let req = DownsampleReq {
+        database: db.clone(),
+        measurement: "cpu".into(),
+        fields: vec!["v".into()],
+        keep: Some("30d".into()),
+        ..Default::default()
+    };
+    let no = std::sync::Arc::new(Shown(Default::default(), false));
+    c.set_approver(no.clone());
+    let e = downsampling::downsample(&c, &assistant, req.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden, "{}", e.message());
+    let asked = no.0.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1);
+    let lines: Vec<&str> = asked[0].lines().collect();
+    assert_eq!(
+        &lines[1..],
+        &[
+            format!(
+                "CREATE RETENTION POLICY \"keep_30d\" ON \"{db}\" DURATION 2592000s REPLICATION 1"
+            )
+            .as_str(),
+            format!(
+                "CREATE CONTINUOUS QUERY \"cpu_mean_5m\" ON \"{db}\" BEGIN SELECT mean(\"v\") AS \
+                 \"v\" INTO \"{db}\".\"keep_30d\".\"cpu\" FROM \"{db}\".\"autogen\".\"cpu\" GROUP \
+                 BY time(5m), * END"
+            )
+            .as_str(),
+        ],
+        "the approval shows the exact statements: {asked:?}"
+    );
+    let rps = retention::list(
+        &c,
+        ListRpReq {
+            profile: None,
+            database: db.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(rps.len(), 1, "refused: nothing created");
+    c.set_approver(std::sync::Arc::new(Shown(Default::default(), true)));
+    let plan = downsampling::downsample(&c, &assistant, req).await.unwrap();
+    assert!(plan.executed);
+    buckets::delete(
+        &c,
+        &Actor::User,
+        DeleteBucketReq {
+            profile: None,
+            name: db,
+        },
+    )
+    .await
+    .unwrap();
+}
