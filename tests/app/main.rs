@@ -4,11 +4,13 @@
 //! its real WebKit webview over WebDriver (tauri-driver + WebKitWebDriver under Xvfb).
 
 mod access;
+mod admin;
 mod alert;
 mod cli;
 mod cli_v3;
 mod gui;
 mod gui_access;
+mod gui_admin;
 mod gui_v3;
 mod mcp;
 mod serve;

@@ -126,6 +126,7 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
             "list-alerts",
             "list-measurements",
             "manage-buckets",
+            "manage-downsampling",
             "manage-tokens",
             "manage-users",
             "query-data",

@@ -120,6 +120,7 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
             "list-alerts",
             "list-measurements",
             "manage-buckets",
+            "manage-downsampling",
             "manage-tokens",
             "manage-users",
             "query-data",

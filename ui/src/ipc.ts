@@ -6,6 +6,30 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 import type { ActivityEntry } from './bindings/ActivityEntry';
+import type { AlterRpReq } from './bindings/AlterRpReq';
+import type { Bucket } from './bindings/Bucket';
+import type { BucketChange } from './bindings/BucketChange';
+import type { ContinuousQuery } from './bindings/ContinuousQuery';
+import type { CreateBucketReq } from './bindings/CreateBucketReq';
+import type { CreateCqReq } from './bindings/CreateCqReq';
+import type { CreateRpReq } from './bindings/CreateRpReq';
+import type { DeleteBucketReq } from './bindings/DeleteBucketReq';
+import type { DownsamplePlan } from './bindings/DownsamplePlan';
+import type { DownsampleReq } from './bindings/DownsampleReq';
+import type { DropCqReq } from './bindings/DropCqReq';
+import type { DropRpReq } from './bindings/DropRpReq';
+import type { ListCqReq } from './bindings/ListCqReq';
+import type { ListRpReq } from './bindings/ListRpReq';
+import type { ListTasksReq } from './bindings/ListTasksReq';
+import type { ListTriggersReq } from './bindings/ListTriggersReq';
+import type { RetentionPolicy } from './bindings/RetentionPolicy';
+import type { SetTaskReq } from './bindings/SetTaskReq';
+import type { Task } from './bindings/Task';
+import type { TaskLog } from './bindings/TaskLog';
+import type { TaskReq } from './bindings/TaskReq';
+import type { TaskRun } from './bindings/TaskRun';
+import type { Trigger } from './bindings/Trigger';
+import type { UpdateBucketReq } from './bindings/UpdateBucketReq';
 import type { AddProfileReq } from './bindings/AddProfileReq';
 import type { AppError } from './bindings/AppError';
 import type { AppInfo } from './bindings/AppInfo';
@@ -168,6 +192,26 @@ export const tokenDelete = (req: DeleteTokenReq) => call<null>('token_delete', {
 
 export const settingsGet = () => call<UserSettings>('settings_get', {});
 export const settingsUpdate = (req: UserSettings) => call<UserSettings>('settings_update', { req });
+
+// Admin: databases/buckets, 1.x retention policies, downsampling (1.x CQs, 2.x tasks, 3.x triggers).
+export const dbList = (profile: string | null) => call<Bucket[]>('db_list', { profile });
+export const dbCreate = (req: CreateBucketReq) => call<BucketChange>('db_create', { req });
+export const dbUpdate = (req: UpdateBucketReq) => call<BucketChange>('db_update', { req });
+export const dbDelete = (req: DeleteBucketReq) => call<null>('db_delete', { req });
+export const rpList = (req: ListRpReq) => call<RetentionPolicy[]>('rp_list', { req });
+export const rpCreate = (req: CreateRpReq) => call<RetentionPolicy>('rp_create', { req });
+export const rpAlter = (req: AlterRpReq) => call<RetentionPolicy>('rp_alter', { req });
+export const rpDrop = (req: DropRpReq) => call<null>('rp_drop', { req });
+export const cqList = (req: ListCqReq) => call<ContinuousQuery[]>('cq_list', { req });
+export const cqCreate = (req: CreateCqReq) => call<ContinuousQuery>('cq_create', { req });
+export const cqDrop = (req: DropCqReq) => call<null>('cq_drop', { req });
+export const cqDownsample = (req: DownsampleReq) => call<DownsamplePlan>('cq_downsample', { req });
+export const taskList = (req: ListTasksReq) => call<Task[]>('task_list', { req });
+export const taskSetEnabled = (req: SetTaskReq) => call<Task>('task_set_enabled', { req });
+export const taskRun = (req: TaskReq) => call<TaskRun>('task_run', { req });
+export const taskRuns = (req: TaskReq) => call<TaskRun[]>('task_runs', { req });
+export const taskLogs = (req: TaskReq) => call<TaskLog[]>('task_logs', { req });
+export const triggerList = (req: ListTriggersReq) => call<Trigger[]>('trigger_list', { req });
 
 // ---- events ---------------------------------------------------------------------------------
 

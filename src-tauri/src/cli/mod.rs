@@ -2,6 +2,7 @@
 //! function as `Actor::User`, and prints the result. Errors print as one line,
 //! `error[Code]: message`, with a non-zero exit code.
 
+mod admin;
 mod alert;
 mod token;
 mod user;
@@ -55,6 +56,34 @@ pub enum Command {
     /// Alert rules: list, send a test notification, delete, allow a private host.
     #[command(subcommand)]
     Alert(alert::AlertCmd),
+    /// Databases/buckets: list (retention, shard group, series, size), create, edit, rm.
+    Db {
+        #[command(flatten)]
+        common: admin::Common,
+        #[command(subcommand)]
+        cmd: admin::DbCmd,
+    },
+    /// InfluxDB 1.x retention policies: list, create, edit, rm.
+    Rp {
+        #[command(flatten)]
+        common: admin::Common,
+        #[command(subcommand)]
+        cmd: admin::RpCmd,
+    },
+    /// InfluxDB 1.x continuous queries: list, create, rm, and downsample (policy + CQ together).
+    Cq {
+        #[command(flatten)]
+        common: admin::Common,
+        #[command(subcommand)]
+        cmd: admin::CqCmd,
+    },
+    /// InfluxDB 2.x tasks: list, enable, disable, run, runs, logs.
+    Task {
+        #[command(flatten)]
+        common: admin::Common,
+        #[command(subcommand)]
+        cmd: admin::TaskCmd,
+    },
     /// Write line protocol from a file or standard input.
     Write(WriteArgs),
     /// InfluxDB 1.x users: list, create, passwd, grant, revoke, admin, rm.
@@ -537,6 +566,10 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         }
         Command::Serve(a) => serve(a).await,
         Command::Alert(a) => alert::run(ctx, a).await,
+        Command::Db { common, cmd } => admin::db(ctx, common, cmd).await,
+        Command::Rp { common, cmd } => admin::rp(ctx, common, cmd).await,
+        Command::Cq { common, cmd } => admin::cq(ctx, common, cmd).await,
+        Command::Task { common, cmd } => admin::task(ctx, common, cmd).await,
         Command::Write(w) => write::run(ctx, &me, w).await,
         Command::User(a) => user::run(ctx, a).await,
         Command::Token(a) => token::run(ctx, a).await,

@@ -2,6 +2,7 @@
 //! returns its result. No logic here.
 
 pub mod access;
+pub mod admin;
 pub mod alerts;
 pub mod app;
 pub mod explore;

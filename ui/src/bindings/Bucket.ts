@@ -20,4 +20,16 @@ retention: string, description: string | null,
 /**
  * v1: the retention policies of the database; the default one is marked.
  */
-retention_policies: Array<RetentionPolicy>, };
+retention_policies: Array<RetentionPolicy>, 
+/**
+ * v1: the default retention policy's shard group duration, in seconds.
+ */
+shard_group_seconds: number | null, 
+/**
+ * Series cardinality, where the server reports it (v1 `SHOW STATS`).
+ */
+series: number | null, 
+/**
+ * Size on disk in bytes, where the server reports it (v1 `SHOW STATS` shards).
+ */
+size_bytes: number | null, };

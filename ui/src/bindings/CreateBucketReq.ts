@@ -13,6 +13,11 @@ profile: string | null, name: string,
  */
 retention_period: string | null, 
 /**
- * A description (InfluxDB 2.x buckets only).
+ * A description (stored by InfluxDB 2.x buckets only; elsewhere reported as ignored).
  */
-description: string | null, };
+description: string | null, 
+/**
+ * InfluxDB 1.x: how much time one shard group covers, e.g. "1d" (server default when
+ * absent; reported as ignored elsewhere).
+ */
+shard_group_duration: string | null, };

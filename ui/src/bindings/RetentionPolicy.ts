@@ -3,4 +3,12 @@
 /**
  * A v1 retention policy.
  */
-export type RetentionPolicy = { name: string, duration_seconds: number | null, default: boolean, };
+export type RetentionPolicy = { name: string, duration_seconds: number | null, default: boolean, 
+/**
+ * How much time one shard group covers, in seconds.
+ */
+shard_group_seconds: number | null, 
+/**
+ * The replication factor (1 on open-source 1.x).
+ */
+replication: number | null, };

@@ -9,6 +9,11 @@ export type UpdateBucketReq = { profile: string | null, name: string,
  */
 retention_period: string | null, 
 /**
- * New description (2.x). Unchanged when absent.
+ * New description (2.x; reported as ignored elsewhere). Unchanged when absent.
  */
-description: string | null, };
+description: string | null, 
+/**
+ * InfluxDB 1.x: new shard group duration of the default retention policy, e.g. "1d".
+ * Unchanged when absent.
+ */
+shard_group_duration: string | null, };

@@ -2,6 +2,7 @@
 // app info. Screens read `app` and call the actions below; all IPC goes through ../ipc.
 
 import * as ipc from '../ipc';
+import { schema } from './schema.svelte';
 import type { AppError } from '../ipc';
 import type { AppInfo } from '../bindings/AppInfo';
 import type { ConnectionStatus } from '../bindings/ConnectionStatus';
@@ -95,6 +96,8 @@ class AppState {
     const unlisten = await Promise.all([
       ipc.onEvent((ev) => {
         if (ev.action.startsWith('profile.')) void this.refreshProfiles().then(() => this.refreshStatus());
+        // A database created or deleted (here, by the CLI or by an assistant) shows at once.
+        if (ev.action === 'bucket.create' || ev.action === 'bucket.delete') schema.databasesChanged();
       }),
       ipc.onDemo((st) => {
         this.demo = st;

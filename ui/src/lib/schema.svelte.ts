@@ -91,6 +91,15 @@ class SchemaState {
     }
   }
 
+  /** Databases were created or deleted: reload the list, forget what a deleted one held. */
+  databasesChanged(): void {
+    if (!this.profileId) return;
+    void this.loadDatabases().then(() => {
+      const live = new Set(this.databases.items ?? []);
+      for (const db of Object.keys(this.measurements)) if (!live.has(db)) delete this.measurements[db];
+    });
+  }
+
   isOpen(key: string): boolean {
     return this.open[key] === true;
   }

@@ -11,7 +11,9 @@
 //! Tauri shell plugs it into core's `policy::Approver`).
 
 mod access;
+mod admin;
 mod alerts;
+mod bucket_params;
 mod data;
 pub mod http;
 mod metrics;

@@ -9,9 +9,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use influxdesk_core::api::{activity, buckets, policy, profiles, schema};
-use influxdesk_core::model::{
-    Actor, CreateBucketReq, DeleteBucketReq, ProfileSource, SchemaReq, UpdateBucketReq,
-};
+use influxdesk_core::model::{Actor, ProfileSource, SchemaReq};
 use influxdesk_core::{Ctx, Error};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
@@ -29,7 +27,7 @@ use serde_json::json;
 
 use crate::data::{self, ApiCache};
 use crate::params::*;
-use crate::{access, alerts, metrics, prompts};
+use crate::{access, admin, alerts, metrics, prompts};
 
 /// What one client connection works on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -162,9 +160,11 @@ impl InfluxdeskMcp {
         Ok(out)
     }
 
-    /// Create, update (retention, description), delete or list databases (InfluxDB 1.x, 3.x)
-    /// and buckets (2.x). On 1.x the retention is the default retention policy's. Create,
-    /// update and delete follow the connection's assistant policy; delete removes all data.
+    /// Create, update (retention, description, shard group duration), delete or list databases
+    /// (InfluxDB 1.x, 3.x) and buckets (2.x), and on 1.x list, create, update or delete a
+    /// database's retention policies. On 1.x the retention is the default retention policy's;
+    /// a setting the server cannot store (a description on 1.x) is reported in `notes`. Every
+    /// change follows the connection's assistant policy for admin; delete removes all data.
     #[tool(
         name = "manage-buckets",
         annotations(
@@ -184,6 +184,39 @@ impl InfluxdeskMcp {
             .await
             .map(Json)
             .map_err(failed)
+    }
+
+    /// Downsampling: InfluxDB 1.x continuous queries (list, create, drop) and `downsample`,
+    /// which keeps an aggregate of fields every interval for a retention period by creating
+    /// the retention policy and the continuous query together (preview first: it returns the
+    /// exact statements and runs nothing; backfill also covers existing data; a failure
+    /// leaves nothing half-done); InfluxDB 2.x tasks (list, enable, disable, run now, runs,
+    /// logs); InfluxDB 3 processing-engine triggers (list). Changes follow the assistant
+    /// policy for admin.
+    #[tool(
+        name = "manage-downsampling",
+        annotations(
+            title = "Manage downsampling",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn manage_downsampling(
+        &self,
+        params: Parameters<admin::ManageDownsamplingParams>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<admin::ManageDownsamplingResult>, CallToolResult> {
+        admin::manage_downsampling(
+            &self.ctx,
+            &actor(&rc),
+            self.session.profile.clone(),
+            params.0,
+        )
+        .await
+        .map(Json)
+        .map_err(failed)
     }
 
     /// List the measurements of a database/bucket.
@@ -527,53 +560,7 @@ impl InfluxdeskMcp {
         p: ManageBucketsParams,
         who: &Actor,
     ) -> influxdesk_core::Result<ManageBucketsResult> {
-        let (ctx, profile) = (&self.ctx, self.session.profile.clone());
-        let name = || {
-            p.bucket_name
-                .clone()
-                .filter(|n| !n.trim().is_empty())
-                .ok_or_else(|| Error::invalid("bucket_name is needed for this action"))
-        };
-        let mut out = ManageBucketsResult {
-            action: p.action,
-            buckets: None,
-            bucket: None,
-            deleted: None,
-        };
-        match p.action {
-            BucketAction::List => {
-                let all = buckets::list(ctx, profile.as_deref()).await?;
-                out.buckets = Some(all.into_iter().map(BucketInfo::from).collect());
-            }
-            BucketAction::Create => {
-                let req = CreateBucketReq {
-                    profile,
-                    name: name()?,
-                    retention_period: p.retention_period,
-                    description: p.description,
-                };
-                out.bucket = Some(buckets::create(ctx, who, req).await?.into());
-            }
-            BucketAction::Update => {
-                let req = UpdateBucketReq {
-                    profile,
-                    name: name()?,
-                    retention_period: p.retention_period,
-                    description: p.description,
-                };
-                out.bucket = Some(buckets::update(ctx, who, req).await?.into());
-            }
-            BucketAction::Delete => {
-                let name = name()?;
-                let req = DeleteBucketReq {
-                    profile,
-                    name: name.clone(),
-                };
-                buckets::delete(ctx, who, req).await?;
-                out.deleted = Some(name);
-            }
-        }
-        Ok(out)
+        admin::manage_buckets(&self.ctx, who, self.session.profile.clone(), p).await
     }
 
     /// The profile's API when the language must come from it.

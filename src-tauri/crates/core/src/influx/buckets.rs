@@ -23,7 +23,7 @@ pub fn human(secs: Option<u64>) -> String {
 }
 
 /// Go durations as 1.x prints them ("720h0m0s", "0s" = forever) to seconds.
-fn v1_duration(s: &str) -> Option<u64> {
+pub(crate) fn v1_duration(s: &str) -> Option<u64> {
     let mut total = 0u64;
     let mut num = String::new();
     for c in s.chars() {
@@ -43,7 +43,7 @@ fn v1_duration(s: &str) -> Option<u64> {
     (total > 0).then_some(total)
 }
 
-fn v1_rp_duration(secs: Option<u64>) -> String {
+pub(crate) fn v1_rp_duration(secs: Option<u64>) -> String {
     match secs {
         None => "INF".into(),
         Some(s) => format!("{s}s"),
@@ -80,7 +80,7 @@ impl Client {
             .ok_or_else(|| Error::NotFound(format!("no bucket named \"{name}\"")))
     }
 
-    async fn iql(&self, q: &str, db: Option<&str>) -> Result<Vec<crate::model::Frame>> {
+    pub(super) async fn iql(&self, q: &str, db: Option<&str>) -> Result<Vec<crate::model::Frame>> {
         self.query_v1(q, db, &mut Budget::new(100_000)).await
     }
 
@@ -162,7 +162,7 @@ impl Client {
                                     .get("description")
                                     .and_then(Value::as_str)
                                     .map(str::to_string),
-                                retention_policies: vec![],
+                                ..Bucket::default()
                             }
                         })
                         .collect();
@@ -217,8 +217,7 @@ impl Client {
                             id: None,
                             retention_seconds: secs,
                             retention: human(secs),
-                            description: None,
-                            retention_policies: vec![],
+                            ..Bucket::default()
                         })
                     })
                     .collect();
@@ -252,32 +251,16 @@ impl Client {
                         Err(e) if e.message().contains("database not found") => continue,
                         Err(e) => return Err(e),
                     };
-                    let mut rps = Vec::new();
-                    for f in &frames {
-                        let (Some(n), Some(d), Some(def)) =
-                            (f.column("name"), f.column("duration"), f.column("default"))
-                        else {
-                            continue;
-                        };
-                        for i in 0..f.rows() {
-                            rps.push(RetentionPolicy {
-                                name: n.values[i].as_str().unwrap_or_default().to_string(),
-                                duration_seconds: d.values[i].as_str().and_then(v1_duration),
-                                default: def.values[i].as_bool().unwrap_or(false),
-                            });
-                        }
-                    }
-                    let secs = rps
-                        .iter()
-                        .find(|r| r.default)
-                        .and_then(|r| r.duration_seconds);
+                    let rps = v1_retention_policies(&frames);
+                    let default = rps.iter().find(|r| r.default);
+                    let secs = default.and_then(|r| r.duration_seconds);
                     out.push(Bucket {
                         name,
-                        id: None,
                         retention_seconds: secs,
                         retention: human(secs),
-                        description: None,
+                        shard_group_seconds: default.and_then(|r| r.shard_group_seconds),
                         retention_policies: rps,
+                        ..Bucket::default()
                     });
                 }
                 Ok(out)
@@ -290,6 +273,7 @@ impl Client {
         name: &str,
         retention: Option<u64>,
         description: Option<&str>,
+        shard_group: Option<u64>,
     ) -> Result<()> {
         match self.api {
             ApiKind::V2 => {
@@ -328,11 +312,7 @@ impl Client {
                         "database \"{name}\" already exists"
                     )));
                 }
-                let q = format!(
-                    "CREATE DATABASE {} WITH DURATION {}",
-                    quote_ident(name),
-                    v1_rp_duration(retention)
-                );
+                let q = v1_create_database(name, retention, shard_group);
                 self.iql(&q, None).await?;
             }
         }
@@ -344,6 +324,7 @@ impl Client {
         name: &str,
         retention: Option<Option<u64>>,
         description: Option<&str>,
+        shard_group: Option<u64>,
     ) -> Result<()> {
         match self.api {
             ApiKind::V2 => {
@@ -387,7 +368,9 @@ impl Client {
                 .await?;
             }
             _ => {
-                let Some(r) = retention else { return Ok(()) };
+                if retention.is_none() && shard_group.is_none() {
+                    return Ok(());
+                }
                 let buckets = self.list_buckets().await?;
                 let b = buckets
                     .iter()
@@ -398,12 +381,7 @@ impl Client {
                     .iter()
                     .find(|r| r.default)
                     .map_or("autogen", |r| r.name.as_str());
-                let q = format!(
-                    "ALTER RETENTION POLICY {} ON {} DURATION {}",
-                    quote_ident(rp),
-                    quote_ident(name),
-                    v1_rp_duration(r)
-                );
+                let q = v1_alter_rp(name, rp, retention, shard_group, false);
                 self.iql(&q, None).await?;
             }
         }
@@ -441,6 +419,76 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// `CREATE DATABASE "db" WITH DURATION ... [SHARD DURATION ...]`.
+pub fn v1_create_database(name: &str, retention: Option<u64>, shard_group: Option<u64>) -> String {
+    let mut q = format!(
+        "CREATE DATABASE {} WITH DURATION {}",
+        quote_ident(name),
+        v1_rp_duration(retention)
+    );
+    if let Some(s) = shard_group {
+        q += &format!(" SHARD DURATION {s}s");
+    }
+    q
+}
+
+/// `ALTER RETENTION POLICY "rp" ON "db" [DURATION ..] [SHARD DURATION ..] [DEFAULT]`.
+pub fn v1_alter_rp(
+    db: &str,
+    rp: &str,
+    retention: Option<Option<u64>>,
+    shard_group: Option<u64>,
+    make_default: bool,
+) -> String {
+    let mut q = format!(
+        "ALTER RETENTION POLICY {} ON {}",
+        quote_ident(rp),
+        quote_ident(db)
+    );
+    if let Some(r) = retention {
+        q += &format!(" DURATION {}", v1_rp_duration(r));
+    }
+    if let Some(s) = shard_group {
+        q += &format!(" SHARD DURATION {s}s");
+    }
+    if make_default {
+        q += " DEFAULT";
+    }
+    q
+}
+
+/// `SHOW RETENTION POLICIES` frames -> policies (name, duration, shardGroupDuration, replicaN,
+/// default).
+pub(crate) fn v1_retention_policies(frames: &[crate::model::Frame]) -> Vec<RetentionPolicy> {
+    let mut rps = Vec::new();
+    for f in frames {
+        let (Some(n), Some(d), Some(def)) =
+            (f.column("name"), f.column("duration"), f.column("default"))
+        else {
+            continue;
+        };
+        let sg = f.column("shardGroupDuration");
+        let rep = f.column("replicaN");
+        for i in 0..f.rows() {
+            rps.push(RetentionPolicy {
+                name: n.values[i].as_str().unwrap_or_default().to_string(),
+                duration_seconds: d
+                    .values
+                    .get(i)
+                    .and_then(|v| v.as_str())
+                    .and_then(v1_duration),
+                default: def.values.get(i).and_then(Value::as_bool).unwrap_or(false),
+                shard_group_seconds: sg
+                    .and_then(|c| c.values.get(i))
+                    .and_then(|v| v.as_str())
+                    .and_then(v1_duration),
+                replication: rep.and_then(|c| c.values.get(i)).and_then(Value::as_u64),
+            });
+        }
+    }
+    rps
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! keychains or actors (that is `api`). Every failure becomes an [`Error`] that keeps the
 //! server's text and says what to do; no error or log line carries a secret or a URL query.
 
+pub mod admin_v1;
 pub mod buckets;
 pub mod builder;
 pub mod catalog;
@@ -12,6 +13,7 @@ pub mod lineproto;
 pub mod parse;
 pub mod schema;
 pub mod stream;
+pub mod tasks;
 pub use stream::{MAX_RESPONSE_BYTES, QueryRead};
 pub mod timerange;
 pub mod tokens;

@@ -22,6 +22,7 @@ fn update(name: &str, retention: Option<&str>, description: Option<&str>) -> Upd
         name: name.into(),
         retention_period: retention.map(str::to_string),
         description: description.map(str::to_string),
+        shard_group_duration: None,
     }
 }
 
@@ -33,7 +34,8 @@ async fn v1_databases_and_retention_round_trip() {
     let name = unique_db("bk");
     let b = buckets::create(&c, &Actor::User, create(&name, Some("30d")))
         .await
-        .unwrap();
+        .unwrap()
+        .bucket;
     assert_eq!(
         (b.retention_seconds, b.retention.as_str()),
         (Some(2_592_000), "30d"),
@@ -47,11 +49,13 @@ async fn v1_databases_and_retention_round_trip() {
 
     let b = buckets::update(&c, &Actor::User, update(&name, Some("7d"), None))
         .await
-        .unwrap();
+        .unwrap()
+        .bucket;
     assert_eq!(b.retention, "7d");
     let b = buckets::update(&c, &Actor::User, update(&name, Some("inf"), None))
         .await
-        .unwrap();
+        .unwrap()
+        .bucket;
     assert_eq!(
         (b.retention_seconds, b.retention.as_str()),
         (None, "forever")
@@ -64,10 +68,27 @@ async fn v1_databases_and_retention_round_trip() {
             .any(|x| x.name == name)
     );
 
-    let e = buckets::update(&c, &Actor::User, update(&name, None, Some("x")))
+    // A description (a seed parameter) is reported as not stored, not refused.
+    let only = buckets::update(&c, &Actor::User, update(&name, None, Some("x")))
+        .await
+        .unwrap();
+    assert_eq!(only.bucket.retention, "forever", "nothing changed");
+    assert_eq!(
+        only.notes,
+        vec!["InfluxDB 1.x databases have no description; ignored".to_string()]
+    );
+    let e = buckets::update(&c, &Actor::User, update(&name, None, None))
         .await
         .unwrap_err();
-    assert_eq!(e.code(), ErrorCode::InvalidInput, "1.x has no descriptions");
+    assert_eq!(e.code(), ErrorCode::InvalidInput, "nothing to change");
+    let changed = buckets::update(&c, &Actor::User, update(&name, Some("2d"), Some("x")))
+        .await
+        .unwrap();
+    assert_eq!(changed.bucket.retention, "2d");
+    assert_eq!(
+        changed.notes,
+        vec!["InfluxDB 1.x databases have no description; ignored".to_string()]
+    );
     let e = buckets::create(&c, &Actor::User, create("short", Some("10m")))
         .await
         .unwrap_err();
@@ -150,7 +171,8 @@ async fn v2_buckets_follow_the_spec_contract() {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .bucket;
     assert_eq!(
         (
             b.id.as_deref(),

@@ -6,6 +6,8 @@
 
 mod access;
 mod access_tokens;
+mod admin_jobs;
+mod admin_v1;
 mod alerts;
 mod buckets;
 mod contract_v2;

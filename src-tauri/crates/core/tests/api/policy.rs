@@ -293,9 +293,9 @@ async fn ask_goes_to_the_approver_with_what_would_change() {
     );
     assert!(
         asked[1].contains(&format!(
-            "delete the database/bucket \"{db}\" and all its data\non local ("
-        )),
-        "the approver sees the summary and the details: {asked:?}"
+            "delete the database/bucket \"{db}\" and all its data on local ("
+        )) && asked[1].ends_with(&format!(")\nDROP DATABASE \"{db}\"")),
+        "the approver sees the summary and the exact statement: {asked:?}"
     );
 
     c.set_approver(Arc::new(Headless {

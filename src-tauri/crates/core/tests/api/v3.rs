@@ -303,11 +303,12 @@ async fn databases_with_retention_create_update_delete() {
             profile: None,
             name: db.clone(),
             retention_period: Some("7d".into()),
-            description: None,
+            ..Default::default()
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .bucket;
     assert_eq!(
         (b.retention.as_str(), b.retention_seconds),
         ("7d", Some(604_800)),
@@ -323,7 +324,7 @@ async fn databases_with_retention_create_update_delete() {
             profile: None,
             name: db.clone(),
             retention_period: None,
-            description: None,
+            ..Default::default()
         },
     )
     .await
@@ -334,14 +335,20 @@ async fn databases_with_retention_create_update_delete() {
         profile: None,
         name: db.clone(),
         retention_period: Some(r.into()),
-        description: None,
+        ..Default::default()
     };
-    let b = buckets::update(&c, &Actor::User, upd("30d")).await.unwrap();
+    let b = buckets::update(&c, &Actor::User, upd("30d"))
+        .await
+        .unwrap()
+        .bucket;
     assert_eq!(
         (b.retention.as_str(), b.retention_seconds),
         ("30d", Some(2_592_000))
     );
-    let b = buckets::update(&c, &Actor::User, upd("inf")).await.unwrap();
+    let b = buckets::update(&c, &Actor::User, upd("inf"))
+        .await
+        .unwrap()
+        .bucket;
     assert_eq!(
         (b.retention.as_str(), b.retention_seconds),
         ("forever", None),
@@ -357,12 +364,12 @@ async fn databases_with_retention_create_update_delete() {
             profile: None,
             name: forever.clone(),
             retention_period: None,
-            description: None,
+            ..Default::default()
         },
     )
     .await
     .unwrap();
-    assert_eq!(b.retention, "forever");
+    assert_eq!(b.bucket.retention, "forever");
 
     buckets::delete(
         &c,
@@ -411,7 +418,7 @@ async fn databases_with_retention_create_update_delete() {
             profile: None,
             name: "under_score".into(),
             retention_period: None,
-            description: None,
+            ..Default::default()
         },
     )
     .await

@@ -67,6 +67,8 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             (s("list-measurements"), t, f, t, f),
             // Deletes databases and all their data.
             (s("manage-buckets"), f, t, f, f),
+            // Creates/drops retention policies and continuous queries, runs tasks.
+            (s("manage-downsampling"), f, t, f, f),
             // Deletes tokens (whatever uses them stops working); create is refused.
             (s("manage-tokens"), f, t, f, f),
             // Drops users and revokes privileges.
@@ -87,6 +89,7 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             "backtest-alert",
             "write-metrics",
             "manage-buckets",
+            "manage-downsampling",
             "list-measurements",
             "describe-measurement",
             "create-alerts",

@@ -7,6 +7,7 @@
 
 mod access;
 mod activity;
+mod admin;
 mod alerts;
 mod get_metrics;
 mod golden;
