@@ -3,6 +3,7 @@
 //! shell needs an `if`, the logic belongs here.
 
 pub mod activity;
+pub mod admin;
 pub mod alerts;
 pub mod buckets;
 pub mod catalog;
