@@ -95,6 +95,8 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::alerts::alert_evaluator_status,
             commands::alerts::alert_allow_host,
             commands::app::app_info,
+            commands::ops::queries_list,
+            commands::ops::queries_kill,
             commands::app::demo_status,
             commands::mcp::mcp_status,
             commands::mcp::mcp_socket_set,

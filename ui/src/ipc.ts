@@ -23,6 +23,8 @@ import type { ExportResult } from './bindings/ExportResult';
 import type { FieldKey } from './bindings/FieldKey';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { ImportReport } from './bindings/ImportReport';
+import type { KillQueryReq } from './bindings/KillQueryReq';
+import type { ListQueriesReq } from './bindings/ListQueriesReq';
 import type { ListHistoryReq } from './bindings/ListHistoryReq';
 import type { McpStatus } from './bindings/McpStatus';
 import type { Profile } from './bindings/Profile';
@@ -31,6 +33,7 @@ import type { QueryLanguage } from './bindings/QueryLanguage';
 import type { QueryResult } from './bindings/QueryResult';
 import type { RenderChartReq } from './bindings/RenderChartReq';
 import type { Rendered } from './bindings/Rendered';
+import type { RunningQuery } from './bindings/RunningQuery';
 import type { RunQueryReq } from './bindings/RunQueryReq';
 import type { SavedQuery } from './bindings/SavedQuery';
 import type { SaveQueryReq } from './bindings/SaveQueryReq';
@@ -140,6 +143,11 @@ export const approvalAnswer = (id: string, approve: boolean) =>
 /** The app binary's path (what MCP client configs run). */
 export const appExe = () => call<string>('app_exe');
 
+/** The server's running queries (Admin > Queries). */
+export const queriesList = (req: ListQueriesReq) => call<RunningQuery[]>('queries_list', { req });
+/** Stop a running query (1.x KILL QUERY); returns it as it was listed. */
+export const queriesKill = (req: KillQueryReq) => call<RunningQuery>('queries_kill', { req });
+
 export const settingsGet = () => call<UserSettings>('settings_get', {});
 export const settingsUpdate = (req: UserSettings) => call<UserSettings>('settings_update', { req });
 
@@ -168,7 +176,7 @@ export const onDemo = (cb: (st: DemoStatus) => void) => on<DemoStatus>(DEMO_EVEN
 
 // ---- UI preferences (tauri-plugin-store, ui.json) --------------------------------------------
 
-export type Screen = 'connections' | 'explore' | 'assistant';
+export type Screen = 'connections' | 'explore' | 'admin' | 'assistant';
 
 /** Everything the UI remembers between runs. Per-profile maps are keyed by profile id. */
 export interface UiPrefs {

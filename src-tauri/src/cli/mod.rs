@@ -3,6 +3,7 @@
 //! `error[Code]: message`, with a non-zero exit code.
 
 mod alert;
+mod ops;
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -55,6 +56,8 @@ pub enum Command {
     Alert(alert::AlertCmd),
     /// Write line protocol from a file or standard input.
     Write(WriteArgs),
+    /// The server's running queries; --kill ID stops one (InfluxDB 1.x KILL QUERY).
+    Queries(ops::QueriesArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
     Chart(ChartArgs),
     /// Serve MCP on stdio for an AI assistant: bridges to the running app's socket, or serves
@@ -512,6 +515,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         Command::Serve(a) => serve(a).await,
         Command::Alert(a) => alert::run(ctx, a).await,
         Command::Write(w) => write::run(ctx, &me, w).await,
+        Command::Queries(a) => ops::queries(ctx, a).await,
     }
 }
 

@@ -14,6 +14,7 @@ mod alerts;
 mod data;
 pub mod http;
 mod metrics;
+mod ops;
 pub mod params;
 mod prompts;
 mod server;

@@ -8,7 +8,7 @@ use super::timerange::parse_duration;
 use crate::error::{Error, Result};
 use crate::model::{Aggregate, BuildQueryReq, Fill, QueryLanguage, TagFilter};
 
-fn influxql_str(s: &str) -> String {
+pub(crate) fn influxql_str(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 

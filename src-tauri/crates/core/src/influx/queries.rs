@@ -2,6 +2,7 @@
 //! InfluxDB 3 `system.queries` (listing only: 3 Core has no statement or endpoint that stops
 //! another client's query). InfluxDB 2.x has no API for either: a clear error says so.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -11,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::{ApiKind, Frame};
 
 /// A query the server runs now.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema, TS)]
 #[ts(export)]
 pub struct RunningQuery {
     /// The server's id: 1.x `qid` (a number, what `KILL QUERY` takes), 3.x `system.queries.id`.

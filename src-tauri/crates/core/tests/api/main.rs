@@ -4,6 +4,7 @@
 //! tests against a stub that checks every request against the official specs in
 //! `shared/specs`, and the real OS keychain (Secret Service) when the test command provides it.
 
+mod admin_delete;
 mod admin_queries;
 mod alerts;
 mod buckets;

@@ -1,4 +1,5 @@
 //! The Admin screen's actions that are not databases or buckets: the server's running queries,
 //! deleting data, the server overview and the assistant's health check and database overview.
 
+pub mod delete;
 pub mod queries;

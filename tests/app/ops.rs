@@ -1,0 +1,111 @@
+//! The Admin operations from the command line, against a real influxd 1.x: `influxdesk
+//! queries` lists a query that a client holds open (testkit's `held_query`: a long query that
+//! does not depend on machine speed), `queries --kill ID` stops it and the client gets "query
+//! interrupted".
+
+use std::time::Duration;
+
+use influxdesk_testkit::held_query::HeldQuery;
+use influxdesk_testkit::secret_service::SecretService;
+
+use crate::support::{influxd, run, scratch, text};
+
+/// `big` in `db`: 50k points with a 200-byte string, about 12 MB as JSON (more than the
+/// loopback socket buffers), written through `influxdesk write`.
+pub(crate) fn write_big(env: &[(String, String)], db: &str) {
+    let pad = "x".repeat(200);
+    let lines: String = (0..50_000)
+        .map(|n| {
+            format!(
+                "big,host=h{} s=\"{pad}\",v={n}i {}\n",
+                n % 10,
+                1_600_000_000 + n
+            )
+        })
+        .collect();
+    let o = run(
+        &["write", "--bucket", db, "--precision", "s", "-"],
+        env,
+        Some(&lines),
+    );
+    assert!(o.status.success(), "write: {:?}", text(&o));
+}
+
+/// A profile `local` on a fresh influxd with database `db` created.
+pub(crate) fn local_profile(env: &[(String, String)], url: &str, db: &str) {
+    for args in [
+        vec![
+            "profile",
+            "add",
+            "local",
+            "--url",
+            url,
+            "--api",
+            "v1",
+            "--database",
+            db,
+        ],
+        vec!["query", "--db", db, &format!("CREATE DATABASE \"{db}\"")],
+    ] {
+        let o = run(&args, env, None);
+        assert!(o.status.success(), "influxdesk {args:?}: {:?}", text(&o));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_lists_and_kills_a_held_query() {
+    let ss = SecretService::start(true);
+    let server = influxd(None);
+    let config = scratch("ops-config-");
+    let mut env = ss.env();
+    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
+    let db = "ops_kill";
+    local_profile(&env, &server.url(), db);
+    write_big(&env, db);
+
+    let held = HeldQuery::start(&server.url(), db, "SELECT * FROM big").await;
+    // Wait until the list shows it (a condition, not a time).
+    let mut id = None;
+    for _ in 0..200 {
+        let o = run(&["queries", "--json"], &env, None);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "queries --json: {err}");
+        let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+        if let Some(q) = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["database"] == db && q["query"] == "SELECT * FROM big")
+        {
+            assert_eq!(q["status"], "running");
+            id = q["id"].as_str().map(str::to_string);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let id = id.expect("influxdesk queries lists the held query");
+    let o = run(&["queries"], &env, None);
+    let (table, _) = text(&o);
+    assert!(
+        table.starts_with("ID") && table.contains("SELECT * FROM big"),
+        "{table}"
+    );
+
+    let o = run(&["queries", "--kill", &id], &env, None);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "queries --kill: {err}");
+    assert!(out.contains(&format!("killed query {id}")), "{out}");
+    let tail = held.finish().await;
+    assert!(
+        tail.contains("query interrupted"),
+        "the running client gets the interruption: …{tail}"
+    );
+
+    let o = run(&["queries", "--kill", "not-a-number"], &env, None);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("InvalidInput") && err.contains("not a query id"),
+        "{err}"
+    );
+}
