@@ -97,6 +97,7 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::app::app_info,
             commands::ops::queries_list,
             commands::ops::queries_kill,
+            commands::ops::data_delete,
             commands::app::demo_status,
             commands::mcp::mcp_status,
             commands::mcp::mcp_socket_set,

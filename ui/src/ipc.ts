@@ -13,6 +13,8 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { ApprovalRequest } from './bindings/ApprovalRequest';
 import type { BuildQueryReq } from './bindings/BuildQueryReq';
 import type { ConnectionStatus } from './bindings/ConnectionStatus';
+import type { DeleteDataReq } from './bindings/DeleteDataReq';
+import type { DeletePlan } from './bindings/DeletePlan';
 import type { DemoStatus } from './bindings/DemoStatus';
 import type { DuplicateProfileReq } from './bindings/DuplicateProfileReq';
 import type { ErrorCode } from './bindings/ErrorCode';
@@ -147,6 +149,8 @@ export const appExe = () => call<string>('app_exe');
 export const queriesList = (req: ListQueriesReq) => call<RunningQuery[]>('queries_list', { req });
 /** Stop a running query (1.x KILL QUERY); returns it as it was listed. */
 export const queriesKill = (req: KillQueryReq) => call<RunningQuery>('queries_kill', { req });
+/** Delete data (Admin > Delete data); with `dry_run` only the statements and counts. */
+export const dataDelete = (req: DeleteDataReq) => call<DeletePlan>('data_delete', { req });
 
 export const settingsGet = () => call<UserSettings>('settings_get', {});
 export const settingsUpdate = (req: UserSettings) => call<UserSettings>('settings_update', { req });

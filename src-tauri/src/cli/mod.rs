@@ -58,6 +58,9 @@ pub enum Command {
     Write(WriteArgs),
     /// The server's running queries; --kill ID stops one (InfluxDB 1.x KILL QUERY).
     Queries(ops::QueriesArgs),
+    /// Delete a measurement's data by tag predicate and time range, or drop it; --dry-run
+    /// prints the statements and exact counts first.
+    Delete(ops::DeleteArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
     Chart(ChartArgs),
     /// Serve MCP on stdio for an AI assistant: bridges to the running app's socket, or serves
@@ -516,6 +519,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         Command::Alert(a) => alert::run(ctx, a).await,
         Command::Write(w) => write::run(ctx, &me, w).await,
         Command::Queries(a) => ops::queries(ctx, a).await,
+        Command::Delete(a) => ops::delete(ctx, a).await,
     }
 }
 

@@ -1,7 +1,8 @@
-//! `influxdesk queries` (the server's running queries; `--kill ID` stops one), and later
-//! `delete`, `overview` and `health`: each one `core::api::admin` call as the user.
+//! `influxdesk queries` (the server's running queries; `--kill ID` stops one) and `influxdesk
+//! delete` (data of a measurement, with a dry run): each one `core::api::admin` call as the user.
 
 use clap::Args;
+use influxdesk_core::api::admin::delete::{self, DeleteDataReq};
 use influxdesk_core::api::admin::queries::{self, KillQueryReq, ListQueriesReq};
 use influxdesk_core::{Actor, Ctx, Error, Result};
 
@@ -73,4 +74,65 @@ pub async fn queries(ctx: &Ctx, a: QueriesArgs) -> Result<String> {
             }
         }
     }
+}
+
+#[derive(Args)]
+#[command(after_help = "Examples:\n  \
+    influxdesk delete --db telegraf --measurement cpu --where 'host = \"web-01\"' --dry-run\n  \
+    influxdesk delete --db telegraf --measurement cpu --from 2024-01-01T00:00:00Z --to 2024-02-01T00:00:00Z\n  \
+    influxdesk delete --db telegraf --measurement old_metrics --drop-measurement")]
+pub struct DeleteArgs {
+    /// Profile name or id (default: the active profile).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Database (1.x, 3.x) or bucket (2.x); the profile's default when absent.
+    #[arg(long, alias = "bucket")]
+    db: Option<String>,
+    /// The measurement (3.x: table) to delete from.
+    #[arg(long)]
+    measurement: String,
+    /// Tag comparisons, e.g. 'host = "a" AND region != "eu"' (= and != on quoted values).
+    #[arg(long = "where", value_name = "PREDICATE")]
+    predicate: Option<String>,
+    /// Start of the time range, RFC 3339 (inclusive).
+    #[arg(long)]
+    from: Option<String>,
+    /// End of the time range, RFC 3339 (exclusive).
+    #[arg(long)]
+    to: Option<String>,
+    /// Drop the whole measurement (no --where, --from or --to then).
+    #[arg(long)]
+    drop_measurement: bool,
+    /// Only print the statements and how many series and points would go.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn delete(ctx: &Ctx, a: DeleteArgs) -> Result<String> {
+    let plan = delete::delete(
+        ctx,
+        &Actor::User,
+        DeleteDataReq {
+            profile: a.profile,
+            database: a.db,
+            measurement: a.measurement,
+            predicate: a.predicate,
+            from: a.from,
+            to: a.to,
+            drop_measurement: a.drop_measurement,
+            dry_run: a.dry_run,
+        },
+    )
+    .await?;
+    if a.json {
+        return json(&plan);
+    }
+    Ok(format!(
+        "{}\n{}\n",
+        plan.statements.join("\n"),
+        plan.summary()
+    ))
 }

@@ -1,6 +1,7 @@
 //! The Admin screen's running queries, delete data and server overview tabs: one line each
 //! over `core::api::admin`.
 
+use influxdesk_core::api::admin::delete::{self, DeleteDataReq, DeletePlan};
 use influxdesk_core::api::admin::queries::{self, KillQueryReq, ListQueriesReq, RunningQuery};
 use influxdesk_core::{Actor, Result};
 use tauri::State;
@@ -19,4 +20,9 @@ pub async fn queries_list(
 #[tauri::command]
 pub async fn queries_kill(state: State<'_, AppState>, req: KillQueryReq) -> Result<RunningQuery> {
     guarded(async { queries::kill(&state.ctx, &Actor::User, req).await }).await
+}
+
+#[tauri::command]
+pub async fn data_delete(state: State<'_, AppState>, req: DeleteDataReq) -> Result<DeletePlan> {
+    guarded(async { delete::delete(&state.ctx, &Actor::User, req).await }).await
 }

@@ -11,12 +11,12 @@ statements: Array<string>,
 /**
  * Series that lose points (None where the server cannot count them cheaply: 2.x).
  */
-series: bigint | null, 
+series: number | null, 
 /**
  * Points removed: per series, its most frequent field's count (exact when its points
  * carry the same fields).
  */
-points: bigint | null, 
+points: number | null, 
 /**
  * True once the data is deleted; false for a dry run.
  */

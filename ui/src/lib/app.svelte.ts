@@ -2,6 +2,7 @@
 // app info. Screens read `app` and call the actions below; all IPC goes through ../ipc.
 
 import * as ipc from '../ipc';
+import { schema } from './schema.svelte';
 import type { AppError } from '../ipc';
 import type { AppInfo } from '../bindings/AppInfo';
 import type { ConnectionStatus } from '../bindings/ConnectionStatus';
@@ -95,6 +96,8 @@ class AppState {
     const unlisten = await Promise.all([
       ipc.onEvent((ev) => {
         if (ev.action.startsWith('profile.')) void this.refreshProfiles().then(() => this.refreshStatus());
+        // Deleted data leaves the schema browser at once, whoever deleted it.
+        if (SCHEMA_CHANGES.includes(ev.action)) void schema.refresh();
       }),
       ipc.onDemo((st) => {
         this.demo = st;
@@ -117,6 +120,9 @@ class AppState {
     };
   }
 }
+
+/** Events after which the schema browser reloads what it shows. */
+const SCHEMA_CHANGES = ['data.delete', 'measurement.drop', 'table.delete'];
 
 export const app = new AppState();
 

@@ -1,7 +1,9 @@
-//! The Admin tools an assistant uses on the server itself: `list-queries` (read-only) and
-//! `kill-query` (destructive; core applies the assistant policy's admin level). Each is one
-//! `core::api::admin` call; their router is added to the server's in `InfluxdeskMcp::new`.
+//! The Admin tools an assistant uses on the server itself: `list-queries` (read-only),
+//! `kill-query` and `delete-data` (destructive; core applies the assistant policy's admin
+//! level; `delete-data` is a dry run unless told otherwise). Each is one `core::api::admin`
+//! call; their router is added to the server's in `InfluxdeskMcp::new`.
 
+use influxdesk_core::api::admin::delete::{self, DeleteDataReq, DeletePlan};
 use influxdesk_core::api::admin::queries::{self, KillQueryReq, ListQueriesReq, RunningQuery};
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::CallToolResult;
@@ -35,6 +37,34 @@ pub struct KillQueryParams {
 pub struct KillQueryResult {
     /// The query as it was listed just before it was stopped.
     pub killed: RunningQuery,
+}
+
+/// What to delete.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct DeleteDataParams {
+    /// The measurement (InfluxDB 3: table) to delete from.
+    pub measurement: String,
+    /// Database (1.x, 3.x) or bucket (2.x); the connection's default when absent.
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// Tag comparisons, e.g. `host = "a" AND region != "eu"`: = and != against quoted values,
+    /// AND/OR and parentheses (InfluxDB 2.x: AND only). Absent: every series.
+    #[serde(default)]
+    pub predicate: Option<String>,
+    /// Start of the time range, RFC 3339 (inclusive). Absent: from the beginning.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// End of the time range, RFC 3339 (exclusive). Absent: to the end.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Drop the whole measurement (no predicate or time range then). InfluxDB 3 deletes whole
+    /// tables only.
+    #[serde(default)]
+    pub drop_measurement: bool,
+    /// Default true: only report the statements and how many series and points would go.
+    /// Set false to delete (asks the user under the "ask" policy, showing that report).
+    #[serde(default)]
+    pub dry_run: Option<bool>,
 }
 
 #[tool_router(router = ops_router, vis = "pub(crate)")]
@@ -96,6 +126,48 @@ impl InfluxdeskMcp {
         )
         .await
         .map(|killed| Json(KillQueryResult { killed }))
+        .map_err(failed)
+    }
+
+    /// Delete a measurement's points matching tag comparisons within a time range, or the
+    /// whole measurement. A dry run by default: it returns the exact statements and how many
+    /// series and points they would remove (InfluxDB 1.x: DELETE / DROP SERIES / DROP
+    /// MEASUREMENT; 2.x: /api/v2/delete, uncounted; 3.x: table delete). Everything is checked
+    /// first: the measurement exists, compared names are tags, values are quoted, times are
+    /// RFC 3339. With dry_run false it deletes: an administration action that follows the
+    /// connection's assistant policy (the user sees the statements and counts). Not undoable.
+    #[tool(
+        name = "delete-data",
+        annotations(
+            title = "Delete data",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn delete_data(
+        &self,
+        params: Parameters<DeleteDataParams>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<DeletePlan>, CallToolResult> {
+        let p = params.0;
+        delete::delete(
+            self.ctx(),
+            &actor(&rc),
+            DeleteDataReq {
+                profile: self.profile().map(str::to_string),
+                database: p.bucket,
+                measurement: p.measurement,
+                predicate: p.predicate,
+                from: p.from,
+                to: p.to,
+                drop_measurement: p.drop_measurement,
+                dry_run: p.dry_run.unwrap_or(true),
+            },
+        )
+        .await
+        .map(Json)
         .map_err(failed)
     }
 }

@@ -11,6 +11,7 @@ mod get_metrics;
 mod golden;
 mod harness;
 mod http;
+mod ops;
 mod policy;
 mod secrets;
 mod socket;

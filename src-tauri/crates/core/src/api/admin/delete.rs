@@ -58,9 +58,11 @@ pub struct DeletePlan {
     /// The exact statements or requests sent to the server.
     pub statements: Vec<String>,
     /// Series that lose points (None where the server cannot count them cheaply: 2.x).
+    #[ts(type = "number | null")]
     pub series: Option<u64>,
     /// Points removed: per series, its most frequent field's count (exact when its points
     /// carry the same fields).
+    #[ts(type = "number | null")]
     pub points: Option<u64>,
     /// True once the data is deleted; false for a dry run.
     pub deleted: bool,
