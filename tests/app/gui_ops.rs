@@ -1,7 +1,10 @@
-//! The Admin screen's Queries tab in the real WebKit webview, against a real influxd 1.x: a
-//! query held open by a client (testkit's `held_query`) appears in the auto-refreshing list,
-//! Kill asks for confirmation, and the client gets "query interrupted". Screenshots go to
-//! `test-artifacts/gui/` (`admin-queries.png` is the README's `tests/screenshots/`).
+//! The Admin screen in the real WebKit webview, against a real influxd 1.x. Queries: a query
+//! held open by a client (testkit's `held_query`) appears in the auto-refreshing list, Kill
+//! asks for confirmation, and the client gets "query interrupted". Delete data: dropping a
+//! measurement shows its statement and exact counts in a dry run first (Delete is disabled
+//! until then), and after the confirmed delete it is gone from the schema browser.
+//! Screenshots go to `test-artifacts/gui/` (`admin-queries.png` and `admin-delete.png` are
+//! in the README's `tests/screenshots/`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -13,7 +16,7 @@ use serde_json::json;
 
 use crate::gui::{Killed, artifacts, click, session, shot, tool, wait, wait_text, xvfb};
 use crate::ops::{local_profile, write_big};
-use crate::support::{BIN, influxd, scratch};
+use crate::support::{BIN, influxd, run, scratch, text};
 
 /// The app under tauri-driver with `config` (the driver and Xvfb live as long as the guards).
 async fn app(ss: &SecretService, config: &PathBuf, name: &str) -> (Client, Vec<Killed>) {
@@ -59,7 +62,7 @@ async fn app(ss: &SecretService, config: &PathBuf, name: &str) -> (Client, Vec<K
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_a_running_query_from_the_admin_screen() {
+async fn kill_a_query_and_drop_a_measurement_from_the_admin_screen() {
     let ss = SecretService::start(true);
     let server = influxd(None);
     let config = scratch("gui-ops-config-");
@@ -68,6 +71,21 @@ async fn kill_a_running_query_from_the_admin_screen() {
     let db = "gui_kill";
     local_profile(&env, &server.url(), db);
     write_big(&env, db);
+    let lines: String = (0..10)
+        .map(|i| {
+            format!(
+                "cpu,host={} v={i} {}\n",
+                ["a", "b"][i % 2],
+                1_704_067_200 + i
+            )
+        })
+        .collect();
+    let o = run(
+        &["write", "--bucket", db, "--precision", "s", "-"],
+        &env,
+        Some(&lines),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
     let (c, _guards) = app(&ss, &config, "ops").await;
     wait_text(&c, "switcher-name", "local").await;
 
@@ -113,5 +131,57 @@ async fn kill_a_running_query_from_the_admin_screen() {
         c.find(Locator::Css(&sel)).await.is_err().then_some(())
     })
     .await;
+
+    // Delete data: drop cpu after its dry run.
+    click(&c, "admin-tab-delete").await;
+    let pick = |testid: &'static str, value: &'static str| {
+        let c = c.clone();
+        async move {
+            let sel = format!("[data-testid=\"{testid}\"] option[value=\"{value}\"]");
+            wait(&c, &format!("option {value} of {testid}"), || async {
+                c.find(Locator::Css(&sel)).await.ok()
+            })
+            .await;
+            crate::gui::css(&c, testid)
+                .await
+                .select_by_value(value)
+                .await
+                .unwrap();
+        }
+    };
+    pick("delete-db", db).await;
+    pick("delete-measurement", "cpu").await;
+    click(&c, "delete-drop").await;
+    let run_btn = crate::gui::css(&c, "delete-run").await;
+    assert!(
+        !run_btn.is_enabled().await.unwrap(),
+        "Delete waits for a dry run"
+    );
+    click(&c, "delete-dry-run").await;
+    wait_text(&c, "delete-counts", "Would delete 2 series, 10 points.").await;
+    wait_text(&c, "delete-plan", "DROP MEASUREMENT \"cpu\"").await;
+    shot(&c, "admin-delete").await;
+    click(&c, "delete-run").await;
+    wait_text(&c, "confirm-yes", "Delete").await;
+    click(&c, "confirm-yes").await;
+    wait_text(&c, "delete-done", "Deleted 2 series, 10 points.").await;
+    let o = run(&["query", "--db", db, "SHOW MEASUREMENTS"], &env, None);
+    let (out, _) = text(&o);
+    assert!(out.contains("big") && !out.contains("cpu"), "{out}");
+    // And the schema browser shows it gone.
+    click(&c, "nav-explore").await;
+    let db_sel = format!("[data-testid=\"schema-db\"][data-name=\"{db}\"]");
+    let db_el = crate::gui::find_css(&c, "the database", &db_sel).await;
+    if db_el.attr("data-open").await.unwrap().as_deref() != Some("true") {
+        db_el.click().await.unwrap();
+    }
+    let m =
+        |name: &str| format!("{db_sel} [data-testid=\"schema-measurement\"][data-name=\"{name}\"]");
+    crate::gui::find_css(&c, "measurement big", &m("big")).await;
+    assert!(
+        c.find(Locator::Css(&m("cpu"))).await.is_err(),
+        "the dropped measurement left the schema browser"
+    );
+    shot(&c, "admin-delete-explore").await;
     c.close().await.unwrap();
 }

@@ -109,3 +109,97 @@ async fn queries_lists_and_kills_a_held_query() {
         "{err}"
     );
 }
+
+#[test]
+fn delete_dry_runs_then_deletes_exactly_what_it_counted() {
+    let server = influxd(None);
+    let config = scratch("ops-del-config-");
+    let env = vec![(
+        "INFLUXDESK_CONFIG_DIR".to_string(),
+        config.display().to_string(),
+    )];
+    let db = "ops_del";
+    local_profile(&env, &server.url(), db);
+    let lines: String = (0..10)
+        .map(|i| {
+            format!(
+                "cpu,host={} v={i} {}\n",
+                ["a", "b"][i % 2],
+                1_704_067_200 + i
+            )
+        })
+        .collect();
+    let o = run(
+        &["write", "--bucket", db, "--precision", "s", "-"],
+        &env,
+        Some(&lines),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let args = [
+        "delete",
+        "--measurement",
+        "cpu",
+        "--where",
+        "host = \"a\"",
+        "--from",
+        "2024-01-01T00:00:00Z",
+        "--to",
+        "2024-01-01T00:00:06Z",
+    ];
+    let dry: Vec<&str> = args.iter().copied().chain(["--dry-run"]).collect();
+    let o = run(&dry, &env, None);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(
+        out,
+        "DELETE FROM \"cpu\" WHERE \"host\" = 'a' AND time >= '2024-01-01T00:00:00Z' AND time < \
+         '2024-01-01T00:00:06Z'\nwould delete 1 series, 3 points\n"
+    );
+    let json_args: Vec<&str> = args.iter().copied().chain(["--json"]).collect();
+    let o = run(&json_args, &env, None);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["deleted"].as_bool(), v["points"].as_u64()),
+        (Some(true), Some(3))
+    );
+    let o = run(
+        &[
+            "query",
+            "--db",
+            db,
+            "--format",
+            "csv",
+            "SELECT count(v) FROM cpu GROUP BY host",
+        ],
+        &env,
+        None,
+    );
+    let (out, _) = text(&o);
+    assert!(
+        out.contains(",2\n") || out.contains(",2\r\n"),
+        "host a keeps 2: {out}"
+    );
+    assert!(
+        out.contains(",5\n") || out.contains(",5\r\n"),
+        "host b keeps 5: {out}"
+    );
+    let o = run(
+        &[
+            "delete",
+            "--measurement",
+            "cpu",
+            "--drop-measurement",
+            "--where",
+            "host = \"b\"",
+        ],
+        &env,
+        None,
+    );
+    let (_, err) = text(&o);
+    assert!(
+        !o.status.success() && err.contains("error[InvalidInput]"),
+        "{err}"
+    );
+}
