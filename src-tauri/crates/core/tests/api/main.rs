@@ -6,6 +6,7 @@
 
 mod admin_delete;
 mod admin_queries;
+mod admin_v3;
 mod alerts;
 mod buckets;
 mod contract_v2;

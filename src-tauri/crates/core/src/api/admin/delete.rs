@@ -8,7 +8,7 @@
 //!   GROUP BY *` with the same predicate.
 //! - 2.x: `POST /api/v2/delete` (no OR in its predicates); the server cannot count cheaply, so
 //!   the plan has no counts.
-//! - 3.x: whole tables only (`DELETE /api/v3/configure/table`); counts by SQL.
+//! - 3.x: whole tables only (`DELETE /api/v3/configure/table`); counts from the table's rows.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,8 @@ pub struct DeletePlan {
     pub measurement: String,
     /// The exact statements or requests sent to the server.
     pub statements: Vec<String>,
-    /// Series that lose points (None where the server cannot count them cheaply: 2.x).
+    /// Series that lose points (None where the server cannot count them cheaply: 2.x, and
+    /// 3.x tables of more than a million rows).
     #[ts(type = "number | null")]
     pub series: Option<u64>,
     /// Points removed: per series, its most frequent field's count (exact when its points
@@ -252,7 +253,12 @@ fn sql_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-async fn v3_counts(c: &Client, k: &Checked) -> Result<(u64, u64)> {
+/// Rows read at most to count a 3.x table (this 3 Core build cannot plan aggregates such as
+/// count(*) or DISTINCT over a table, so the rows are counted here).
+const V3_COUNT_ROWS: usize = 1_000_000;
+
+/// (series, points) of a 3.x table, or None when it has more rows than [`V3_COUNT_ROWS`].
+async fn v3_counts(c: &Client, k: &Checked) -> Result<Option<(u64, u64)>> {
     let table = c
         .tables(&k.db)
         .await?
@@ -264,49 +270,51 @@ async fn v3_counts(c: &Client, k: &Checked) -> Result<(u64, u64)> {
                 k.db, k.measurement
             ))
         })?;
-    let first = |frames: Vec<Frame>| {
-        frames
-            .first()
-            .and_then(|f| f.columns.first())
-            .and_then(|c| c.values.first())
-            .and_then(Value::as_u64)
-            .unwrap_or(0)
-    };
-    let t = sql_ident(&k.measurement);
-    let points = first(
-        c.query(
-            QueryLanguage::Sql,
-            Some(&k.db),
-            &format!("SELECT count(*) AS n FROM {t}"),
-            10,
-        )
-        .await?
-        .0,
-    );
-    let tags: Vec<String> = table
+    let mut cols: Vec<String> = table
         .columns
         .iter()
         .filter(|c| c.role == crate::influx::catalog::ColumnRole::Tag)
         .map(|c| sql_ident(&c.name))
         .collect();
-    let series = if tags.is_empty() {
+    if cols.is_empty() {
+        cols.push("time".into());
+    }
+    let q = format!(
+        "SELECT {} FROM {}",
+        cols.join(", "),
+        sql_ident(&k.measurement)
+    );
+    let (frames, capped) = c
+        .query(QueryLanguage::Sql, Some(&k.db), &q, V3_COUNT_ROWS)
+        .await?;
+    if capped {
+        return Ok(None);
+    }
+    let mut points = 0u64;
+    let mut series = std::collections::HashSet::new();
+    for f in &frames {
+        for i in 0..f.rows() {
+            points += 1;
+            if table
+                .columns
+                .iter()
+                .any(|c| c.role == crate::influx::catalog::ColumnRole::Tag)
+            {
+                let key: Vec<String> = f
+                    .columns
+                    .iter()
+                    .map(|c| c.values.get(i).map(Value::to_string).unwrap_or_default())
+                    .collect();
+                series.insert(key);
+            }
+        }
+    }
+    let series = if series.is_empty() {
         u64::from(points > 0)
     } else {
-        first(
-            c.query(
-                QueryLanguage::Sql,
-                Some(&k.db),
-                &format!(
-                    "SELECT count(*) AS n FROM (SELECT DISTINCT {} FROM {t}) AS s",
-                    tags.join(", ")
-                ),
-                10,
-            )
-            .await?
-            .0,
-        )
+        series.len() as u64
     };
-    Ok((series, points))
+    Ok(Some((series, points)))
 }
 
 /// The v2 request's (start, stop, predicate).
@@ -356,8 +364,9 @@ pub async fn delete(ctx: &Ctx, actor: &Actor, req: DeleteDataReq) -> Result<Dele
                 "DELETE /api/v3/configure/table?db={}&table={}",
                 k.db, k.measurement
             ));
-            let (s, n) = v3_counts(&c, &k).await?;
-            (plan.series, plan.points) = (Some(s), Some(n));
+            if let Some((s, n)) = v3_counts(&c, &k).await? {
+                (plan.series, plan.points) = (Some(s), Some(n));
+            }
         }
     }
     if req.dry_run {
