@@ -10,6 +10,7 @@ mod admin_v3;
 mod alerts;
 mod buckets;
 mod contract_v2;
+mod contract_v2_delete;
 mod contract_v3;
 mod demo;
 mod explore;
