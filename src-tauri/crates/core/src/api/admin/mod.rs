@@ -2,4 +2,5 @@
 //! deleting data, the server overview and the assistant's health check and database overview.
 
 pub mod delete;
+pub mod overview;
 pub mod queries;
