@@ -98,6 +98,8 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::ops::queries_list,
             commands::ops::queries_kill,
             commands::ops::data_delete,
+            commands::ops::overview_get,
+            commands::ops::overview_chart,
             commands::app::demo_status,
             commands::mcp::mcp_status,
             commands::mcp::mcp_socket_set,

@@ -1,4 +1,6 @@
-//! The Admin screen in the real WebKit webview, against a real influxd 1.x. Queries: a query
+//! The Admin screen in the real WebKit webview, against a real influxd 1.x. Overview: the
+//! server's version and numbers, and the rates chart (drawn by the Rust renderer) once a
+//! second sample arrived. Queries: a query
 //! held open by a client (testkit's `held_query`) appears in the auto-refreshing list, Kill
 //! asks for confirmation, and the client gets "query interrupted". Delete data: dropping a
 //! measurement shows its statement and exact counts in a dry run first (Delete is disabled
@@ -90,6 +92,15 @@ async fn kill_a_query_and_drop_a_measurement_from_the_admin_screen() {
     wait_text(&c, "switcher-name", "local").await;
 
     click(&c, "nav-admin").await;
+    // Overview first: the numbers, then the rates chart once a second sample came.
+    wait_text(&c, "overview-version", "1.6.7").await;
+    crate::gui::find_css(
+        &c,
+        "the rates chart",
+        "[data-testid=\"overview-chart\"] svg",
+    )
+    .await;
+    shot(&c, "admin-overview").await;
     click(&c, "admin-tab-queries").await;
     let held = HeldQuery::start(&server.url(), db, "SELECT * FROM big").await;
     // The tab refreshes by itself: wait for the row (a condition, not a time).

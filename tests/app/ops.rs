@@ -203,3 +203,24 @@ fn delete_dry_runs_then_deletes_exactly_what_it_counted() {
         "{err}"
     );
 }
+
+#[test]
+fn overview_prints_the_servers_numbers() {
+    let server = influxd(None);
+    let config = scratch("ops-ov-config-");
+    let env = vec![(
+        "INFLUXDESK_CONFIG_DIR".to_string(),
+        config.display().to_string(),
+    )];
+    local_profile(&env, &server.url(), "ops_ov");
+    let o = run(&["overview", "--json"], &env, None);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["version"].as_str().unwrap().starts_with("1.6"), "{v}");
+    assert!(v["databases"].as_u64().unwrap() >= 1, "{v}");
+    assert!(v["heap_bytes"].as_f64().unwrap() > 0.0, "{v}");
+    let o = run(&["overview"], &env, None);
+    let (out, _) = text(&o);
+    assert!(out.starts_with("server     InfluxDB 1.x"), "{out}");
+}

@@ -25,6 +25,9 @@ import type { ExportResult } from './bindings/ExportResult';
 import type { FieldKey } from './bindings/FieldKey';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { ImportReport } from './bindings/ImportReport';
+import type { Overview } from './bindings/Overview';
+import type { OverviewChartReq } from './bindings/OverviewChartReq';
+import type { OverviewReq } from './bindings/OverviewReq';
 import type { KillQueryReq } from './bindings/KillQueryReq';
 import type { ListQueriesReq } from './bindings/ListQueriesReq';
 import type { ListHistoryReq } from './bindings/ListHistoryReq';
@@ -151,6 +154,10 @@ export const queriesList = (req: ListQueriesReq) => call<RunningQuery[]>('querie
 export const queriesKill = (req: KillQueryReq) => call<RunningQuery>('queries_kill', { req });
 /** Delete data (Admin > Delete data); with `dry_run` only the statements and counts. */
 export const dataDelete = (req: DeleteDataReq) => call<DeletePlan>('data_delete', { req });
+/** One sample of the server overview; pass the last one's counters for rates. */
+export const overviewGet = (req: OverviewReq) => call<Overview>('overview_get', { req });
+/** The rates chart (SVG) of the collected samples. */
+export const overviewChart = (req: OverviewChartReq) => call<Rendered>('overview_chart', { req });
 
 export const settingsGet = () => call<UserSettings>('settings_get', {});
 export const settingsUpdate = (req: UserSettings) => call<UserSettings>('settings_update', { req });

@@ -61,6 +61,8 @@ pub enum Command {
     /// Delete a measurement's data by tag predicate and time range, or drop it; --dry-run
     /// prints the statements and exact counts first.
     Delete(ops::DeleteArgs),
+    /// The server at a glance: version, uptime, databases, series, heap, disk, totals.
+    Overview(ops::OverviewArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
     Chart(ChartArgs),
     /// Serve MCP on stdio for an AI assistant: bridges to the running app's socket, or serves
@@ -520,6 +522,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         Command::Write(w) => write::run(ctx, &me, w).await,
         Command::Queries(a) => ops::queries(ctx, a).await,
         Command::Delete(a) => ops::delete(ctx, a).await,
+        Command::Overview(a) => ops::overview(ctx, a).await,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use clap::Args;
 use influxdesk_core::api::admin::delete::{self, DeleteDataReq};
+use influxdesk_core::api::admin::overview::{self, OverviewReq};
 use influxdesk_core::api::admin::queries::{self, KillQueryReq, ListQueriesReq};
 use influxdesk_core::{Actor, Ctx, Error, Result};
 
@@ -134,5 +135,47 @@ pub async fn delete(ctx: &Ctx, a: DeleteArgs) -> Result<String> {
         "{}\n{}\n",
         plan.statements.join("\n"),
         plan.summary()
+    ))
+}
+
+#[derive(Args)]
+pub struct OverviewArgs {
+    /// Profile name or id (default: the active profile).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Print JSON instead of lines.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `influxdesk overview`: one sample (rates need two; the app's Admin > Overview charts them).
+pub async fn overview(ctx: &Ctx, a: OverviewArgs) -> Result<String> {
+    let o = overview::get(
+        ctx,
+        OverviewReq {
+            profile: a.profile,
+            previous: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await?;
+    if a.json {
+        return json(&o);
+    }
+    let n = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0}"));
+    let mb = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.1} MB", v / 1e6));
+    Ok(format!(
+        "server     {} {}\nlatency    {:.1} ms\nuptime     {} s\ndatabases  {}\nseries     {}\nheap       {}\ndisk       {}\nqueries    {} (total)\nwrites     {} points (total)\nsource     {}\n",
+        o.product,
+        o.version,
+        o.latency_ms,
+        n(o.uptime_seconds),
+        o.databases,
+        n(o.series),
+        mb(o.heap_bytes),
+        mb(o.disk_bytes),
+        n(o.counters.queries),
+        n(o.counters.writes),
+        o.source
     ))
 }

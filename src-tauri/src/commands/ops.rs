@@ -2,7 +2,9 @@
 //! over `core::api::admin`.
 
 use influxdesk_core::api::admin::delete::{self, DeleteDataReq, DeletePlan};
+use influxdesk_core::api::admin::overview::{self, Overview, OverviewChartReq, OverviewReq};
 use influxdesk_core::api::admin::queries::{self, KillQueryReq, ListQueriesReq, RunningQuery};
+use influxdesk_core::chart::Rendered;
 use influxdesk_core::{Actor, Result};
 use tauri::State;
 
@@ -25,4 +27,14 @@ pub async fn queries_kill(state: State<'_, AppState>, req: KillQueryReq) -> Resu
 #[tauri::command]
 pub async fn data_delete(state: State<'_, AppState>, req: DeleteDataReq) -> Result<DeletePlan> {
     guarded(async { delete::delete(&state.ctx, &Actor::User, req).await }).await
+}
+
+#[tauri::command]
+pub async fn overview_get(state: State<'_, AppState>, req: OverviewReq) -> Result<Overview> {
+    guarded(async { overview::get(&state.ctx, req, chrono::Utc::now()).await }).await
+}
+
+#[tauri::command]
+pub async fn overview_chart(req: OverviewChartReq) -> Result<Rendered> {
+    guarded(async { overview::chart(&req) }).await
 }

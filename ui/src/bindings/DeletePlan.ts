@@ -9,7 +9,8 @@ export type DeletePlan = { database: string, measurement: string,
  */
 statements: Array<string>, 
 /**
- * Series that lose points (None where the server cannot count them cheaply: 2.x).
+ * Series that lose points (None where the server cannot count them cheaply: 2.x, and
+ * 3.x tables of more than a million rows).
  */
 series: number | null, 
 /**
