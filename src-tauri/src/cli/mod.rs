@@ -30,7 +30,8 @@ use write::WriteArgs;
         in files or on the command line.\n\n\
         Environment: INFLUXDESK_CONFIG_DIR (profiles and settings), INFLUX_URL with \
         INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET, INFLUX_TIMEOUT, INFLUX_VERIFY_SSL (a \
-        temporary profile named `env` that wins over the active one).",
+        temporary profile named `env` that wins over the active one; the official InfluxDB 3 \
+        MCP server's INFLUX_DB_INSTANCE_URL, INFLUX_DB_TOKEN and INFLUX_DB_PRODUCT_TYPE work too).",
     after_help = "Examples:\n  \
         echo \"$TOKEN\" | influxdesk profile add prod --url https://influx.example.com:8086 --org acme --bucket metrics --token-stdin\n  \
         influxdesk profile test prod\n  \

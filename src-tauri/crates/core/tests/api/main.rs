@@ -14,6 +14,7 @@ mod contract_v2;
 mod contract_v2_delete;
 mod contract_v3;
 mod demo;
+mod env_profile;
 mod explore;
 mod harness;
 mod keychain;
