@@ -64,6 +64,8 @@ pub enum Command {
     Delete(ops::DeleteArgs),
     /// The server at a glance: version, uptime, databases, series, heap, disk, totals.
     Overview(ops::OverviewArgs),
+    /// Is the server reachable, which version, how fast, do the credentials work.
+    Health(ops::HealthArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
     Chart(ChartArgs),
     /// Serve MCP on stdio for an AI assistant: bridges to the running app's socket, or serves
@@ -524,6 +526,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         Command::Queries(a) => ops::queries(ctx, a).await,
         Command::Delete(a) => ops::delete(ctx, a).await,
         Command::Overview(a) => ops::overview(ctx, a).await,
+        Command::Health(a) => ops::health(ctx, a).await,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use clap::Args;
 use influxdesk_core::api::admin::delete::{self, DeleteDataReq};
+use influxdesk_core::api::admin::health;
 use influxdesk_core::api::admin::overview::{self, OverviewReq};
 use influxdesk_core::api::admin::queries::{self, KillQueryReq, ListQueriesReq};
 use influxdesk_core::{Actor, Ctx, Error, Result};
@@ -178,4 +179,43 @@ pub async fn overview(ctx: &Ctx, a: OverviewArgs) -> Result<String> {
         n(o.counters.writes),
         o.source
     ))
+}
+
+#[derive(Args)]
+pub struct HealthArgs {
+    /// Profile name or id (default: the active profile).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Print JSON instead of lines.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `influxdesk health`: reachable, version, latency, credentials; exits non-zero unless all ok.
+pub async fn health(ctx: &Ctx, a: HealthArgs) -> Result<String> {
+    let r = health::check(ctx, a.profile.as_deref()).await?;
+    let text = if a.json {
+        json(&r)?
+    } else {
+        format!(
+            "connection {} ({})\nreachable  {}\nserver     {} {}\nlatency    {}\nauth       {}\ndatabases  {}\n{}\n",
+            r.connection,
+            r.url,
+            if r.reachable { "yes" } else { "no" },
+            r.product,
+            r.version,
+            r.latency_ms.map_or("-".into(), |l| format!("{l:.1} ms")),
+            if r.auth_ok { "ok" } else { "refused" },
+            r.databases.map_or("-".into(), |d| d.to_string()),
+            r.message
+        )
+    };
+    if r.reachable && r.auth_ok {
+        Ok(text)
+    } else {
+        Err(Error::Unreachable(format!(
+            "the health check failed: {}",
+            r.message
+        )))
+    }
 }

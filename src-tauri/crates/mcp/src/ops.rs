@@ -1,9 +1,11 @@
-//! The Admin tools an assistant uses on the server itself: `list-queries` (read-only),
+//! The Admin tools an assistant uses on the server itself: `health-check` and `list-queries`
+//! (read-only),
 //! `kill-query` and `delete-data` (destructive; core applies the assistant policy's admin
 //! level; `delete-data` is a dry run unless told otherwise). Each is one `core::api::admin`
 //! call; their router is added to the server's in `InfluxdeskMcp::new`.
 
 use influxdesk_core::api::admin::delete::{self, DeleteDataReq, DeletePlan};
+use influxdesk_core::api::admin::health::{self, HealthReport};
 use influxdesk_core::api::admin::queries::{self, KillQueryReq, ListQueriesReq, RunningQuery};
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::CallToolResult;
@@ -38,6 +40,10 @@ pub struct KillQueryResult {
     /// The query as it was listed just before it was stopped.
     pub killed: RunningQuery,
 }
+
+/// No parameters: the connection's server.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct HealthCheckParams {}
 
 /// What to delete.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -169,5 +175,29 @@ impl InfluxdeskMcp {
         .await
         .map(Json)
         .map_err(failed)
+    }
+
+    /// Check the connection first: is the server reachable, which product and version, the
+    /// /ping latency, whether the credentials work (and how many databases/buckets they
+    /// see), and what influxdesk supports on this server kind. Problems are reported in the
+    /// result with what to do, not as a failure.
+    #[tool(
+        name = "health-check",
+        annotations(
+            title = "Health check",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn health_check(
+        &self,
+        _params: Parameters<HealthCheckParams>,
+    ) -> Result<Json<HealthReport>, CallToolResult> {
+        health::check(self.ctx(), self.profile())
+            .await
+            .map(Json)
+            .map_err(failed)
     }
 }

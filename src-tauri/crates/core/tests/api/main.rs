@@ -5,6 +5,7 @@
 //! `shared/specs`, and the real OS keychain (Secret Service) when the test command provides it.
 
 mod admin_delete;
+mod admin_health;
 mod admin_overview;
 mod admin_queries;
 mod admin_v3;

@@ -123,3 +123,28 @@ async fn delete_data_is_a_dry_run_first_and_follows_the_policy() {
     let hosts: Vec<_> = left.frames.iter().map(|f| f.tags["host"].clone()).collect();
     assert_eq!(hosts, ["b"], "host a's series went, b's stayed");
 }
+
+#[tokio::test]
+async fn health_check_reports_the_server() {
+    let ctx = ctx();
+    let db = unique_db("mcp_health");
+    profile(
+        &ctx,
+        "local",
+        &open_server().url,
+        &db,
+        AssistantPolicy::ReadOnly,
+        None,
+    )
+    .await;
+    let mcp = connect(&ctx).await;
+    let r = mcp.ok("health-check", json!({})).await;
+    assert_eq!(
+        (r["reachable"].as_bool(), r["auth_ok"].as_bool()),
+        (Some(true), Some(true)),
+        "{r}"
+    );
+    assert_eq!(r["api"], "v1");
+    assert!(r["version"].as_str().unwrap().starts_with("1.6"), "{r}");
+    assert!(r["latency_ms"].as_f64().is_some(), "{r}");
+}

@@ -2,5 +2,6 @@
 //! deleting data, the server overview and the assistant's health check and database overview.
 
 pub mod delete;
+pub mod health;
 pub mod overview;
 pub mod queries;
