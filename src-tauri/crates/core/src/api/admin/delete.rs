@@ -149,7 +149,7 @@ async fn check(c: &Client, req: &DeleteDataReq, default_db: Option<&str>) -> Res
         p.v2()?;
     }
     let known = c.measurements(&db, 1_000_000).await?;
-    if !known.iter().any(|m| *m == measurement) {
+    if !known.contains(&measurement) {
         return Err(Error::NotFound(format!(
             "database \"{db}\" has no measurement \"{measurement}\""
         )));
