@@ -68,7 +68,14 @@ pub async fn queries(ctx: &Ctx, a: QueriesArgs) -> Result<String> {
             }
         }
         None => {
-            let list = queries::list(ctx, ListQueriesReq { profile: a.profile }).await?;
+            let list = queries::list(
+                ctx,
+                ListQueriesReq {
+                    profile: a.profile,
+                    all: false,
+                },
+            )
+            .await?;
             if a.json {
                 json(&list)
             } else {

@@ -7,4 +7,10 @@ export type ListQueriesReq = {
 /**
  * Profile id or name; the active profile when absent.
  */
-profile: string | null, };
+profile: string | null, 
+/**
+ * InfluxDB 3: also the finished queries the server still remembers (3.10 Core marks a
+ * streaming query finished once planned, although it still runs). 1.x lists running
+ * ones only.
+ */
+all: boolean, };

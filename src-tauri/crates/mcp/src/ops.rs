@@ -96,6 +96,7 @@ impl InfluxdeskMcp {
             self.ctx(),
             ListQueriesReq {
                 profile: self.profile().map(str::to_string),
+                all: false,
             },
         )
         .await

@@ -86,8 +86,10 @@ impl Client {
     }
 
     /// The queries the server runs now, longest-running first (1.x) or newest first (3.x),
-    /// without the listing's own statement. `db` is the database a 3.x listing goes through.
-    pub async fn running_queries(&self, db: &str) -> Result<Vec<RunningQuery>> {
+    /// without the listing's own statement. `db` is the database a 3.x listing goes through;
+    /// with `all`, 3.x also lists the finished queries it remembers (3.10 Core marks a
+    /// streaming query finished once it is planned, although it still runs).
+    pub async fn running_queries(&self, db: &str, all: bool) -> Result<Vec<RunningQuery>> {
         match self.api {
             ApiKind::V1 | ApiKind::Auto => {
                 let mut rows = self.v1_show_queries().await?;
@@ -100,7 +102,7 @@ impl Client {
                 Ok(rows)
             }
             ApiKind::V3 => Ok(self
-                .server_queries(db, false)
+                .server_queries(db, all)
                 .await?
                 .into_iter()
                 .filter(|q| !q.query_text.contains("FROM system.queries"))

@@ -1,5 +1,5 @@
 //! Running queries and delete data on the real InfluxDB 3 Core: `system.queries` lists a
-//! running SQL query (not killable there: 3 Core has no KILL, and says so), a table's dry run
+//! running SQL query (with `all`: 3.10 Core marks a streaming query finished once planned) (not killable there: 3 Core has no KILL, and says so), a table's dry run
 //! counts its series and points exactly and the delete removes the table; predicates are
 //! refused (3 Core deletes whole tables). Skipped with a notice when the binary is absent.
 
@@ -27,7 +27,15 @@ async fn v3_lists_running_queries_and_says_it_cannot_kill() {
     let task = tokio::spawn(async move { query::run(&c2, &Actor::User, req).await });
     let mut found = None;
     for _ in 0..200 {
-        let list = queries::list(&c, ListQueriesReq::default()).await.unwrap();
+        let list = queries::list(
+            &c,
+            ListQueriesReq {
+                all: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert!(
             list.iter()
                 .all(|q| !q.query.contains("FROM system.queries")),

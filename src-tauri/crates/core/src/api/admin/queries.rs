@@ -17,6 +17,10 @@ use crate::model::{Actor, Profile};
 pub struct ListQueriesReq {
     /// Profile id or name; the active profile when absent.
     pub profile: Option<String>,
+    /// InfluxDB 3: also the finished queries the server still remembers (3.10 Core marks a
+    /// streaming query finished once planned, although it still runs). 1.x lists running
+    /// ones only.
+    pub all: bool,
 }
 
 /// Stop a running query.
@@ -43,7 +47,10 @@ fn listing_db(p: &Profile) -> String {
 /// The queries the server runs now (not this listing itself).
 pub async fn list(ctx: &Ctx, req: ListQueriesReq) -> Result<Vec<RunningQuery>> {
     let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
-    ctx.client(&p).await?.running_queries(&listing_db(&p)).await
+    ctx.client(&p)
+        .await?
+        .running_queries(&listing_db(&p), req.all)
+        .await
 }
 
 /// Stop the running query `req.id` on the server; returns it as it was listed. The running
@@ -58,7 +65,7 @@ pub async fn kill(ctx: &Ctx, actor: &Actor, req: KillQueryReq) -> Result<Running
     })?;
     let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
     let c = ctx.client(&p).await?;
-    let running = c.running_queries(&listing_db(&p)).await?;
+    let running = c.running_queries(&listing_db(&p), false).await?;
     let q = running
         .into_iter()
         .find(|q| q.id == id.to_string())
