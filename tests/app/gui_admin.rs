@@ -123,6 +123,7 @@ async fn create_a_database_and_a_downsampling_cq_through_the_admin_screen() {
     .await;
 
     click(&c, "nav-admin").await;
+    click(&c, "admin-tab-databases").await;
     wait_text(&c, "db-table", "raw").await;
     click(&c, "db-new").await;
     type_into(&c, "db-name", "weekly").await;

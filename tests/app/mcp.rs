@@ -119,12 +119,17 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
     assert_eq!(
         names,
         [
+            "backtest-alert",
             "create-alerts",
             "delete-alerts",
+            "delete-data",
             "describe-measurement",
             "get-metrics",
+            "health-check",
+            "kill-query",
             "list-alerts",
             "list-measurements",
+            "list-queries",
             "manage-buckets",
             "manage-downsampling",
             "manage-tokens",

@@ -113,12 +113,17 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
     async def body(s: ClientSession):
         tools = {t.name: t for t in (await s.list_tools()).tools}
         assert sorted(tools) == [
+            "backtest-alert",
             "create-alerts",
             "delete-alerts",
+            "delete-data",
             "describe-measurement",
             "get-metrics",
+            "health-check",
+            "kill-query",
             "list-alerts",
             "list-measurements",
+            "list-queries",
             "manage-buckets",
             "manage-downsampling",
             "manage-tokens",

@@ -36,6 +36,8 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { ApprovalRequest } from './bindings/ApprovalRequest';
 import type { BuildQueryReq } from './bindings/BuildQueryReq';
 import type { ConnectionStatus } from './bindings/ConnectionStatus';
+import type { DeleteDataReq } from './bindings/DeleteDataReq';
+import type { DeletePlan } from './bindings/DeletePlan';
 import type { DemoStatus } from './bindings/DemoStatus';
 import type { DuplicateProfileReq } from './bindings/DuplicateProfileReq';
 import type { ErrorCode } from './bindings/ErrorCode';
@@ -46,6 +48,11 @@ import type { ExportResult } from './bindings/ExportResult';
 import type { FieldKey } from './bindings/FieldKey';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { ImportReport } from './bindings/ImportReport';
+import type { Overview } from './bindings/Overview';
+import type { OverviewChartReq } from './bindings/OverviewChartReq';
+import type { OverviewReq } from './bindings/OverviewReq';
+import type { KillQueryReq } from './bindings/KillQueryReq';
+import type { ListQueriesReq } from './bindings/ListQueriesReq';
 import type { ListHistoryReq } from './bindings/ListHistoryReq';
 import type { McpStatus } from './bindings/McpStatus';
 import type { Profile } from './bindings/Profile';
@@ -54,6 +61,7 @@ import type { QueryLanguage } from './bindings/QueryLanguage';
 import type { QueryResult } from './bindings/QueryResult';
 import type { RenderChartReq } from './bindings/RenderChartReq';
 import type { Rendered } from './bindings/Rendered';
+import type { RunningQuery } from './bindings/RunningQuery';
 import type { RunQueryReq } from './bindings/RunQueryReq';
 import type { SavedQuery } from './bindings/SavedQuery';
 import type { SaveQueryReq } from './bindings/SaveQueryReq';
@@ -189,6 +197,16 @@ export const tokenCreate = (req: CreateTokenReq) => call<CreatedToken>('token_cr
 export const tokenSetStatus = (req: SetTokenStatusReq) =>
   call<TokenInfo>('token_set_status', { req });
 export const tokenDelete = (req: DeleteTokenReq) => call<null>('token_delete', { req });
+/** The server's running queries (Admin > Queries). */
+export const queriesList = (req: ListQueriesReq) => call<RunningQuery[]>('queries_list', { req });
+/** Stop a running query (1.x KILL QUERY); returns it as it was listed. */
+export const queriesKill = (req: KillQueryReq) => call<RunningQuery>('queries_kill', { req });
+/** Delete data (Admin > Delete data); with `dry_run` only the statements and counts. */
+export const dataDelete = (req: DeleteDataReq) => call<DeletePlan>('data_delete', { req });
+/** One sample of the server overview; pass the last one's counters for rates. */
+export const overviewGet = (req: OverviewReq) => call<Overview>('overview_get', { req });
+/** The rates chart (SVG) of the collected samples. */
+export const overviewChart = (req: OverviewChartReq) => call<Rendered>('overview_chart', { req });
 
 export const settingsGet = () => call<UserSettings>('settings_get', {});
 export const settingsUpdate = (req: UserSettings) => call<UserSettings>('settings_update', { req });

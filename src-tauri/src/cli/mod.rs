@@ -4,6 +4,7 @@
 
 mod admin;
 mod alert;
+mod ops;
 mod token;
 mod user;
 
@@ -32,7 +33,8 @@ use write::WriteArgs;
         in files or on the command line.\n\n\
         Environment: INFLUXDESK_CONFIG_DIR (profiles and settings), INFLUX_URL with \
         INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET, INFLUX_TIMEOUT, INFLUX_VERIFY_SSL (a \
-        temporary profile named `env` that wins over the active one).",
+        temporary profile named `env` that wins over the active one; the official InfluxDB 3 \
+        MCP server's INFLUX_DB_INSTANCE_URL, INFLUX_DB_TOKEN and INFLUX_DB_PRODUCT_TYPE work too).",
     after_help = "Examples:\n  \
         echo \"$TOKEN\" | influxdesk profile add prod --url https://influx.example.com:8086 --org acme --bucket metrics --token-stdin\n  \
         influxdesk profile test prod\n  \
@@ -90,6 +92,15 @@ pub enum Command {
     User(user::UserArgs),
     /// API tokens (2.x, 3.x): list, create, disable, rm.
     Token(token::TokenArgs),
+    /// The server's running queries; --kill ID stops one (InfluxDB 1.x KILL QUERY).
+    Queries(ops::QueriesArgs),
+    /// Delete a measurement's data by tag predicate and time range, or drop it; --dry-run
+    /// prints the statements and exact counts first.
+    Delete(ops::DeleteArgs),
+    /// The server at a glance: version, uptime, databases, series, heap, disk, totals.
+    Overview(ops::OverviewArgs),
+    /// Is the server reachable, which version, how fast, do the credentials work.
+    Health(ops::HealthArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
     Chart(ChartArgs),
     /// Serve MCP on stdio for an AI assistant: bridges to the running app's socket, or serves
@@ -573,6 +584,10 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         Command::Write(w) => write::run(ctx, &me, w).await,
         Command::User(a) => user::run(ctx, a).await,
         Command::Token(a) => token::run(ctx, a).await,
+        Command::Queries(a) => ops::queries(ctx, a).await,
+        Command::Delete(a) => ops::delete(ctx, a).await,
+        Command::Overview(a) => ops::overview(ctx, a).await,
+        Command::Health(a) => ops::health(ctx, a).await,
     }
 }
 

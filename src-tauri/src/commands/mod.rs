@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod app;
 pub mod explore;
 pub mod mcp;
+pub mod ops;
 pub mod profiles;
 pub mod query;
 

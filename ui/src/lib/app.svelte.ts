@@ -98,6 +98,8 @@ class AppState {
         if (ev.action.startsWith('profile.')) void this.refreshProfiles().then(() => this.refreshStatus());
         // A database created or deleted (here, by the CLI or by an assistant) shows at once.
         if (ev.action === 'bucket.create' || ev.action === 'bucket.delete') schema.databasesChanged();
+        // Deleted data leaves the schema browser at once, whoever deleted it.
+        if (SCHEMA_CHANGES.includes(ev.action)) void schema.refresh();
       }),
       ipc.onDemo((st) => {
         this.demo = st;
@@ -120,6 +122,9 @@ class AppState {
     };
   }
 }
+
+/** Events after which the schema browser reloads what it shows. */
+const SCHEMA_CHANGES = ['data.delete', 'measurement.drop', 'table.delete'];
 
 export const app = new AppState();
 

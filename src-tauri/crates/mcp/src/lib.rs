@@ -17,6 +17,7 @@ mod bucket_params;
 mod data;
 pub mod http;
 mod metrics;
+mod ops;
 pub mod params;
 mod prompts;
 mod server;

@@ -52,7 +52,7 @@ pub struct InfluxdeskMcp {
 }
 
 /// A core failure as a tool error the assistant reads: `"<Code>: <message>"`.
-fn failed(e: Error) -> CallToolResult {
+pub(crate) fn failed(e: Error) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(format!(
         "{}: {}",
         e.code(),
@@ -61,7 +61,7 @@ fn failed(e: Error) -> CallToolResult {
 }
 
 /// The acting assistant: the MCP client's name from `initialize` (or the request's metadata).
-fn actor(rc: &RequestContext<RoleServer>) -> Actor {
+pub(crate) fn actor(rc: &RequestContext<RoleServer>) -> Actor {
     let client = rc
         .client_info()
         .map(|i| i.name)
@@ -77,7 +77,7 @@ impl InfluxdeskMcp {
             ctx,
             session,
             api: Arc::default(),
-            tool_router: Self::tool_router(),
+            tool_router: Self::tool_router() + Self::ops_router(),
         }
     }
 
@@ -86,8 +86,12 @@ impl InfluxdeskMcp {
         self.tool_router.list_all()
     }
 
-    fn profile(&self) -> Option<&str> {
+    pub(crate) fn profile(&self) -> Option<&str> {
         self.session.profile.as_deref()
+    }
+
+    pub(crate) fn ctx(&self) -> &Ctx {
+        &self.ctx
     }
 
     /// Write points to a database/bucket: one point from measurement, tags, fields and

@@ -62,9 +62,31 @@ pub const ENV_PROFILE_ID: &str = "env";
 impl EnvProfile {
     /// Read `INFLUX_URL`, `INFLUX_TOKEN`, `INFLUX_ORG`, `INFLUX_BUCKET`, `INFLUX_TIMEOUT` (ms),
     /// `INFLUX_VERIFY_SSL` through `var` (so tests need not touch the process environment).
+    /// The official InfluxDB 3 MCP server's `INFLUX_DB_INSTANCE_URL`, `INFLUX_DB_TOKEN` and
+    /// `INFLUX_DB_PRODUCT_TYPE` (core|enterprise: the v3 API) work too; `INFLUX_*` wins.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Option<EnvProfile>> {
-        let Some(url) = var("INFLUX_URL").filter(|u| !u.trim().is_empty()) else {
+        let set = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+        let Some(url) = set("INFLUX_URL").or_else(|| set("INFLUX_DB_INSTANCE_URL")) else {
             return Ok(None);
+        };
+        let product_api = match set("INFLUX_DB_PRODUCT_TYPE").map(|t| t.trim().to_ascii_lowercase())
+        {
+            None => None,
+            Some(t) if matches!(t.as_str(), "core" | "enterprise") => Some(ApiKind::V3),
+            Some(t)
+                if matches!(
+                    t.as_str(),
+                    "cloud-dedicated" | "clustered" | "cloud-serverless"
+                ) =>
+            {
+                Some(ApiKind::Auto)
+            }
+            Some(t) => {
+                return Err(Error::invalid(format!(
+                    "INFLUX_DB_PRODUCT_TYPE must be core, enterprise, cloud-dedicated, \
+                     clustered or cloud-serverless, not \"{t}\""
+                )));
+            }
         };
         let timeout_ms = match var("INFLUX_TIMEOUT").filter(|s| !s.trim().is_empty()) {
             None => crate::model::DEFAULT_TIMEOUT_MS,
@@ -86,6 +108,7 @@ impl EnvProfile {
         };
         let token = var("INFLUX_TOKEN")
             .filter(|t| !t.is_empty())
+            .or_else(|| var("INFLUX_DB_TOKEN").filter(|t| !t.is_empty()))
             .map(Secret::new);
         let profile = Profile {
             id: ENV_PROFILE_ID.into(),
@@ -94,6 +117,7 @@ impl EnvProfile {
             api: var("INFLUX_API")
                 .as_deref()
                 .and_then(ApiKind::parse)
+                .or(product_api)
                 .unwrap_or(ApiKind::Auto),
             org: var("INFLUX_ORG").filter(|s| !s.is_empty()),
             database: var("INFLUX_BUCKET").filter(|s| !s.is_empty()),

@@ -9,8 +9,11 @@ pub mod buckets;
 pub mod builder;
 pub mod catalog;
 pub mod classify;
+pub mod delete;
 pub mod lineproto;
 pub mod parse;
+pub mod predicate;
+pub mod queries;
 pub mod schema;
 pub mod stream;
 pub mod tasks;
@@ -568,41 +571,26 @@ impl Client {
         if !matches!(self.api, ApiKind::V1 | ApiKind::Auto) {
             return Ok(false);
         }
-        let frames = self
-            .query_v1("SHOW QUERIES", None, &mut Budget::new(10_000))
-            .await?;
         let (db, _) = split_db_rp(database);
         let shape = statement_shape(text);
-        let mut best: Option<(i64, f64)> = None;
-        for f in &frames {
-            let (Some(qid), Some(q), Some(dbs), Some(dur)) = (
-                f.column("qid"),
-                f.column("query"),
-                f.column("database"),
-                f.column("duration"),
-            ) else {
+        let mut best: Option<(u64, f64)> = None;
+        for q in self.v1_show_queries().await? {
+            let Ok(id) = q.id.parse::<u64>() else {
                 continue;
             };
-            for i in 0..f.rows() {
-                let (Some(id), Some(qt)) = (qid.values[i].as_i64(), q.values[i].as_str()) else {
-                    continue;
-                };
-                let same_db = db.is_none_or(|d| dbs.values[i].as_str() == Some(d));
-                if !same_db || statement_shape(qt) != shape {
-                    continue;
-                }
-                let running = dur.values[i].as_str().and_then(go_duration).unwrap_or(0.0);
-                let gap = (running - elapsed.as_secs_f64()).abs();
-                if best.is_none_or(|(_, g)| gap < g) {
-                    best = Some((id, gap));
-                }
+            let same_db = db.is_none_or(|d| q.database == d);
+            if !same_db || statement_shape(&q.query) != shape {
+                continue;
+            }
+            let gap = (q.seconds.unwrap_or(0.0) - elapsed.as_secs_f64()).abs();
+            if best.is_none_or(|(_, g)| gap < g) {
+                best = Some((id, gap));
             }
         }
         let Some((id, _)) = best else {
             return Ok(false);
         };
-        self.query_v1(&format!("KILL QUERY {id}"), None, &mut Budget::new(1))
-            .await?;
+        self.kill_running_query(id).await?;
         Ok(true)
     }
 

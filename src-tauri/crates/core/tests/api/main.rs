@@ -6,13 +6,20 @@
 
 mod access;
 mod access_tokens;
+mod admin_delete;
+mod admin_health;
 mod admin_jobs;
+mod admin_overview;
+mod admin_queries;
 mod admin_v1;
+mod admin_v3;
 mod alerts;
 mod buckets;
 mod contract_v2;
+mod contract_v2_delete;
 mod contract_v3;
 mod demo;
+mod env_profile;
 mod explore;
 mod harness;
 mod keychain;

@@ -61,10 +61,17 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             (s("create-alerts"), f, f, f, t),
             // Removes rules; their recorded history stays.
             (s("delete-alerts"), f, t, t, f),
+            // Deletes points or whole measurements (a dry run unless told otherwise); the same
+            // delete twice removes nothing more.
+            (s("delete-data"), f, t, t, f),
             (s("describe-measurement"), t, f, t, f),
             (s("get-metrics"), t, f, t, f),
+            (s("health-check"), t, f, t, f),
+            // Stops another client's query; a second kill finds nothing to stop (NotFound).
+            (s("kill-query"), f, t, f, f),
             (s("list-alerts"), t, f, t, f),
             (s("list-measurements"), t, f, t, f),
+            (s("list-queries"), t, f, t, f),
             // Deletes databases and all their data.
             (s("manage-buckets"), f, t, f, f),
             // Creates/drops retention policies and continuous queries, runs tasks.
@@ -99,6 +106,10 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             "get-metrics",
             "manage-users",
             "manage-tokens",
+            "list-queries",
+            "kill-query",
+            "delete-data",
+            "health-check",
         ];
         assert_eq!(
             t.output_schema.is_some(),

@@ -13,6 +13,7 @@ mod get_metrics;
 mod golden;
 mod harness;
 mod http;
+mod ops;
 mod policy;
 mod secrets;
 mod socket;

@@ -1,10 +1,16 @@
 //! Server administration beyond the database list (which is [`super::buckets`]): 1.x retention
 //! policies ([`retention`]), downsampling — 1.x continuous queries and the "downsample" action
 //! that makes a retention policy and a CQ together ([`downsampling`]) — 2.x tasks and 3.x
-//! processing-engine triggers ([`tasks`]). Every change an assistant asks for goes through
+//! processing-engine triggers ([`tasks`]); the server's running queries ([`queries`]),
+//! deleting data ([`delete`]), the server overview ([`overview`]) and the assistant's health
+//! check ([`health`]). Every change an assistant asks for goes through
 //! [`super::policy::check_admin`] with the exact statements as the detail lines.
 
+pub mod delete;
 pub mod downsampling;
+pub mod health;
+pub mod overview;
+pub mod queries;
 pub mod retention;
 pub mod tasks;
 
