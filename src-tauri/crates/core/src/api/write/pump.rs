@@ -7,6 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::future::Future;
+
 use tokio::io::AsyncBufRead;
 
 use super::checkpoint::{self, Checkpoint};
@@ -91,6 +93,27 @@ impl Target {
     }
 }
 
+/// Where batches come from: a line protocol input ([`Lines`]) or a converted CSV file.
+pub(super) trait Source {
+    /// The next batch of at most `max_lines` input lines, validated into `v`; `None` at the
+    /// end.
+    fn batch(
+        &mut self,
+        v: &mut Validator,
+        max_lines: usize,
+    ) -> impl Future<Output = Result<Option<Batch>>> + Send;
+}
+
+impl<R: AsyncBufRead + Unpin + Send> Source for Lines<R> {
+    fn batch(
+        &mut self,
+        v: &mut Validator,
+        max_lines: usize,
+    ) -> impl Future<Output = Result<Option<Batch>>> + Send {
+        Lines::batch(self, v, max_lines)
+    }
+}
+
 /// Sends batches, keeps the tally, the checkpoint and the progress.
 pub(super) struct Pump<'a> {
     target: Target,
@@ -120,11 +143,7 @@ impl<'a> Pump<'a> {
         }
     }
 
-    pub(super) async fn run<R: AsyncBufRead + Unpin>(
-        &mut self,
-        lines: &mut Lines<R>,
-        max_lines: usize,
-    ) -> Result<()> {
+    pub(super) async fn run<S: Source>(&mut self, lines: &mut S, max_lines: usize) -> Result<()> {
         let mut v = Validator::default();
         loop {
             if self.hooks.cancel.is_cancelled() {
