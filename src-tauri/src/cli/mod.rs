@@ -3,6 +3,8 @@
 //! `error[Code]: message`, with a non-zero exit code.
 
 mod alert;
+mod import_csv;
+mod progress;
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -55,6 +57,12 @@ pub enum Command {
     Alert(alert::AlertCmd),
     /// Write line protocol from a file or standard input.
     Write(WriteArgs),
+    /// Import a CSV file (plain, gzip, or InfluxDB 2 annotated CSV) as points.
+    #[command(after_help = "Examples:\n  \
+        influxdesk import-csv weather.csv --bucket telegraf --time-column when --time-format '%Y-%m-%d %H:%M:%S' --tags station --measurement weather --preview\n  \
+        influxdesk import-csv export.csv.gz --bucket metrics --time-column ts --time-format ms --measurement-column name --type temp=float\n  \
+        influxdesk import-csv flux-result.csv --bucket copy   # annotated CSV: its annotations say what each column is")]
+    ImportCsv(import_csv::ImportCsvArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
     Chart(ChartArgs),
     /// Serve MCP on stdio for an AI assistant: bridges to the running app's socket, or serves
@@ -512,6 +520,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         Command::Serve(a) => serve(a).await,
         Command::Alert(a) => alert::run(ctx, a).await,
         Command::Write(w) => write::run(ctx, &me, w).await,
+        Command::ImportCsv(a) => import_csv::run(ctx, &me, a).await,
     }
 }
 
