@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod app;
 pub mod explore;
+pub mod load;
 pub mod mcp;
 pub mod profiles;
 pub mod query;

@@ -16,10 +16,13 @@
 //! - Resumable: a file import writes a checkpoint after each acknowledged batch (see
 //!   `checkpoint`), so `--resume` continues after the last acknowledged batch.
 
+mod check;
 mod checkpoint;
 pub mod csv;
+pub mod jobs;
 mod lines;
 mod pump;
+mod setup;
 
 use std::path::Path;
 
@@ -37,7 +40,9 @@ use checkpoint::Checkpoint;
 use lines::Lines;
 use pump::{Pump, Target};
 
+pub use check::{CheckLinesReq, LinesCheck, PointRow, check};
 pub use lines::MAX_BATCH_BYTES;
+pub use setup::{Setup, SetupReq, Snippet, setup};
 
 /// Lines per batch unless the request says otherwise (what InfluxData's clients use).
 pub const DEFAULT_BATCH_LINES: usize = 5_000;
@@ -116,6 +121,16 @@ pub struct WriteHooks {
 
 /// Write line protocol held in memory (checked whole, then sent in batches).
 pub async fn write(ctx: &Ctx, actor: &Actor, req: WriteReq) -> Result<WriteResult> {
+    write_with(ctx, actor, req, WriteHooks::default()).await
+}
+
+/// [`write`] with progress and cancel (the Load Data screen's pasted text).
+pub async fn write_with(
+    ctx: &Ctx,
+    actor: &Actor,
+    req: WriteReq,
+    hooks: WriteHooks,
+) -> Result<WriteResult> {
     let input = req.lines.as_bytes();
     let mut v = Validator::default();
     Lines::new(input, 0, 0).validate_all(&mut v).await?;
@@ -142,7 +157,6 @@ pub async fn write(ctx: &Ctx, actor: &Actor, req: WriteReq) -> Result<WriteResul
     if let Err(e) = target.check(&v).await {
         return Err(extend(e, nothing_more(None)));
     }
-    let hooks = WriteHooks::default();
     let mut pump = Pump::new(target, &hooks, None, Some(input.len() as u64));
     pump.run(&mut Lines::new(input, 0, 0), DEFAULT_BATCH_LINES)
         .await?;

@@ -341,3 +341,60 @@ async fn a_million_line_file_arrives_with_the_exact_count() {
         "every line is a point, each exactly once"
     );
 }
+
+#[tokio::test]
+async fn a_check_names_bad_lines_and_type_conflicts_with_the_target() {
+    use influxdesk_core::api::write::CheckLinesReq;
+    let (c, db) = open_db("check").await;
+    write::write(
+        &c,
+        &Actor::User,
+        influxdesk_core::model::WriteReq {
+            profile: None,
+            bucket: Some(db.clone()),
+            precision: Precision::S,
+            lines: "m v=1i 1".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let req = |lines: &str| CheckLinesReq {
+        bucket: Some(db.clone()),
+        precision: Precision::S,
+        lines: lines.into(),
+        ..CheckLinesReq::default()
+    };
+    let r = write::check(
+        &c,
+        &Actor::User,
+        req("m v=2i 60\nm v=\nm,host=a v=3i,ok=true 120"),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.points, r.bad_lines), (2, 1));
+    assert_eq!(r.errors[0].line, 2, "{:?}", r.errors);
+    assert!(r.schema_checked && r.conflicts.is_empty(), "{r:?}");
+    assert_eq!(r.preview[1].tags["host"], "a");
+    assert_eq!(r.preview[1].fields["v"], "3i");
+    assert_eq!(r.preview[0].time.as_deref(), Some("1970-01-01T00:01:00Z"));
+
+    let r = write::check(&c, &Actor::User, req("m v=2.5 60"))
+        .await
+        .unwrap();
+    assert_eq!(r.bad_lines, 0);
+    assert!(
+        r.conflicts.len() == 1
+            && r.conflicts[0].contains("\"v\"")
+            && r.conflicts[0].contains("integer"),
+        "the stored integer field: {:?}",
+        r.conflicts
+    );
+    let r = write::check(&c, &Actor::User, req("m v=1i 1\nm v=2.5 2"))
+        .await
+        .unwrap();
+    assert!(
+        r.conflicts[0].starts_with("field type conflict in the input"),
+        "{:?}",
+        r.conflicts
+    );
+}

@@ -58,6 +58,22 @@ impl Target {
     /// measurements not asked yet). The message says nothing of what was written: callers
     /// add that.
     pub(super) async fn check(&mut self, v: &Validator) -> Result<()> {
+        let conflicts = self.conflicts(v).await?;
+        if conflicts.is_empty() {
+            return Ok(());
+        }
+        Err(Error::invalid(format!(
+            "field type conflict with what \"{}\" already holds: {}. InfluxDB keeps one type \
+             per field and would drop these points (a partial write). Send each field with the \
+             type it has (integers with an `i` suffix, floats without).",
+            self.bucket,
+            conflicts.join("; ")
+        )))
+    }
+
+    /// The fields of `v` whose type differs from what the target holds, one sentence each
+    /// (asking the server about measurements not asked yet).
+    pub(super) async fn conflicts(&mut self, v: &Validator) -> Result<Vec<String>> {
         let new: BTreeSet<&str> = v
             .measurements()
             .into_iter()
@@ -79,17 +95,7 @@ impl Target {
             }
             self.asked.extend(new.into_iter().map(str::to_string));
         }
-        let conflicts = v.schema_conflicts(&self.known);
-        if conflicts.is_empty() {
-            return Ok(());
-        }
-        Err(Error::invalid(format!(
-            "field type conflict with what \"{}\" already holds: {}. InfluxDB keeps one type \
-             per field and would drop these points (a partial write). Send each field with the \
-             type it has (integers with an `i` suffix, floats without).",
-            self.bucket,
-            conflicts.join("; ")
-        )))
+        Ok(v.schema_conflicts(&self.known))
     }
 }
 
