@@ -136,6 +136,43 @@ async fn paste_validate_fix_write_and_see_the_points_in_explore() {
     assert!(report.contains("1 batch"), "{report}");
     shot(&c, "load-lp-written").await;
 
+    // The CSV tab: a file by path, the measurement, the columns' roles and types as inferred,
+    // a preview, then the import.
+    let csv = data.join("rooms.csv");
+    let rows: String = (0..5)
+        .map(|i| format!("{},r{},{}.5,{}\n", now - 300 + i * 60, i % 2, 20 + i, i * 2))
+        .collect();
+    std::fs::write(&csv, format!("time,room,temp,people\n{rows}")).unwrap();
+    click(&c, "load-tab-csv").await;
+    css(&c, "csv-path")
+        .await
+        .send_keys(&csv.display().to_string())
+        .await
+        .unwrap();
+    css(&c, "csv-time-format").await.clear().await.unwrap();
+    css(&c, "csv-time-format")
+        .await
+        .send_keys("s")
+        .await
+        .unwrap();
+    css(&c, "csv-measurement")
+        .await
+        .send_keys("rooms")
+        .await
+        .unwrap();
+    c.execute(
+        "const s = document.querySelector('[data-testid=\"csv-role-room\"]'); \
+         s.value = 'tag'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let points = wait_text(&c, "csv-points", "rooms,room=r1").await;
+    assert!(points.contains("people=2i"), "{points}");
+    shot(&c, "load-csv").await;
+    click(&c, "csv-import").await;
+    wait_text(&c, "load-report", "5 points written to loaded").await;
+
     // The Setup tab: Telegraf for 1.x with this database, the secret never inlined.
     click(&c, "load-tab-setup").await;
     let telegraf = wait_text(&c, "setup-telegraf", "[[outputs.influxdb]]").await;

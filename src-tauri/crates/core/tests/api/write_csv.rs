@@ -398,3 +398,119 @@ async fn a_check_names_bad_lines_and_type_conflicts_with_the_target() {
         r.conflicts
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_csv_import_resumes_from_its_checkpoint_exactly() {
+    const ROWS: usize = 20_000;
+    let (c, db) = open_db("csvresume").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rows.csv.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&file).unwrap(),
+        flate2::Compression::fast(),
+    );
+    writeln!(enc, "time,v").unwrap();
+    for i in 0..ROWS {
+        writeln!(enc, "{},{i}", 1_600_000_000 + i).unwrap();
+    }
+    enc.finish().unwrap();
+    let mapping = CsvMapping {
+        time_format: Some("s".into()),
+        measurement: Some("r".into()),
+        ..CsvMapping::default()
+    };
+    let req = |resume: bool| ImportCsvReq {
+        bucket: Some(db.clone()),
+        path: file.display().to_string(),
+        mapping: mapping.clone(),
+        resume,
+        batch_lines: Some(1_000),
+        ..ImportCsvReq::default()
+    };
+    // Progress through a channel of one; cancel once the first batch is acknowledged.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let hooks = WriteHooks {
+        progress: Some(tx),
+        ..WriteHooks::default()
+    };
+    let cancel = hooks.cancel.clone();
+    let import = {
+        let (c, r) = (c.clone(), req(false));
+        tokio::spawn(async move { csv::import(&c, &Actor::User, r, hooks).await })
+    };
+    let first = rx.recv().await.expect("a first batch");
+    assert_eq!((first.points, first.line), (1_000, 1_001), "rows 2-1001");
+    cancel.cancel();
+    while rx.recv().await.is_some() {}
+    let e = import.await.unwrap().expect_err("cancelled");
+    assert_eq!(e.code(), ErrorCode::Cancelled, "{}", e.message());
+    assert!(e.message().contains("--resume"), "{}", e.message());
+    let landed = number(&c, &db, "SELECT count(v) FROM r").await;
+    assert!((1_000..ROWS as i64).contains(&landed), "{landed}");
+
+    let e = csv::import(&c, &Actor::User, req(false), WriteHooks::default())
+        .await
+        .expect_err("the checkpoint is not ignored");
+    assert_eq!(e.code(), ErrorCode::Conflict);
+    let r = csv::import(&c, &Actor::User, req(true), WriteHooks::default())
+        .await
+        .unwrap_or_else(|e| panic!("resume: {}", e.message()));
+    assert!(r.resumed_after_line.is_some());
+    assert_eq!(r.points, ROWS, "the tally covers both runs");
+    assert_eq!(number(&c, &db, "SELECT count(v) FROM r").await, ROWS as i64);
+    assert_eq!(
+        number(&c, &db, "SELECT sum(v) FROM r").await,
+        (0..ROWS as i64).sum::<i64>(),
+        "every row exactly once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_job_reports_progress_and_cancel_stops_it_after_the_current_batch() {
+    use influxdesk_core::api::write::jobs::{self, LoadJob};
+    let (c, db) = open_db("jobs").await;
+    let lines: String = (0..30_000)
+        .map(|i| format!("j v={i}i {}\n", 1_600_000_000 + i))
+        .collect();
+    let job = LoadJob::Text(influxdesk_core::model::WriteReq {
+        profile: None,
+        bucket: Some(db.clone()),
+        precision: Precision::S,
+        lines,
+    });
+    // The first progress cancels, from inside the callback: the pump, held to one progress
+    // message ahead of the callback, sends at most two more batches before it sees it.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let run = {
+        let (c, c2, seen) = (c.clone(), c.clone(), seen.clone());
+        tokio::spawn(async move {
+            jobs::run(&c, &Actor::User, "job-1", job, move |p| {
+                let mut s = seen.lock().unwrap();
+                if s.is_empty() {
+                    let ran = futures::executor::block_on(jobs::cancel(&c2, &Actor::User, "job-1"));
+                    assert!(ran.unwrap(), "the job is registered while it runs");
+                }
+                s.push(p.points);
+            })
+            .await
+        })
+    };
+    let e = run.await.unwrap().expect_err("cancelled");
+    assert_eq!(e.code(), ErrorCode::Cancelled, "{}", e.message());
+    assert!(
+        !jobs::cancel(&c, &Actor::User, "job-1").await.unwrap(),
+        "gone when done"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[0], 5_000, "progress after the first batch");
+    let landed = number(&c, &db, "SELECT count(v) FROM j").await;
+    assert_eq!(
+        Some(&(landed as usize)),
+        seen.last(),
+        "progress told what landed"
+    );
+    assert!(
+        [5_000, 10_000, 15_000].contains(&landed),
+        "whole batches, stopped early: {landed}"
+    );
+}

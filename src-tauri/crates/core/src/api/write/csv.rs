@@ -169,14 +169,9 @@ fn raw_head(path: &Path, mapping: &CsvMapping) -> Result<(Vec<String>, Vec<Vec<S
     let loose = CsvMapping {
         delimiter: mapping.delimiter.clone(),
         measurement: Some("m".into()),
-        time_column: None,
         ..CsvMapping::default()
     };
-    let loose_time = CsvMapping {
-        time_format: None,
-        ..loose.clone()
-    };
-    let rows = Rows::open(path, &loose_time, 0)?;
+    let rows = Rows::open(path, &loose, 0)?;
     Ok((
         rows.header.clone(),
         rows.sample.iter().take(10).cloned().collect(),

@@ -63,7 +63,9 @@ pub async fn run(
         m.insert(id.to_string(), cancel.clone());
     }
     let _registered = Registered(id.to_string());
-    let (tx, mut rx) = mpsc::channel(16);
+    // One message of slack: the write runs at most a batch or two ahead of the caller's view
+    // (and of a cancel sent from the callback).
+    let (tx, mut rx) = mpsc::channel(1);
     let forward = tokio::spawn(async move {
         while let Some(p) = rx.recv().await {
             progress(p);
