@@ -143,7 +143,7 @@ print(time.perf_counter() - t)
 
 /// The child of the RSS measurement: import FILE, print the peak RSS.
 async fn rss_child(dir: &Path, url: &str, db: &str, file: &Path) {
-    let c = ctx(dir, url).await;
+    let c = ctx(&dir.join(db), url).await;
     influxdesk(&c, db, file).await;
     println!("{:.1}", peak_rss_mib());
 }
