@@ -2,8 +2,9 @@
 // the UI preferences. No other file imports `@tauri-apps/*`. Every failure leaves here
 // as an `AppError` (`{code, message}`) so components can branch on `code`.
 
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
 
 import type { ActivityEntry } from './bindings/ActivityEntry';
 import type { AlterRpReq } from './bindings/AlterRpReq';
@@ -35,6 +36,15 @@ import type { AppError } from './bindings/AppError';
 import type { AppInfo } from './bindings/AppInfo';
 import type { ApprovalRequest } from './bindings/ApprovalRequest';
 import type { BuildQueryReq } from './bindings/BuildQueryReq';
+import type { CheckLinesReq } from './bindings/CheckLinesReq';
+import type { CsvPreview } from './bindings/CsvPreview';
+import type { LinesCheck } from './bindings/LinesCheck';
+import type { LoadJob } from './bindings/LoadJob';
+import type { PreviewCsvReq } from './bindings/PreviewCsvReq';
+import type { Setup } from './bindings/Setup';
+import type { SetupReq } from './bindings/SetupReq';
+import type { WriteProgress } from './bindings/WriteProgress';
+import type { WriteResult } from './bindings/WriteResult';
 import type { ConnectionStatus } from './bindings/ConnectionStatus';
 import type { DeleteDataReq } from './bindings/DeleteDataReq';
 import type { DeletePlan } from './bindings/DeletePlan';
@@ -148,6 +158,37 @@ export const queryRun = (req: RunQueryReq) => call<QueryResult>('query_run', { r
 export const queryCancel = (id: string) => call<boolean>('query_cancel', { id });
 export const queryBuild = (req: BuildQueryReq) => call<string>('query_build', { req });
 
+/** Check line protocol as typed: bad lines by number, type conflicts, the first points. */
+export const loadCheck = (req: CheckLinesReq) => call<LinesCheck>('load_check', { req });
+/** Run a load under `id` (text, a file by path, or a CSV import); progress after each batch. */
+export function loadRun(
+  id: string,
+  job: LoadJob,
+  onProgress: (p: WriteProgress) => void,
+): Promise<WriteResult> {
+  const progress = new Channel<WriteProgress>();
+  progress.onmessage = onProgress;
+  return call<WriteResult>('load_run', { id, job, progress });
+}
+/** What `loadRun` takes (the generated `LoadJob`). */
+export type LoadJobArg = LoadJob;
+/** Stop the load `id` after its current batch (a file keeps its checkpoint). */
+export const loadCancel = (id: string) => call<boolean>('load_cancel', { id });
+export const csvPreview = (req: PreviewCsvReq) => call<CsvPreview>('csv_preview', { req });
+/** Telegraf and client snippets for a bucket (the token comes from an environment variable). */
+export const loadSetup = (req: SetupReq) => call<Setup>('load_setup', { req });
+/** Files dropped on the window, by path (they are streamed from disk, never read here). */
+export async function onFileDrop(cb: (paths: string[]) => void): Promise<UnlistenFn> {
+  try {
+    return await getCurrentWebview().onDragDropEvent((e) => {
+      if (e.payload.type === 'drop') cb(e.payload.paths);
+    });
+  } catch (e) {
+    console.warn('no file drop', toAppError(e));
+    return () => {};
+  }
+}
+
 export const schemaDatabases = (req: SchemaReq) => call<string[]>('schema_databases', { req });
 export const schemaMeasurements = (req: SchemaReq) => call<string[]>('schema_measurements', { req });
 export const schemaTagKeys = (req: SchemaReq) => call<string[]>('schema_tag_keys', { req });
@@ -256,7 +297,7 @@ export const onDemo = (cb: (st: DemoStatus) => void) => on<DemoStatus>(DEMO_EVEN
 
 // ---- UI preferences (tauri-plugin-store, ui.json) --------------------------------------------
 
-export type Screen = 'connections' | 'explore' | 'admin' | 'assistant';
+export type Screen = 'connections' | 'explore' | 'load' | 'admin' | 'assistant';
 
 /** Everything the UI remembers between runs. Per-profile maps are keyed by profile id. */
 export interface UiPrefs {

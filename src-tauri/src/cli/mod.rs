@@ -4,7 +4,9 @@
 
 mod admin;
 mod alert;
+mod import_csv;
 mod ops;
+mod progress;
 mod token;
 mod user;
 
@@ -101,6 +103,12 @@ pub enum Command {
     Overview(ops::OverviewArgs),
     /// Is the server reachable, which version, how fast, do the credentials work.
     Health(ops::HealthArgs),
+    /// Import a CSV file (plain, gzip, or InfluxDB 2 annotated CSV) as points.
+    #[command(after_help = "Examples:\n  \
+        influxdesk import-csv weather.csv --bucket telegraf --time-column when --time-format '%Y-%m-%d %H:%M:%S' --tags station --measurement weather --preview\n  \
+        influxdesk import-csv export.csv.gz --bucket metrics --time-column ts --time-format ms --measurement-column name --type temp=float\n  \
+        influxdesk import-csv flux-result.csv --bucket copy   # annotated CSV: its annotations say what each column is")]
+    ImportCsv(import_csv::ImportCsvArgs),
     /// Run a query and draw its chart to a PNG or SVG file (the same chart the app shows).
     Chart(ChartArgs),
     /// Serve MCP on stdio for an AI assistant: bridges to the running app's socket, or serves
@@ -588,6 +596,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         Command::Delete(a) => ops::delete(ctx, a).await,
         Command::Overview(a) => ops::overview(ctx, a).await,
         Command::Health(a) => ops::health(ctx, a).await,
+        Command::ImportCsv(a) => import_csv::run(ctx, &me, a).await,
     }
 }
 

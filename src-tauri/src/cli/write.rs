@@ -1,14 +1,14 @@
 //! `influxdesk write`: a line protocol file streamed in batches with a checkpoint after each
 //! acknowledged one (`--resume` continues an interrupted import, `--restart` starts over), or
-//! standard input batch by batch. Progress goes to stderr when it is a terminal; during a file
+//! standard input batch by batch. A progress bar (points/s, time left) goes to stderr when it is a terminal; during a file
 //! import Ctrl-C stops before the next batch and keeps the checkpoint. A thin shell over `api::write`.
 
-use std::io::{IsTerminal, Write as _};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
 use influxdesk_core::api::write::{
-    self, DEFAULT_BATCH_LINES, WriteFileReq, WriteHooks, WriteProgress, WriteStreamReq,
+    self, DEFAULT_BATCH_LINES, WriteFileReq, WriteHooks, WriteStreamReq,
 };
 use influxdesk_core::model::Precision;
 use influxdesk_core::{Actor, Ctx, Error, Result};
@@ -48,7 +48,7 @@ pub async fn run(ctx: &Ctx, me: &Actor, w: WriteArgs) -> Result<String> {
         ));
     }
     let (tx, rx) = mpsc::channel(16);
-    let printer = tokio::spawn(show_progress(rx, std::io::stderr().is_terminal()));
+    let printer = tokio::spawn(super::progress::show(rx, std::io::stderr().is_terminal()));
     let hooks = WriteHooks {
         progress: Some(tx),
         ..WriteHooks::default()
@@ -91,36 +91,4 @@ pub async fn run(ctx: &Ctx, me: &Actor, w: WriteArgs) -> Result<String> {
     let _ = printer.await;
     let r = result?.into_complete()?;
     Ok(format!("{}\n", r.summary()))
-}
-
-/// Print progress on one terminal line; without a terminal, only drain the channel.
-async fn show_progress(mut rx: mpsc::Receiver<WriteProgress>, terminal: bool) {
-    let mut shown = false;
-    while let Some(p) = rx.recv().await {
-        if !terminal {
-            continue;
-        }
-        let pct = p
-            .total_bytes
-            .filter(|t| *t > 0)
-            .map(|t| format!(" ({:.0}%)", p.offset as f64 * 100.0 / t as f64))
-            .unwrap_or_default();
-        let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r{} points written, line {}{pct}{}   ",
-            p.points,
-            p.line,
-            if p.dropped > 0 {
-                format!(", {} dropped", p.dropped)
-            } else {
-                String::new()
-            }
-        );
-        let _ = err.flush();
-        shown = true;
-    }
-    if shown {
-        eprintln!();
-    }
 }

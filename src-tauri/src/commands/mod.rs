@@ -6,6 +6,7 @@ pub mod admin;
 pub mod alerts;
 pub mod app;
 pub mod explore;
+pub mod load;
 pub mod mcp;
 pub mod ops;
 pub mod profiles;

@@ -16,9 +16,13 @@
 //! - Resumable: a file import writes a checkpoint after each acknowledged batch (see
 //!   `checkpoint`), so `--resume` continues after the last acknowledged batch.
 
+mod check;
 mod checkpoint;
+pub mod csv;
+pub mod jobs;
 mod lines;
 mod pump;
+mod setup;
 
 use std::path::Path;
 
@@ -36,7 +40,9 @@ use checkpoint::Checkpoint;
 use lines::Lines;
 use pump::{Pump, Target};
 
+pub use check::{CheckLinesReq, LinesCheck, PointRow, check};
 pub use lines::MAX_BATCH_BYTES;
+pub use setup::{Setup, SetupReq, Snippet, setup};
 
 /// Lines per batch unless the request says otherwise (what InfluxData's clients use).
 pub const DEFAULT_BATCH_LINES: usize = 5_000;
@@ -115,6 +121,16 @@ pub struct WriteHooks {
 
 /// Write line protocol held in memory (checked whole, then sent in batches).
 pub async fn write(ctx: &Ctx, actor: &Actor, req: WriteReq) -> Result<WriteResult> {
+    write_with(ctx, actor, req, WriteHooks::default()).await
+}
+
+/// [`write`] with progress and cancel (the Load Data screen's pasted text).
+pub async fn write_with(
+    ctx: &Ctx,
+    actor: &Actor,
+    req: WriteReq,
+    hooks: WriteHooks,
+) -> Result<WriteResult> {
     let input = req.lines.as_bytes();
     let mut v = Validator::default();
     Lines::new(input, 0, 0).validate_all(&mut v).await?;
@@ -141,7 +157,6 @@ pub async fn write(ctx: &Ctx, actor: &Actor, req: WriteReq) -> Result<WriteResul
     if let Err(e) = target.check(&v).await {
         return Err(extend(e, nothing_more(None)));
     }
-    let hooks = WriteHooks::default();
     let mut pump = Pump::new(target, &hooks, None, Some(input.len() as u64));
     pump.run(&mut Lines::new(input, 0, 0), DEFAULT_BATCH_LINES)
         .await?;
@@ -171,35 +186,17 @@ pub async fn write_file(
         .map_err(|e| Error::invalid(format!("could not open {}: {e}", req.path)))?;
     let (profile, bucket) = target(ctx, req.profile.as_deref(), req.bucket.as_deref()).await?;
     let file = checkpoint::identify(&path).await?;
-    let at = checkpoint::location(ctx.data_dir(), &profile.id, &bucket, &file.path);
-    let start = match (checkpoint::load(&at).await?, req.resume, req.restart) {
-        (Some(_), _, true) => {
-            checkpoint::remove(&at).await?;
-            None
-        }
-        (Some(cp), false, false) => {
-            return Err(Error::Conflict(format!(
-                "an import of {} into \"{bucket}\" was interrupted after line {} ({} points \
-                 landed). Run the same write with --resume to continue after line {}, or with \
-                 --restart to write the whole file again (points without a timestamp would \
-                 then be stored twice).",
-                file.path, cp.line, cp.points, cp.line
-            )));
-        }
-        (Some(cp), true, false) => {
-            if cp.file != file || cp.precision != req.precision || cp.offset > file.size {
-                return Err(Error::Conflict(format!(
-                    "{} is not the file (or precision) of the interrupted import into \
-                     \"{bucket}\": its size, modification time or first bytes changed, so the \
-                     place reached (line {}) cannot be trusted. Nothing was written; write it \
-                     again with --restart.",
-                    file.path, cp.line
-                )));
-            }
-            Some(cp)
-        }
-        (None, _, _) => None,
-    };
+    let (at, start) = start_from(
+        ctx,
+        &profile.id,
+        &bucket,
+        &file,
+        "",
+        req.precision,
+        "",
+        resume(&req),
+    )
+    .await?;
     let (offset, line) = start.as_ref().map_or((0, 0), |c| (c.offset, c.line));
     let mut v = Validator::default();
     Lines::new(open_at(&path, offset).await?, offset, line)
@@ -252,7 +249,7 @@ pub async fn write_file(
 
 /// Write line protocol read from `input` (standard input), batch by batch: a bad batch stops
 /// the write before it is sent, and the error says what landed before it.
-pub async fn write_stream<R: AsyncRead + Unpin>(
+pub async fn write_stream<R: AsyncRead + Unpin + Send>(
     ctx: &Ctx,
     actor: &Actor,
     req: WriteStreamReq,
@@ -276,6 +273,69 @@ pub async fn write_stream<R: AsyncRead + Unpin>(
         ));
     }
     Ok(pump.finish(ctx, actor))
+}
+
+fn resume(req: &WriteFileReq) -> (bool, bool) {
+    (req.resume, req.restart)
+}
+
+/// Where the checkpoint of importing `file` (as `kind`: "" for line protocol) into `bucket`
+/// lives, and the checkpoint to start from (`None`: from the start), as `resume` (resume,
+/// restart) asks. `options` is what else must be the same to resume (a CSV mapping).
+#[allow(clippy::too_many_arguments)]
+async fn start_from(
+    ctx: &Ctx,
+    profile: &str,
+    bucket: &str,
+    file: &checkpoint::Identity,
+    kind: &str,
+    precision: Precision,
+    options: &str,
+    (resume, restart): (bool, bool),
+) -> Result<(std::path::PathBuf, Option<Checkpoint>)> {
+    let at = checkpoint::location(
+        ctx.data_dir(),
+        profile,
+        bucket,
+        &format!("{kind}{}", file.path),
+    );
+    let start = match (checkpoint::load(&at).await?, resume, restart) {
+        (Some(_), _, true) => {
+            checkpoint::remove(&at).await?;
+            None
+        }
+        (Some(cp), false, false) => {
+            return Err(Error::Conflict(format!(
+                "an import of {} into \"{bucket}\" was interrupted after line {} ({} points \
+                 landed). Run the same {} with --resume to continue after line {}, or with \
+                 --restart to write the whole file again (points without a timestamp would \
+                 then be stored twice).",
+                file.path,
+                cp.line,
+                cp.points,
+                if kind.is_empty() { "write" } else { "import" },
+                cp.line
+            )));
+        }
+        (Some(cp), true, false) => {
+            if cp.file != *file
+                || cp.precision != precision
+                || cp.offset > file.size
+                || cp.options != options
+            {
+                return Err(Error::Conflict(format!(
+                    "{} is not the file (or precision, or column mapping) of the interrupted \
+                     import into \"{bucket}\": its size, modification time or first bytes \
+                     changed, so the place reached (line {}) cannot be trusted. Nothing was \
+                     written; write it again with --restart.",
+                    file.path, cp.line
+                )));
+            }
+            Some(cp)
+        }
+        (None, _, _) => None,
+    };
+    Ok((at, start))
 }
 
 fn plural(n: usize) -> &'static str {

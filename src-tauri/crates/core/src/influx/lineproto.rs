@@ -148,6 +148,16 @@ impl Validator {
         None
     }
 
+    /// The bad lines recorded (the first [`MAX_REPORTED`]): line number and what is wrong.
+    pub fn errors(&self) -> &[(usize, String)] {
+        &self.errors
+    }
+
+    /// How many lines were bad in all.
+    pub fn bad_lines(&self) -> usize {
+        self.bad_lines
+    }
+
     /// Whether any line was bad or any field has two types.
     pub fn has_errors(&self) -> bool {
         self.bad_lines > 0 || self.types.values().any(|u| u.len() > 1)

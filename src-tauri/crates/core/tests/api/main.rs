@@ -32,3 +32,4 @@ mod v3;
 mod v3_catalog;
 mod v3_explore;
 mod write;
+mod write_csv;

@@ -29,14 +29,14 @@ fn q(db: &str, text: &str) -> RunQueryReq {
     }
 }
 
-async fn run(c: &Ctx, db: &str, text: &str) -> QueryResult {
+pub async fn run(c: &Ctx, db: &str, text: &str) -> QueryResult {
     query::run(c, &Actor::User, q(db, text))
         .await
         .unwrap_or_else(|e| panic!("{text}: {}", e.message()))
 }
 
 /// The single value of a one-row aggregate, 0 when there are no rows.
-async fn number(c: &Ctx, db: &str, text: &str) -> i64 {
+pub async fn number(c: &Ctx, db: &str, text: &str) -> i64 {
     let r = run(c, db, text).await;
     r.frames
         .first()
@@ -55,7 +55,7 @@ fn lines(db: &str, text: &str) -> WriteReq {
     }
 }
 
-async fn open_db(prefix: &str) -> (std::sync::Arc<Ctx>, String) {
+pub async fn open_db(prefix: &str) -> (std::sync::Arc<Ctx>, String) {
     let s = harness::open_server();
     let c = ctx();
     add(&c, fields("local", &s.url, ApiKind::V1), None).await;

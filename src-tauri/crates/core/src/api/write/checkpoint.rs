@@ -64,6 +64,9 @@ pub struct Checkpoint {
     pub bytes: usize,
     #[serde(default)]
     pub rejections: Vec<WriteRejection>,
+    /// What else must be the same to resume (a CSV import's column mapping, as JSON).
+    #[serde(default)]
+    pub options: String,
 }
 
 impl Checkpoint {

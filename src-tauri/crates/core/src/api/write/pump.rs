@@ -7,6 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::future::Future;
+
 use tokio::io::AsyncBufRead;
 
 use super::checkpoint::{self, Checkpoint};
@@ -56,6 +58,22 @@ impl Target {
     /// measurements not asked yet). The message says nothing of what was written: callers
     /// add that.
     pub(super) async fn check(&mut self, v: &Validator) -> Result<()> {
+        let conflicts = self.conflicts(v).await?;
+        if conflicts.is_empty() {
+            return Ok(());
+        }
+        Err(Error::invalid(format!(
+            "field type conflict with what \"{}\" already holds: {}. InfluxDB keeps one type \
+             per field and would drop these points (a partial write). Send each field with the \
+             type it has (integers with an `i` suffix, floats without).",
+            self.bucket,
+            conflicts.join("; ")
+        )))
+    }
+
+    /// The fields of `v` whose type differs from what the target holds, one sentence each
+    /// (asking the server about measurements not asked yet).
+    pub(super) async fn conflicts(&mut self, v: &Validator) -> Result<Vec<String>> {
         let new: BTreeSet<&str> = v
             .measurements()
             .into_iter()
@@ -77,17 +95,28 @@ impl Target {
             }
             self.asked.extend(new.into_iter().map(str::to_string));
         }
-        let conflicts = v.schema_conflicts(&self.known);
-        if conflicts.is_empty() {
-            return Ok(());
-        }
-        Err(Error::invalid(format!(
-            "field type conflict with what \"{}\" already holds: {}. InfluxDB keeps one type \
-             per field and would drop these points (a partial write). Send each field with the \
-             type it has (integers with an `i` suffix, floats without).",
-            self.bucket,
-            conflicts.join("; ")
-        )))
+        Ok(v.schema_conflicts(&self.known))
+    }
+}
+
+/// Where batches come from: a line protocol input ([`Lines`]) or a converted CSV file.
+pub(super) trait Source {
+    /// The next batch of at most `max_lines` input lines, validated into `v`; `None` at the
+    /// end.
+    fn batch(
+        &mut self,
+        v: &mut Validator,
+        max_lines: usize,
+    ) -> impl Future<Output = Result<Option<Batch>>> + Send;
+}
+
+impl<R: AsyncBufRead + Unpin + Send> Source for Lines<R> {
+    fn batch(
+        &mut self,
+        v: &mut Validator,
+        max_lines: usize,
+    ) -> impl Future<Output = Result<Option<Batch>>> + Send {
+        Lines::batch(self, v, max_lines)
     }
 }
 
@@ -120,11 +149,7 @@ impl<'a> Pump<'a> {
         }
     }
 
-    pub(super) async fn run<R: AsyncBufRead + Unpin>(
-        &mut self,
-        lines: &mut Lines<R>,
-        max_lines: usize,
-    ) -> Result<()> {
+    pub(super) async fn run<S: Source>(&mut self, lines: &mut S, max_lines: usize) -> Result<()> {
         let mut v = Validator::default();
         loop {
             if self.hooks.cancel.is_cancelled() {

@@ -1,0 +1,306 @@
+//! Importing the same 1M-line file into a real influxd 1.x (issue 10): influxdesk's streamed
+//! file write (`api::write::write_file`, the code behind `influxdesk write FILE` and the Load
+//! Data screen) next to the Python `influxdb` client with 5,000-line batches and Debian's
+//! `influx -import`, each into its own database, each count checked, ratios printed in the
+//! same run; validation and encoding alone on one core (lines/s); and peak RSS of a file
+//! import (`VmHWM` of a child process) at two file sizes, to show it stays flat.
+//! Nothing is asserted: it is a measurement.
+//!
+//! `INFLUXDESK_LOAD_LINES` (default 1,000,000), `INFLUXDESK_LOAD_RSS_MB` (the large file for
+//! the RSS measurement, default 256), `INFLUXDESK_BENCH_PYTHON` (a python with `influxdb`;
+//! skipped with a notice without it).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use influxdesk_core::Actor;
+use influxdesk_core::api::write::{self, WriteFileReq, WriteHooks};
+use influxdesk_core::api::{Ctx, CtxOptions, profiles, query};
+use influxdesk_core::influx::lineproto::Validator;
+use influxdesk_core::local::{LocalConfig, LocalServer};
+use influxdesk_core::model::*;
+use influxdesk_core::secrets::SecretStore;
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// A file of `n` lines (10 hosts, 2 fields, second timestamps); its size in bytes.
+fn make_file(path: &Path, n: usize, header: &str) -> u64 {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("file"));
+    out.write_all(header.as_bytes()).unwrap();
+    for i in 0..n {
+        writeln!(
+            out,
+            "cpu,host=server{:02},region=eu usage_user={}.{},usage_system={}i {}",
+            i % 10,
+            i % 100,
+            i % 7,
+            i % 13,
+            1_600_000_000 + i
+        )
+        .unwrap();
+    }
+    out.into_inner().unwrap().sync_all().unwrap();
+    std::fs::metadata(path).unwrap().len()
+}
+
+async fn ctx(dir: &Path, url: &str) -> Arc<Ctx> {
+    let c = Ctx::new(CtxOptions {
+        config_dir: dir.join("config"),
+        data_dir: dir.join("data"),
+        secrets: SecretStore::memory(),
+        env_profile: None,
+    });
+    profiles::add(
+        &c,
+        &Actor::User,
+        AddProfileReq {
+            fields: ProfileFields {
+                name: "bench".into(),
+                url: url.into(),
+                api: ApiKind::V1,
+                ..ProfileFields::default()
+            },
+            secret: Default::default(),
+            activate: true,
+        },
+    )
+    .await
+    .expect("profile");
+    c
+}
+
+async fn influxql(c: &Ctx, db: &str, q: &str) -> QueryResult {
+    query::run(
+        c,
+        &Actor::User,
+        RunQueryReq {
+            profile: None,
+            language: None,
+            database: Some(db.into()),
+            query: q.into(),
+            row_limit: None,
+            time_range: None,
+            query_id: None,
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{q}: {}", e.message()))
+}
+
+async fn count(c: &Ctx, db: &str) -> i64 {
+    let r = influxql(c, db, "SELECT count(usage_user) FROM cpu").await;
+    r.frames
+        .first()
+        .and_then(|f| f.columns.get(1))
+        .and_then(|col| col.values.first())
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0)
+}
+
+async fn influxdesk(c: &Ctx, db: &str, file: &Path) -> f64 {
+    let t = Instant::now();
+    let r = write::write_file(
+        c,
+        &Actor::User,
+        WriteFileReq {
+            bucket: Some(db.into()),
+            precision: Precision::S,
+            path: file.display().to_string(),
+            ..WriteFileReq::default()
+        },
+        WriteHooks::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("influxdesk import: {}", e.message()));
+    assert_eq!(r.dropped, 0);
+    t.elapsed().as_secs_f64()
+}
+
+const PY: &str = r#"
+import sys, time
+from influxdb import InfluxDBClient
+host, port, db, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+c = InfluxDBClient(host=host, port=port, database=db)
+t = time.perf_counter()
+with open(path) as f:
+    lines = [l.rstrip("\n") for l in f]
+c.write_points(lines, protocol="line", time_precision="s", batch_size=5000)
+print(time.perf_counter() - t)
+"#;
+
+/// The child of the RSS measurement: import FILE, print the peak RSS.
+async fn rss_child(dir: &Path, url: &str, db: &str, file: &Path) {
+    let c = ctx(&dir.join(db), url).await;
+    influxdesk(&c, db, file).await;
+    println!("{:.1}", peak_rss_mib());
+}
+
+fn rss_run(dir: &Path, url: &str, db: &str, file: &Path) -> String {
+    let out = Command::new(std::env::current_exe().expect("exe"))
+        .env(
+            "INFLUXDESK_LOAD_CHILD",
+            format!("{}\n{url}\n{db}\n{}", dir.display(), file.display()),
+        )
+        .output()
+        .expect("child");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if let Ok(args) = std::env::var("INFLUXDESK_LOAD_CHILD") {
+        let a: Vec<&str> = args.lines().collect();
+        rss_child(Path::new(a[0]), a[1], a[2], Path::new(a[3])).await;
+        return;
+    }
+    let n: usize = std::env::var("INFLUXDESK_LOAD_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let rss_mb: u64 = std::env::var("INFLUXDESK_LOAD_RSS_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = LocalServer::start(&LocalConfig {
+        dir: PathBuf::from(dir.path()),
+        http_port: 0,
+        auth_enabled: false,
+        tls: None,
+    })
+    .expect("influxd starts (Debian's influxdb package)");
+    let url = server.url();
+    let c = ctx(dir.path(), &url).await;
+    let file = dir.path().join("points.lp");
+    let size = make_file(&file, n, "");
+    println!(
+        "load: {n} lines ({:.0} MB) into influxd 1.6.7 at {url}",
+        size as f64 / 1e6
+    );
+
+    // Validation and encoding alone, one core: each line checked and copied into a batch body.
+    let text = std::fs::read(&file).unwrap();
+    let t = Instant::now();
+    let mut v = Validator::default();
+    let mut body = Vec::with_capacity(8 << 20);
+    let mut batches = 0;
+    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+        let Ok(s) = std::str::from_utf8(line) else {
+            continue;
+        };
+        if v.line(i + 1, s).is_some() {
+            body.extend_from_slice(line);
+            body.push(b'\n');
+            if body.len() >= 5_000 * 60 {
+                batches += 1;
+                body.clear();
+            }
+        }
+    }
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "load: validation + encoding alone: {:.2} M lines/s on one core ({} points, {batches} batches, {:.2} s)",
+        v.points as f64 / secs / 1e6,
+        v.points,
+        secs
+    );
+    drop(text);
+
+    let mut rates = Vec::new();
+    influxql(&c, "", "CREATE DATABASE desk").await;
+    let s = influxdesk(&c, "desk", &file).await;
+    let got = count(&c, "desk").await;
+    println!(
+        "load: influxdesk        {:>8.0} points/s ({s:.2} s, count {got})",
+        n as f64 / s
+    );
+    rates.push(("influxdesk", n as f64 / s));
+
+    let (host, port) = url.trim_start_matches("http://").split_once(':').unwrap();
+    match std::env::var("INFLUXDESK_BENCH_PYTHON") {
+        Ok(py) => {
+            influxql(&c, "", "CREATE DATABASE py").await;
+            let out = Command::new(py)
+                .args(["-c", PY, host, port, "py", &file.display().to_string()])
+                .output()
+                .expect("python");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let s: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+            let got = count(&c, "py").await;
+            println!(
+                "load: python influxdb   {:>8.0} points/s ({s:.2} s, count {got}, 5,000-line batches)",
+                n as f64 / s
+            );
+            rates.push(("python influxdb", n as f64 / s));
+        }
+        Err(_) => println!("load: python influxdb   skipped (set INFLUXDESK_BENCH_PYTHON)"),
+    }
+
+    influxql(&c, "", "CREATE DATABASE imp").await;
+    let imp = dir.path().join("import.txt");
+    make_file(&imp, n, "# DML\n# CONTEXT-DATABASE: imp\n");
+    let t = Instant::now();
+    let out = Command::new("influx")
+        .args(["-host", host, "-port", port, "-import", "-precision", "s"])
+        .arg(format!("-path={}", imp.display()))
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let s = t.elapsed().as_secs_f64();
+            let got = count(&c, "imp").await;
+            println!(
+                "load: influx -import    {:>8.0} points/s ({s:.2} s, count {got})",
+                n as f64 / s
+            );
+            rates.push(("influx -import", n as f64 / s));
+        }
+        Ok(o) => println!(
+            "load: influx -import failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => println!("load: influx -import skipped ({e}; Debian's influxdb-client)"),
+    }
+    let _ = std::fs::remove_file(&imp);
+    for (name, r) in &rates[1..] {
+        println!("load: influxdesk / {name}: {:.2}x", rates[0].1 / r);
+    }
+
+    // Peak RSS of a whole import in a fresh process, small file and large file.
+    let line_bytes = size as f64 / n as f64;
+    for (db, mb) in [("rss_small", 16u64), ("rss_large", rss_mb)] {
+        let lines = (mb as f64 * 1e6 / line_bytes) as usize;
+        let f = dir.path().join(format!("{db}.lp"));
+        let bytes = make_file(&f, lines, "");
+        influxql(&c, "", &format!("CREATE DATABASE {db}")).await;
+        let t = Instant::now();
+        let peak = rss_run(dir.path(), &url, db, &f);
+        println!(
+            "load: peak RSS importing a {:.0} MB file ({lines} lines): {peak} MiB ({:.1} s)",
+            bytes as f64 / 1e6,
+            t.elapsed().as_secs_f64()
+        );
+        let _ = std::fs::remove_file(&f);
+    }
+}

@@ -1,0 +1,199 @@
+//! Load Data in the real WebKit webview against a real influxd: paste line protocol, see the
+//! validation error on the right line, fix it, see the points as a table, write them (the
+//! report says how many landed), then open Explore and query them back. Screenshots go to
+//! `test-artifacts/gui/` (`load-*.png`; the best are the README's `tests/screenshots/load-*`).
+
+use std::process::Command;
+
+use influxdesk_testkit::secret_service::SecretService;
+use serde_json::json;
+
+use crate::gui::{Killed, artifacts, click, css, find_css, session, shot, tool, wait_text, xvfb};
+use crate::support::{BIN, influxd, run, scratch, text};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paste_validate_fix_write_and_see_the_points_in_explore() {
+    let driver_bin = tool("tauri-driver");
+    let native = tool("WebKitWebDriver");
+    let ss = SecretService::start(true);
+    let server = influxd(None);
+    let config = scratch("gui-load-config-");
+    let data = scratch("gui-load-data-");
+    let mut env = ss.env();
+    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
+    let ok = |args: &[&str]| {
+        let o = run(args, &env, None);
+        assert!(o.status.success(), "influxdesk {args:?}: {:?}", text(&o));
+    };
+    ok(&[
+        "profile",
+        "add",
+        "local",
+        "--url",
+        &server.url(),
+        "--database",
+        "loaded",
+    ]);
+    ok(&["query", "CREATE DATABASE loaded"]);
+
+    let (_x, display) = xvfb();
+    let log_path = artifacts().join("app-load.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = influxdesk_core::local::free_port().unwrap();
+    let native_port = influxdesk_core::local::free_port().unwrap();
+    let socket_dir = scratch("gui-load-mcp-");
+    std::fs::set_permissions(
+        &socket_dir,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let _driver = Killed(
+        Command::new(driver_bin)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .arg("--native-driver")
+            .arg(&native)
+            .envs(ss.env())
+            .env("DISPLAY", &display)
+            .env("INFLUXDESK_CONFIG_DIR", &config)
+            .env("INFLUXDESK_DATA_DIR", &data)
+            .env("INFLUXDESK_SOCKET", socket_dir.join("mcp.sock"))
+            .env_remove("INFLUX_URL")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("tauri-driver"),
+    );
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert("tauri:options".into(), json!({ "application": BIN }));
+    let c = session(port, &caps, &log_path).await;
+
+    wait_text(&c, "switcher-name", "local").await;
+    click(&c, "nav-load").await;
+    css(&c, "load-screen").await;
+    let bucket = css(&c, "load-bucket").await;
+    assert_eq!(
+        bucket.prop("value").await.unwrap().as_deref(),
+        Some("loaded"),
+        "the profile's database is the target"
+    );
+    c.execute(
+        "const s = document.querySelector('[data-testid=\"lp-precision\"]'); \
+         s.value = 's'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![],
+    )
+    .await
+    .unwrap();
+
+    // Three points a minute apart ending a minute ago; the second line has no field value.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let (t1, t2, t3) = (now - 180, now - 120, now - 60);
+    let bad = format!(
+        "weather,city=Paris temp=21.5 {t1}\nweather,city=Oslo temp= {t2}\nweather,city=Rome temp=25.25 {t3}"
+    );
+    let input = css(&c, "lp-input").await;
+    // WebDriver types a line break as the Enter key.
+    let keys = |s: &str| s.replace('\n', "\u{E007}");
+    input.send_keys(&keys(&bad)).await.unwrap();
+    let err = find_css(
+        &c,
+        "the error on line 2",
+        "[data-testid=\"lp-error\"][data-line=\"2\"]",
+    )
+    .await;
+    let why = err.text().await.unwrap();
+    assert!(why.starts_with("line 2:"), "{why}");
+    let write = css(&c, "lp-write").await;
+    assert_eq!(
+        write.attr("disabled").await.unwrap().as_deref(),
+        Some("true"),
+        "no write while a line is bad"
+    );
+    shot(&c, "load-lp-error").await;
+
+    input.clear().await.unwrap();
+    input
+        .send_keys(&keys(&bad.replace("temp= ", "temp=-3.5 ")))
+        .await
+        .unwrap();
+    let valid = wait_text(&c, "lp-valid", "3 points valid").await;
+    assert!(valid.contains("field types match loaded"), "{valid}");
+    let table = wait_text(&c, "lp-preview", "Oslo").await;
+    assert!(table.contains("-3.5") && table.contains("25.25"), "{table}");
+    shot(&c, "load-lp-valid").await;
+
+    click(&c, "lp-write").await;
+    let report = wait_text(&c, "load-report", "3 points written to loaded").await;
+    assert!(report.contains("1 batch"), "{report}");
+    shot(&c, "load-lp-written").await;
+
+    // The CSV tab: a file by path, the measurement, the columns' roles and types as inferred,
+    // a preview, then the import.
+    let csv = data.join("rooms.csv");
+    let rows: String = (0..5)
+        .map(|i| format!("{},r{},{}.5,{}\n", now - 300 + i * 60, i % 2, 20 + i, i * 2))
+        .collect();
+    std::fs::write(&csv, format!("time,room,temp,people\n{rows}")).unwrap();
+    click(&c, "load-tab-csv").await;
+    css(&c, "csv-path")
+        .await
+        .send_keys(&csv.display().to_string())
+        .await
+        .unwrap();
+    css(&c, "csv-time-format").await.clear().await.unwrap();
+    css(&c, "csv-time-format")
+        .await
+        .send_keys("s")
+        .await
+        .unwrap();
+    css(&c, "csv-measurement")
+        .await
+        .send_keys("rooms")
+        .await
+        .unwrap();
+    c.execute(
+        "const s = document.querySelector('[data-testid=\"csv-role-room\"]'); \
+         s.value = 'tag'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let points = wait_text(&c, "csv-points", "rooms,room=r1").await;
+    assert!(points.contains("people=2i"), "{points}");
+    shot(&c, "load-csv").await;
+    click(&c, "csv-import").await;
+    wait_text(&c, "load-report", "5 points written to loaded").await;
+
+    // The Setup tab: Telegraf for 1.x with this database, the secret never inlined.
+    click(&c, "load-tab-setup").await;
+    let telegraf = wait_text(&c, "setup-telegraf", "[[outputs.influxdb]]").await;
+    assert!(telegraf.contains("database = \"loaded\""), "{telegraf}");
+    css(&c, "setup-python").await;
+    shot(&c, "load-setup").await;
+
+    click(&c, "nav-explore").await;
+    let editor = find_css(&c, "the editor", "[data-testid=\"editor\"] .cm-content").await;
+    editor.click().await.unwrap();
+    editor
+        .send_keys("SELECT temp, city FROM weather WHERE $timeFilter")
+        .await
+        .unwrap();
+    wait_text(&c, "editor-text", "FROM weather").await;
+    click(&c, "q-run").await;
+    let summary = wait_text(&c, "q-summary", "rows").await;
+    assert!(summary.contains("3 rows"), "the three points: {summary}");
+    click(&c, "view-table").await;
+    let table = wait_text(&c, "result-table", "Oslo").await;
+    assert!(table.contains("-3.5") && table.contains("25.25"), "{table}");
+    shot(&c, "load-explore").await;
+    c.close().await.unwrap();
+}
