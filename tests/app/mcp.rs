@@ -126,6 +126,7 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
             "describe-measurement",
             "get-metrics",
             "health-check",
+            "investigate-database",
             "kill-query",
             "list-alerts",
             "list-measurements",

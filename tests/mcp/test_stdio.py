@@ -120,6 +120,7 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
             "describe-measurement",
             "get-metrics",
             "health-check",
+            "investigate-database",
             "kill-query",
             "list-alerts",
             "list-measurements",

@@ -390,7 +390,7 @@ pub struct RunQueryReq {
 }
 
 /// Column data types, as InfluxDB reports them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
 pub enum ColumnType {
@@ -628,7 +628,7 @@ pub enum TimeRange {
 }
 
 /// A measurement's field with its type.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, TS)]
 #[ts(export)]
 pub struct FieldKey {
     pub name: String,

@@ -6,6 +6,7 @@
 
 use influxdesk_core::api::admin::delete::{self, DeleteDataReq, DeletePlan};
 use influxdesk_core::api::admin::health::{self, HealthReport};
+use influxdesk_core::api::admin::investigate::{self, DatabaseOverview, InvestigateReq};
 use influxdesk_core::api::admin::queries::{self, KillQueryReq, ListQueriesReq, RunningQuery};
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::CallToolResult;
@@ -71,6 +72,20 @@ pub struct DeleteDataParams {
     /// Set false to delete (asks the user under the "ask" policy, showing that report).
     #[serde(default)]
     pub dry_run: Option<bool>,
+}
+
+/// `investigate-database`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct InvestigateDatabaseParams {
+    /// The database or bucket; the connection's default when absent.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// Newest rows to show per measurement (0 = none, the default; at most 20).
+    #[serde(default)]
+    pub sample_rows: Option<usize>,
+    /// Measurements to describe (default 50, at most 200); the rest are counted.
+    #[serde(default)]
+    pub max_measurements: Option<usize>,
 }
 
 #[tool_router(router = ops_router, vis = "pub(crate)")]
@@ -171,6 +186,41 @@ impl InfluxdeskMcp {
                 to: p.to,
                 drop_measurement: p.drop_measurement,
                 dry_run: p.dry_run.unwrap_or(true),
+            },
+        )
+        .await
+        .map(Json)
+        .map_err(failed)
+    }
+
+    /// A database at a glance, for a first look before writing queries: its measurements
+    /// with their tag keys and field keys (with types), the query language the server speaks,
+    /// and on request each measurement's newest rows (over the last 30 days). Bounded: at
+    /// most 200 measurements and 20 rows each.
+    #[tool(
+        name = "investigate-database",
+        annotations(
+            title = "Investigate a database",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn investigate_database(
+        &self,
+        params: Parameters<InvestigateDatabaseParams>,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<DatabaseOverview>, CallToolResult> {
+        let p = params.0;
+        investigate::investigate(
+            self.ctx(),
+            &actor(&rc),
+            InvestigateReq {
+                profile: self.profile().map(str::to_string),
+                database: p.database,
+                sample_rows: p.sample_rows,
+                max_measurements: p.max_measurements,
             },
         )
         .await

@@ -18,7 +18,7 @@ pub fn quote_ident(s: &str) -> String {
 }
 
 /// SQL identifiers double their quotes.
-fn sql_ident(s: &str) -> String {
+pub(crate) fn sql_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 

@@ -67,6 +67,7 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             (s("describe-measurement"), t, f, t, f),
             (s("get-metrics"), t, f, t, f),
             (s("health-check"), t, f, t, f),
+            (s("investigate-database"), t, f, t, f),
             // Stops another client's query; a second kill finds nothing to stop (NotFound).
             (s("kill-query"), f, t, f, f),
             (s("list-alerts"), t, f, t, f),
@@ -110,6 +111,7 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             "kill-query",
             "delete-data",
             "health-check",
+            "investigate-database",
         ];
         assert_eq!(
             t.output_schema.is_some(),

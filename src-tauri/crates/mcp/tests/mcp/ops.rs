@@ -148,3 +148,86 @@ async fn health_check_reports_the_server() {
     assert!(r["version"].as_str().unwrap().starts_with("1.6"), "{r}");
     assert!(r["latency_ms"].as_f64().is_some(), "{r}");
 }
+
+/// `investigate-database` on the real influxd: the measurements it holds, their tags and
+/// typed fields, and their newest rows when asked; bad bounds are InvalidInput.
+#[tokio::test]
+async fn investigate_database_describes_what_is_there() {
+    let ctx = ctx();
+    let db = unique_db("mcp_investigate");
+    profile(
+        &ctx,
+        "local",
+        &open_server().url,
+        &db,
+        AssistantPolicy::ReadOnly,
+        None,
+    )
+    .await;
+    influxql(&ctx, None, &format!("CREATE DATABASE {db}")).await;
+    // Nanoseconds: what write_lp sends.
+    let now = chrono::Utc::now().timestamp() * 1_000_000_000;
+    write_lp(
+        &ctx,
+        &db,
+        &format!(
+            "cpu,host=a usage=1.5,cores=4i {}\ncpu,host=b usage=2.5,cores=8i {}\n\
+             disk,path=/ used=10i,label=\"root\" {}",
+            now - 20_000_000_000,
+            now - 10_000_000_000,
+            now - 5_000_000_000
+        ),
+    )
+    .await;
+    let mcp = connect(&ctx).await;
+    let r = mcp
+        .ok("investigate-database", json!({"sample_rows": 2}))
+        .await;
+    assert_eq!(r["database"], json!(db));
+    assert_eq!(r["language"], "influxql");
+    assert_eq!(r["total_measurements"], 2, "{r:#}");
+    let cpu = &r["measurements"][0];
+    assert_eq!(cpu["name"], "cpu");
+    assert_eq!(cpu["tags"], json!(["host"]));
+    let fields: Vec<(String, String)> = cpu["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().into(),
+                f["kind"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        fields.contains(&("cores".into(), "integer".into())),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&("usage".into(), "float".into())),
+        "{fields:?}"
+    );
+    let recent = cpu["recent"].as_array().unwrap();
+    assert_eq!(recent.len(), 2, "{r:#}");
+    assert_eq!(recent[0]["usage"], json!(2.5), "newest first: {r:#}");
+    assert_eq!(r["measurements"][1]["fields"][0]["name"], "label");
+
+    let small = mcp
+        .ok("investigate-database", json!({"max_measurements": 1}))
+        .await;
+    assert_eq!(
+        (
+            small["left_out"].as_u64(),
+            small["measurements"][0]["recent"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(0))
+    );
+    let e = mcp
+        .err("investigate-database", json!({"sample_rows": 1000}))
+        .await;
+    assert!(
+        e.starts_with("InvalidInput") && e.contains("at most 20"),
+        "{e}"
+    );
+}

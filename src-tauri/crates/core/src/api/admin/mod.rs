@@ -9,6 +9,7 @@
 pub mod delete;
 pub mod downsampling;
 pub mod health;
+pub mod investigate;
 pub mod overview;
 pub mod queries;
 pub mod retention;
