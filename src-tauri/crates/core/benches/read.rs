@@ -22,6 +22,9 @@ fn profile(url: &str) -> Profile {
         url: url.into(),
         api: ApiKind::V1,
         database: Some(DB.into()),
+        // A measurement, not a guardrail: reading 2M points whole on a loaded machine can
+        // take longer than the default 30 s.
+        timeout_ms: 600_000,
         ..Profile::default()
     }
 }
