@@ -160,6 +160,13 @@ async fn paste_validate_fix_write_and_see_the_points_in_explore() {
         .send_keys("rooms")
         .await
         .unwrap();
+    // The column editor appears once the file's preview is back: wait for it, then pick.
+    find_css(
+        &c,
+        "the room column's role",
+        "[data-testid=\"csv-role-room\"]",
+    )
+    .await;
     c.execute(
         "const s = document.querySelector('[data-testid=\"csv-role-room\"]'); \
          s.value = 'tag'; s.dispatchEvent(new Event('change', { bubbles: true }));",
