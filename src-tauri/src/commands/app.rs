@@ -1,3 +1,4 @@
+use influxdesk_core::api::settings;
 use influxdesk_core::demo::DemoStatus;
 use influxdesk_core::model::AppInfo;
 use influxdesk_core::{Error, Result};
@@ -19,23 +20,6 @@ pub fn demo_status(state: State<'_, AppState>) -> DemoStatus {
 /// The file UI preferences live in (in the app's data dir). The webview names keys only, never
 /// a path: it has no store permission of its own, so it cannot read or write any other file.
 const UI_PREFS: &str = "ui.json";
-/// A preference is small (tabs, editor text); anything bigger is refused, not stored.
-const MAX_PREF_BYTES: usize = 4 << 20;
-
-fn pref_key(key: &str) -> Result<&str> {
-    let ok = !key.is_empty()
-        && key.len() <= 64
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if ok {
-        Ok(key)
-    } else {
-        Err(Error::invalid(format!(
-            "\"{key}\" is not a preference name (lowercase letters, digits and _, up to 64)"
-        )))
-    }
-}
 
 fn prefs(app: &AppHandle) -> Result<std::sync::Arc<tauri_plugin_store::Store<tauri::Wry>>> {
     app.store(UI_PREFS)
@@ -45,22 +29,14 @@ fn prefs(app: &AppHandle) -> Result<std::sync::Arc<tauri_plugin_store::Store<tau
 /// One UI preference (`null` when never set).
 #[tauri::command]
 pub async fn pref_get(app: AppHandle, key: String) -> Result<Option<serde_json::Value>> {
-    let key = pref_key(&key)?;
-    Ok(prefs(&app)?.get(key))
+    settings::check_pref(&key, None)?;
+    Ok(prefs(&app)?.get(&key))
 }
 
 /// Remember one UI preference (saved to disk shortly after).
 #[tauri::command]
 pub async fn pref_set(app: AppHandle, key: String, value: serde_json::Value) -> Result<()> {
-    let key = pref_key(&key)?;
-    let size = serde_json::to_vec(&value)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
-    if size > MAX_PREF_BYTES {
-        return Err(Error::invalid(format!(
-            "the preference \"{key}\" is {size} bytes; at most {MAX_PREF_BYTES} are kept"
-        )));
-    }
+    settings::check_pref(&key, Some(&value))?;
     prefs(&app)?.set(key, value);
     Ok(())
 }
