@@ -1,0 +1,140 @@
+//! Queries and their results: time ranges, languages, requests, columns and frames.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Query languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum QueryLanguage {
+    Influxql,
+    Flux,
+    Sql,
+}
+
+impl QueryLanguage {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "influxql" | "iql" => Some(Self::Influxql),
+            "flux" => Some(Self::Flux),
+            "sql" => Some(Self::Sql),
+            _ => None,
+        }
+    }
+
+    /// The language's name as people write it: InfluxQL, Flux, SQL.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Influxql => "InfluxQL",
+            Self::Flux => "Flux",
+            Self::Sql => "SQL",
+        }
+    }
+}
+
+/// Run a query on a profile.
+#[derive(Debug, Clone, Deserialize, JsonSchema, TS)]
+#[ts(export)]
+pub struct RunQueryReq {
+    /// Profile id or name; the active profile when absent.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// influxql, flux or sql; the profile's natural language when absent (v1: influxql,
+    /// v2: flux, v3: sql).
+    #[serde(default)]
+    pub language: Option<QueryLanguage>,
+    /// Database (v1/v3, `db` or `db/rp` on v1) or bucket; the profile's default when absent.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// The query text.
+    pub query: String,
+    /// Stop after this many rows in all (default: the settings' row limit).
+    #[serde(default)]
+    pub row_limit: Option<usize>,
+    /// The time range: `$timeFilter` (InfluxQL, SQL), `v.timeRangeStart`/`v.timeRangeStop`
+    /// (Flux) and `$interval`/`v.windowPeriod` follow it; a SELECT with no time bound gets it.
+    #[serde(default)]
+    pub time_range: Option<TimeRange>,
+    /// Names this run so it can be cancelled, and its result charted or exported.
+    #[serde(default)]
+    pub query_id: Option<String>,
+}
+
+/// Column data types, as InfluxDB reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ColumnType {
+    Time,
+    Float,
+    Integer,
+    Unsigned,
+    String,
+    Boolean,
+    /// Not known (e.g. all values null).
+    Unknown,
+}
+
+/// One column of a frame. `values[i]` is row i; time values are RFC 3339 strings in UTC with
+/// up to nanosecond precision; absent values are null.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Column {
+    pub name: String,
+    pub kind: ColumnType,
+    #[ts(type = "Array<string | number | boolean | null>")]
+    pub values: Vec<serde_json::Value>,
+}
+
+/// One table of results: a series (v1), a table (Flux) or a result set (SQL).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Frame {
+    /// Measurement or table name ("" when the server gives none).
+    pub name: String,
+    /// Group-by tags of this series.
+    pub tags: BTreeMap<String, String>,
+    pub columns: Vec<Column>,
+}
+
+impl Frame {
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.values.len())
+    }
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// The result of a query: frames in the order the server gave them.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct QueryResult {
+    pub frames: Vec<Frame>,
+    pub language: QueryLanguage,
+    /// Total rows over all frames.
+    pub rows: usize,
+    /// True when rows were dropped because of the row limit.
+    pub truncated: bool,
+    pub row_limit: usize,
+    pub elapsed_ms: f64,
+    /// The query text as sent, after time-range substitution.
+    pub executed_query: String,
+    /// The query id this result is kept under for charts and exports, when one was given.
+    pub query_id: Option<String>,
+}
+
+/// The time range a query runs over (the time picker's value, or an MCP `time_range`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum TimeRange {
+    /// From `duration` ago until now, e.g. "5m", "6h", "30d".
+    Relative { duration: String },
+    /// A fixed window; RFC 3339 timestamps.
+    Absolute { from: String, to: String },
+}
