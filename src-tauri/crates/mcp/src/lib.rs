@@ -12,6 +12,8 @@
 
 mod access;
 mod admin;
+mod admin_tools;
+mod alert_tools;
 mod alerts;
 mod bucket_params;
 mod data;

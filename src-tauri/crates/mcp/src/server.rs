@@ -27,7 +27,7 @@ use serde_json::json;
 
 use crate::data::{self, ApiCache};
 use crate::params::*;
-use crate::{access, admin, alerts, metrics, prompts};
+use crate::{alerts, metrics, prompts};
 
 /// What one client connection works on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -77,7 +77,10 @@ impl InfluxdeskMcp {
             ctx,
             session,
             api: Arc::default(),
-            tool_router: Self::tool_router() + Self::ops_router(),
+            tool_router: Self::tool_router()
+                + Self::admin_router()
+                + Self::alert_router()
+                + Self::ops_router(),
         }
     }
 
@@ -162,65 +165,6 @@ impl InfluxdeskMcp {
             out.content = vec![ContentBlock::text(text)];
         }
         Ok(out)
-    }
-
-    /// Create, update (retention, description, shard group duration), delete or list databases
-    /// (InfluxDB 1.x, 3.x) and buckets (2.x), and on 1.x list, create, update or delete a
-    /// database's retention policies. On 1.x the retention is the default retention policy's;
-    /// a setting the server cannot store (a description on 1.x) is reported in `notes`. Every
-    /// change follows the connection's assistant policy for admin; delete removes all data.
-    #[tool(
-        name = "manage-buckets",
-        annotations(
-            title = "Manage buckets",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = false,
-            open_world_hint = false
-        )
-    )]
-    async fn manage_buckets(
-        &self,
-        params: Parameters<ManageBucketsParams>,
-        rc: RequestContext<RoleServer>,
-    ) -> Result<Json<ManageBucketsResult>, CallToolResult> {
-        self.manage(params.0, &actor(&rc))
-            .await
-            .map(Json)
-            .map_err(failed)
-    }
-
-    /// Downsampling: InfluxDB 1.x continuous queries (list, create, drop) and `downsample`,
-    /// which keeps an aggregate of fields every interval for a retention period by creating
-    /// the retention policy and the continuous query together (preview first: it returns the
-    /// exact statements and runs nothing; backfill also covers existing data; a failure
-    /// leaves nothing half-done); InfluxDB 2.x tasks (list, enable, disable, run now, runs,
-    /// logs); InfluxDB 3 processing-engine triggers (list). Changes follow the assistant
-    /// policy for admin.
-    #[tool(
-        name = "manage-downsampling",
-        annotations(
-            title = "Manage downsampling",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = false,
-            open_world_hint = false
-        )
-    )]
-    async fn manage_downsampling(
-        &self,
-        params: Parameters<admin::ManageDownsamplingParams>,
-        rc: RequestContext<RoleServer>,
-    ) -> Result<Json<admin::ManageDownsamplingResult>, CallToolResult> {
-        admin::manage_downsampling(
-            &self.ctx,
-            &actor(&rc),
-            self.session.profile.clone(),
-            params.0,
-        )
-        .await
-        .map(Json)
-        .map_err(failed)
     }
 
     /// List the measurements of a database/bucket.
@@ -334,198 +278,6 @@ impl InfluxdeskMcp {
         ]))
     }
 
-    /// InfluxDB 1.x users and access: list users (admin flag and privileges per database),
-    /// create a user, grant or revoke read/write/all on a database, grant or revoke admin
-    /// rights (set_admin), delete a user. Passwords never pass through an assistant: create
-    /// gives the user a random password nobody is told, which the user then sets in
-    /// influxdesk. Every change follows the connection's assistant policy for administration
-    /// (read-only refuses; ask shows the exact statement for approval).
-    #[tool(
-        name = "manage-users",
-        annotations(
-            title = "Manage users and access",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = false,
-            open_world_hint = false
-        )
-    )]
-    async fn manage_users(
-        &self,
-        params: Parameters<access::ManageUsersParams>,
-        rc: RequestContext<RoleServer>,
-    ) -> Result<Json<access::ManageUsersResult>, CallToolResult> {
-        access::manage_users(&self.ctx, &actor(&rc), self.profile(), params.0)
-            .await
-            .map(Json)
-            .map_err(failed)
-    }
-
-    /// API tokens (InfluxDB 2.x and 3.x): list them with description, status and permissions
-    /// (never their values), disable or enable one (2.x), delete one. create is refused: a
-    /// new token's value must not pass through an assistant, so the user creates it in
-    /// influxdesk (Admin > Tokens) or with `influxdesk token create`. Every change follows
-    /// the connection's assistant policy for administration.
-    #[tool(
-        name = "manage-tokens",
-        annotations(
-            title = "Manage API tokens",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = false,
-            open_world_hint = false
-        )
-    )]
-    async fn manage_tokens(
-        &self,
-        params: Parameters<access::ManageTokensParams>,
-        rc: RequestContext<RoleServer>,
-    ) -> Result<Json<access::ManageTokensResult>, CallToolResult> {
-        access::manage_tokens(&self.ctx, &actor(&rc), self.profile(), params.0)
-            .await
-            .map(Json)
-            .map_err(failed)
-    }
-
-    /// Create an alert rule on the connection: its query's newest value is checked every
-    /// `every` against the threshold (or, for type deadman, for missing data); once the
-    /// condition has held for `for`, the alert enters the notification's severity (WARN,
-    /// CRIT or INFO) and each change of state is sent to the channels. Every evaluation is
-    /// recorded as a point in the database's `influxdesk_alerts` measurement. Rules are
-    /// evaluated while the influxdesk app or `influxdesk serve` runs (one of them at a time).
-    /// Channel URLs must reach public addresses (the user can allow a private host); they are
-    /// kept in the OS keychain and shown without their path. Follows the connection's assistant policy
-    /// (read-only refuses).
-    #[tool(
-        name = "create-alerts",
-        annotations(
-            title = "Create an alert",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
-        )
-    )]
-    async fn create_alerts(
-        &self,
-        params: Parameters<CreateAlertsParams>,
-        rc: RequestContext<RoleServer>,
-    ) -> Result<Json<CreateAlertsResult>, CallToolResult> {
-        let p = params.0;
-        let api = self.api_for(&p.query, p.language.is_some()).await?;
-        alerts::create(
-            &self.ctx,
-            &actor(&rc),
-            self.profile(),
-            api,
-            p,
-            chrono::Utc::now(),
-        )
-        .await
-        .map(Json)
-        .map_err(failed)
-    }
-
-    /// List the connection's alert rules with their state: status (unknown, ok, info, warn,
-    /// crit), since when, the last value and when they were last evaluated, with their query,
-    /// threshold, schedule and channels.
-    #[tool(
-        name = "list-alerts",
-        annotations(
-            title = "List alerts",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = false
-        )
-    )]
-    async fn list_alerts(
-        &self,
-        params: Parameters<ListAlertsParams>,
-    ) -> Result<Json<AlertList>, CallToolResult> {
-        alerts::list(&self.ctx, self.profile(), params.0)
-            .await
-            .map(Json)
-            .map_err(failed)
-    }
-
-    /// Backtest an alert rule before saving it (or a saved one): run it over the last hours
-    /// or days of real data exactly as the evaluator would have, instant by instant, one
-    /// state per series, and report how often it would have fired (per level), every change
-    /// of state and the firing windows. Only reads.
-    #[tool(
-        name = "backtest-alert",
-        annotations(
-            title = "Backtest an alert",
-            read_only_hint = true,
-            destructive_hint = false,
-            idempotent_hint = true,
-            open_world_hint = false
-        )
-    )]
-    async fn backtest_alert(
-        &self,
-        params: Parameters<alerts::BacktestAlertParams>,
-    ) -> Result<Json<influxdesk_core::api::alerts::Backtest>, CallToolResult> {
-        let p = params.0;
-        let api = match p.query.as_deref() {
-            Some(q) => self.api_for(q, p.language.is_some()).await?,
-            None => None,
-        };
-        alerts::backtest(&self.ctx, self.profile(), api, p, chrono::Utc::now())
-            .await
-            .map(Json)
-            .map_err(failed)
-    }
-
-    /// Delete alert rules of the connection by name. Their recorded history stays in
-    /// `influxdesk_alerts`. Follows the connection's assistant policy (read-only refuses).
-    #[tool(
-        name = "delete-alerts",
-        annotations(
-            title = "Delete alerts",
-            read_only_hint = false,
-            destructive_hint = true,
-            idempotent_hint = true,
-            open_world_hint = false
-        )
-    )]
-    async fn delete_alerts(
-        &self,
-        params: Parameters<DeleteAlertsParams>,
-        rc: RequestContext<RoleServer>,
-    ) -> Result<Json<DeleteAlertsResult>, CallToolResult> {
-        alerts::delete(&self.ctx, &actor(&rc), self.profile(), params.0)
-            .await
-            .map(Json)
-            .map_err(failed)
-    }
-
-    /// Send a test notification to an alert's channels (or to one of them) and report what
-    /// each answered: the HTTP status of a webhook or Slack URL, or that the app showed it.
-    /// It really sends (no change of the alert's state). Follows the connection's assistant
-    /// policy like a change (read-only refuses).
-    #[tool(
-        name = "test-alert-channel",
-        annotations(
-            title = "Send a test notification",
-            read_only_hint = false,
-            destructive_hint = false,
-            idempotent_hint = false,
-            open_world_hint = true
-        )
-    )]
-    async fn test_alert_channel(
-        &self,
-        params: Parameters<alerts::TestAlertChannelParams>,
-        rc: RequestContext<RoleServer>,
-    ) -> Result<Json<alerts::TestAlertChannelResult>, CallToolResult> {
-        alerts::test_channel(&self.ctx, &actor(&rc), self.profile(), params.0)
-            .await
-            .map(Json)
-            .map_err(failed)
-    }
-
     /// Metrics of the connection's server and of influxdesk itself. system: server memory,
     /// goroutines, HTTP requests, writes, queries (InfluxDB 1.x SHOW STATS and SHOW
     /// DIAGNOSTICS; 2.x/3.x /metrics). database: per database/bucket measurements, series
@@ -559,16 +311,8 @@ impl InfluxdeskMcp {
 }
 
 impl InfluxdeskMcp {
-    async fn manage(
-        &self,
-        p: ManageBucketsParams,
-        who: &Actor,
-    ) -> influxdesk_core::Result<ManageBucketsResult> {
-        admin::manage_buckets(&self.ctx, who, self.session.profile.clone(), p).await
-    }
-
     /// The profile's API when the language must come from it.
-    async fn api_for(
+    pub(crate) async fn api_for(
         &self,
         query: &str,
         named: bool,
