@@ -8,163 +8,21 @@
 //! with the demo's policy set to "ask" there, a write waits for the approval dialog and lands
 //! once approved. Screenshots go to `test-artifacts/gui/`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use influxdesk_testkit::secret_service::SecretService;
 use serde_json::json;
 
 use crate::support::{BIN, files_containing, influxd, scratch};
+use crate::webdriver::{
+    artifacts, click, css, find_css, js, launch, shot, text_of, type_into, visible_text, wait,
+    wait_text,
+};
 
 const PASSWORD: &str = "gui-e2e-Pa55word-91c2";
-
-pub(crate) struct Killed(pub(crate) Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-pub(crate) fn tool(name: &str) -> PathBuf {
-    let home_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|c| c.join("bin").join(name));
-    let on_path = std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    });
-    on_path.or(home_bin.filter(|p| p.is_file())).unwrap_or_else(|| {
-        panic!("{name} is needed for the GUI test: run the README's test command (.ci/test), which installs it")
-    })
-}
-
-/// Our own Xvfb, so the test does not depend on the caller's display.
-pub(crate) fn xvfb() -> (Killed, String) {
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1366x860x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb (Debian: xvfb)");
-    use std::io::Read;
-    let mut out = child.stdout.take().unwrap();
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-        buf.push(byte[0]);
-    }
-    let display = format!(":{}", String::from_utf8_lossy(&buf).trim());
-    (Killed(child), display)
-}
-
-pub(crate) fn artifacts() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("test-artifacts")
-        .join("gui");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-pub(crate) async fn css(c: &Client, testid: &str) -> fantoccini::elements::Element {
-    let sel = format!("[data-testid=\"{testid}\"]");
-    wait(c, &format!("element {testid}"), || async {
-        c.find(Locator::Css(&sel)).await.ok()
-    })
-    .await
-}
-
-/// Poll until `f` yields Some, for up to 60 s.
-pub(crate) async fn wait<T, F, Fut>(c: &Client, what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = shot(c, "timeout").await;
-            panic!("timed out waiting for {what} (screenshot test-artifacts/gui/timeout.png)");
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
-
-async fn text_of(c: &Client, testid: &str) -> String {
-    visible_text(&css(c, testid).await)
-        .await
-        .unwrap_or_default()
-}
-
-pub(crate) async fn wait_text(c: &Client, testid: &str, want: &str) -> String {
-    let sel = format!("[data-testid=\"{testid}\"]");
-    let last = std::sync::Mutex::new(String::new());
-    let start = Instant::now();
-    loop {
-        let seen = match c.find(Locator::Css(&sel)).await {
-            Ok(el) => visible_text(&el).await.map_err(|e| format!("text(): {e}")),
-            Err(e) => Err(format!("find: {e}")),
-        };
-        match seen {
-            Ok(t) if t.contains(want) => return t,
-            Ok(t) => *last.lock().unwrap() = format!("text {t:?}"),
-            Err(e) => *last.lock().unwrap() = e,
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            shot(c, "timeout").await;
-            panic!(
-                "timed out waiting for {testid} to contain {want:?}; last: {}",
-                last.lock().unwrap()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
-
-/// The element's text. WebKitWebDriver's "Get Element Text" answers "" here, so read
-/// `textContent` and fold whitespace the way a reader sees it.
-pub(crate) async fn visible_text(
-    el: &fantoccini::elements::Element,
-) -> Result<String, fantoccini::error::CmdError> {
-    let t = el.prop("textContent").await?.unwrap_or_default();
-    Ok(t.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-/// Two animation frames, then a screenshot (the first frame after a change can be stale).
-pub(crate) async fn shot(c: &Client, name: &str) -> PathBuf {
-    let _ = c
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; \
-             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-            vec![],
-        )
-        .await;
-    let png = c.screenshot().await.expect("screenshot");
-    let path = artifacts().join(format!("{name}.png"));
-    std::fs::write(&path, png).unwrap();
-    path
-}
-
-async fn type_into(c: &Client, testid: &str, text: &str) {
-    let el = css(c, testid).await;
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
 
 async fn row_button(c: &Client, profile: &str, testid: &str) -> fantoccini::elements::Element {
     let sel = format!(
@@ -174,15 +32,6 @@ async fn row_button(c: &Client, profile: &str, testid: &str) -> fantoccini::elem
         c.find(Locator::Css(&sel)).await.ok()
     })
     .await
-}
-
-pub(crate) async fn find_css(c: &Client, what: &str, sel: &str) -> fantoccini::elements::Element {
-    wait(c, what, || async { c.find(Locator::Css(sel)).await.ok() }).await
-}
-
-/// Run a script in the page and return its value.
-pub(crate) async fn js(c: &Client, script: &str) -> serde_json::Value {
-    c.execute(script, vec![]).await.expect("script")
 }
 
 /// How many series lines (paths or polylines with many points) the chart's SVG has.
@@ -778,95 +627,16 @@ async fn assistant_hosting_and_alert_toast(
     let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
 }
 
-/// Click once nothing covers the element any more (a closing popover can intercept the
-/// first clicks after a change).
-pub(crate) async fn click(c: &Client, testid: &str) {
-    let start = Instant::now();
-    loop {
-        match css(c, testid).await.click().await {
-            Ok(()) => return,
-            Err(e) if start.elapsed() < Duration::from_secs(15) => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!("could not click {testid}: {e}"),
-        }
-    }
-}
-
-/// A WebDriver session: tauri-driver starts the app binary for it.
-pub(crate) async fn session(
-    port: u16,
-    caps: &serde_json::Map<String, serde_json::Value>,
-    log: &Path,
-) -> Client {
-    let start = Instant::now();
-    loop {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => return c,
-            Err(_) if start.elapsed() < Duration::from_secs(30) => {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(e) => panic!(
-                "WebDriver session did not start: {e} (log: {})",
-                log.display()
-            ),
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_test_and_switch_to_a_real_server_through_the_gui() {
-    let driver_bin = tool("tauri-driver");
-    let native = tool("WebKitWebDriver");
     let ss = SecretService::start(true);
     let server = influxd(Some(("admin", PASSWORD)));
-    let (_x, display) = xvfb();
     let config = scratch("gui-config-");
     let data = scratch("gui-data-");
-    let socket_dir = scratch("gui-mcp-");
-    // The app refuses a socket directory others can enter.
-    std::fs::set_permissions(
-        &socket_dir,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
-    let socket = socket_dir.join("mcp.sock");
-    let log_path = artifacts().join("app.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let port = influxdesk_core::local::free_port().unwrap();
-    let native_port = influxdesk_core::local::free_port().unwrap();
-    let _driver = Killed(
-        Command::new(driver_bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .arg("--native-driver")
-            .arg(&native)
-            .envs(ss.env())
-            .env("DISPLAY", &display)
-            .env("INFLUXDESK_CONFIG_DIR", &config)
-            .env("INFLUXDESK_DATA_DIR", &data)
-            .env("INFLUXDESK_SOCKET", &socket)
-            .env("RUST_LOG", "trace")
-            .env_remove("INFLUX_URL")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("tauri-driver"),
-    );
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({ "application": BIN }));
-    let c = session(port, &caps, &log_path).await;
+    let mut env = ss.env();
+    env.push(("RUST_LOG".into(), "trace".into()));
+    let app = launch("main", &env, &config, &data).await;
+    let (c, socket) = (app.c.clone(), app.socket.clone());
 
     // First start, no profile: the local demo comes up and is active.
     wait_text(&c, "switcher-name", "Local demo").await;
@@ -998,7 +768,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     c.close().await.unwrap();
 
     // A restart: the profile switch, the demo's query tab and its text survive it.
-    let c = session(port, &caps, &log_path).await;
+    let c = app.new_session().await;
     wait_text(&c, "switcher-name", "test-influx").await;
     click(&c, "switcher").await;
     let demo = wait(&c, "the Local demo option", || async {
@@ -1031,7 +801,7 @@ async fn add_test_and_switch_to_a_real_server_through_the_gui() {
     leaks.extend(files_containing(&data, PASSWORD));
     leaks.extend(files_containing(&ss.home, PASSWORD));
     leaks.extend(files_containing(
-        log_path.parent().unwrap_or(Path::new(".")),
+        app.log.parent().unwrap_or(Path::new(".")),
         PASSWORD,
     ));
     assert!(leaks.is_empty(), "the password leaked into {leaks:?}");

@@ -6,14 +6,12 @@
 //! Admin > Tokens on the real InfluxDB 3 Core with auth on: create a named admin token, see it
 //! shown once, make a connection profile with it (the keychain keeps it), delete it.
 
-use std::process::Command;
-
 use influxdesk_testkit::influxdb3;
 use influxdesk_testkit::secret_service::SecretService;
 use serde_json::json;
 
-use crate::gui::{Killed, artifacts, click, css, session, shot, tool, wait, wait_text, xvfb};
-use crate::support::{BIN, files_containing, influxd, run, scratch, text};
+use crate::support::{files_containing, influxd, run, scratch, text};
+use crate::webdriver::{click, css, launch, shot, wait, wait_text};
 
 const ADMIN_PW: &str = "gui-access-admin-Pw-3e8a";
 const USER_PW: &str = "gui-access-user-Pw-77d1";
@@ -22,6 +20,13 @@ async fn type_into(c: &fantoccini::Client, testid: &str, s: &str) {
     let el = css(c, testid).await;
     el.clear().await.unwrap();
     el.send_keys(s).await.unwrap();
+}
+
+/// The Secret Service's environment with the app's debug log on.
+fn env_debug(ss: &SecretService) -> Vec<(String, String)> {
+    let mut env = ss.env();
+    env.push(("RUST_LOG".into(), "debug".into()));
+    env
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,12 +59,8 @@ async fn create_a_user_and_grant_read_through_the_admin_screen() {
     ok(&["query", "CREATE DATABASE telemetry"], None);
     ok(&["query", "CREATE DATABASE billing"], None);
 
-    let (_x, display) = xvfb();
-    let (_driver, port, log_path) = driver(&ss, &config, &data, &display, "app-access.log");
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({ "application": BIN }));
-    let c = session(port, &caps, &log_path).await;
+    let app = launch("access", &env_debug(&ss), &config, &data).await;
+    let (c, log_path) = (app.c.clone(), app.log.clone());
 
     wait_text(&c, "switcher-name", "secure").await;
     wait_text(&c, "switcher-status", "1.6.7").await;
@@ -128,48 +129,6 @@ async fn create_a_user_and_grant_read_through_the_admin_screen() {
     }
 }
 
-/// tauri-driver for the app with this config dir and keychain; the log goes to `log_name`.
-fn driver(
-    ss: &SecretService,
-    config: &std::path::Path,
-    data: &std::path::Path,
-    display: &str,
-    log_name: &str,
-) -> (Killed, u16, std::path::PathBuf) {
-    let log_path = artifacts().join(log_name);
-    let log = std::fs::File::create(&log_path).unwrap();
-    let port = influxdesk_core::local::free_port().unwrap();
-    let native_port = influxdesk_core::local::free_port().unwrap();
-    let socket_dir = scratch("gui-tokens-mcp-");
-    std::fs::set_permissions(
-        &socket_dir,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
-    let child = Command::new(tool("tauri-driver"))
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-        ])
-        .arg("--native-driver")
-        .arg(tool("WebKitWebDriver"))
-        .envs(ss.env())
-        .env("DISPLAY", display)
-        .env("INFLUXDESK_CONFIG_DIR", config)
-        .env("INFLUXDESK_DATA_DIR", data)
-        .env("INFLUXDESK_SOCKET", socket_dir.join("mcp.sock"))
-        .env("RUST_LOG", "debug")
-        .env_remove("INFLUX_URL")
-        .env_remove("WAYLAND_DISPLAY")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("tauri-driver");
-    (Killed(child), port, log_path)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_3_core_token_is_shown_once_and_becomes_a_profile() {
     let Some(server) = influxdb3::auth() else {
@@ -202,12 +161,8 @@ async fn a_new_3_core_token_is_shown_once_and_becomes_a_profile() {
     );
     let name = influxdb3::unique_db("gui-tok");
 
-    let (_x, display) = xvfb();
-    let (_driver, port, log_path) = driver(&ss, &config, &data, &display, "app-tokens.log");
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({ "application": BIN }));
-    let c = session(port, &caps, &log_path).await;
+    let app = launch("tokens", &env_debug(&ss), &config, &data).await;
+    let (c, log_path) = (app.c.clone(), app.log.clone());
 
     wait_text(&c, "switcher-name", "core3").await;
     wait_text(&c, "switcher-status", "3.10").await;

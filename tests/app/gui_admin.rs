@@ -5,17 +5,13 @@
 //! deleting the database (its name typed to confirm) takes it out of the schema browser.
 //! Screenshots go to `test-artifacts/gui/` (`admin-*.png`).
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use influxdesk_testkit::secret_service::SecretService;
-use serde_json::json;
 
-use crate::gui::{
-    Killed, artifacts, click, css, find_css, session, shot, tool, wait, wait_text, xvfb,
-};
-use crate::support::{BIN, influxd, run, scratch, text};
+use crate::support::{influxd, run, scratch, text};
+use crate::webdriver::{click, css, find_css, launch, shot, wait, wait_text};
 
 const PASSWORD: &str = "gui-admin-pw-8c3e";
 
@@ -27,8 +23,6 @@ async fn type_into(c: &fantoccini::Client, testid: &str, s: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_a_database_and_a_downsampling_cq_through_the_admin_screen() {
-    let driver_bin = tool("tauri-driver");
-    let native = tool("WebKitWebDriver");
     let ss = SecretService::start(true);
     let server = influxd(Some(("admin", PASSWORD)));
     let config = scratch("gui-admin-config-");
@@ -73,43 +67,8 @@ async fn create_a_database_and_a_downsampling_cq_through_the_admin_screen() {
         Some(&lines),
     );
 
-    let (_x, display) = xvfb();
-    let log_path = artifacts().join("app-admin.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let port = influxdesk_core::local::free_port().unwrap();
-    let native_port = influxdesk_core::local::free_port().unwrap();
-    let socket_dir = scratch("gui-admin-mcp-");
-    std::fs::set_permissions(
-        &socket_dir,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
-    let _driver = Killed(
-        Command::new(driver_bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .arg("--native-driver")
-            .arg(&native)
-            .envs(ss.env())
-            .env("DISPLAY", &display)
-            .env("INFLUXDESK_CONFIG_DIR", &config)
-            .env("INFLUXDESK_DATA_DIR", &data)
-            .env("INFLUXDESK_SOCKET", socket_dir.join("mcp.sock"))
-            .env_remove("INFLUX_URL")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("tauri-driver"),
-    );
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({ "application": BIN }));
-    let c = session(port, &caps, &log_path).await;
+    let app = launch("admin", &ss.env(), &config, &data).await;
+    let c = app.c.clone();
 
     wait_text(&c, "switcher-name", "local").await;
     wait_text(&c, "switcher-status", "1.6.7").await;

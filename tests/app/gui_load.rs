@@ -3,18 +3,13 @@
 //! report says how many landed), then open Explore and query them back. Screenshots go to
 //! `test-artifacts/gui/` (`load-*.png`; the best are the README's `tests/screenshots/load-*`).
 
-use std::process::Command;
-
 use influxdesk_testkit::secret_service::SecretService;
-use serde_json::json;
 
-use crate::gui::{Killed, artifacts, click, css, find_css, session, shot, tool, wait_text, xvfb};
-use crate::support::{BIN, influxd, run, scratch, text};
+use crate::support::{influxd, run, scratch, text};
+use crate::webdriver::{click, css, find_css, launch, shot, wait_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paste_validate_fix_write_and_see_the_points_in_explore() {
-    let driver_bin = tool("tauri-driver");
-    let native = tool("WebKitWebDriver");
     let ss = SecretService::start(true);
     let server = influxd(None);
     let config = scratch("gui-load-config-");
@@ -36,43 +31,8 @@ async fn paste_validate_fix_write_and_see_the_points_in_explore() {
     ]);
     ok(&["query", "CREATE DATABASE loaded"]);
 
-    let (_x, display) = xvfb();
-    let log_path = artifacts().join("app-load.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let port = influxdesk_core::local::free_port().unwrap();
-    let native_port = influxdesk_core::local::free_port().unwrap();
-    let socket_dir = scratch("gui-load-mcp-");
-    std::fs::set_permissions(
-        &socket_dir,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
-    let _driver = Killed(
-        Command::new(driver_bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .arg("--native-driver")
-            .arg(&native)
-            .envs(ss.env())
-            .env("DISPLAY", &display)
-            .env("INFLUXDESK_CONFIG_DIR", &config)
-            .env("INFLUXDESK_DATA_DIR", &data)
-            .env("INFLUXDESK_SOCKET", socket_dir.join("mcp.sock"))
-            .env_remove("INFLUX_URL")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("tauri-driver"),
-    );
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({ "application": BIN }));
-    let c = session(port, &caps, &log_path).await;
+    let app = launch("load", &ss.env(), &config, &data).await;
+    let c = app.c.clone();
 
     wait_text(&c, "switcher-name", "local").await;
     click(&c, "nav-load").await;

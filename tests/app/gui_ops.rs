@@ -8,60 +8,13 @@
 //! Screenshots go to `test-artifacts/gui/` (`admin-queries.png` and `admin-delete.png` are
 //! in the README's `tests/screenshots/`).
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use influxdesk_testkit::held_query::HeldQuery;
 use influxdesk_testkit::secret_service::SecretService;
-use serde_json::json;
 
-use crate::gui::{Killed, artifacts, click, session, shot, tool, wait, wait_text, xvfb};
 use crate::ops::{local_profile, write_big};
-use crate::support::{BIN, influxd, run, scratch, text};
-
-/// The app under tauri-driver with `config` (the driver and Xvfb live as long as the guards).
-async fn app(ss: &SecretService, config: &PathBuf, name: &str) -> (Client, Vec<Killed>) {
-    let (x, display) = xvfb();
-    let data = scratch("gui-ops-data-");
-    let socket_dir = scratch("gui-ops-mcp-");
-    std::fs::set_permissions(
-        &socket_dir,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
-    let log_path = artifacts().join(format!("app-{name}.log"));
-    let log = std::fs::File::create(&log_path).unwrap();
-    let port = influxdesk_core::local::free_port().unwrap();
-    let native_port = influxdesk_core::local::free_port().unwrap();
-    let driver = Killed(
-        Command::new(tool("tauri-driver"))
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .arg("--native-driver")
-            .arg(tool("WebKitWebDriver"))
-            .envs(ss.env())
-            .env("DISPLAY", &display)
-            .env("INFLUXDESK_CONFIG_DIR", config)
-            .env("INFLUXDESK_DATA_DIR", &data)
-            .env("INFLUXDESK_SOCKET", socket_dir.join("mcp.sock"))
-            .env_remove("INFLUX_URL")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("tauri-driver"),
-    );
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({ "application": BIN }));
-    let c = session(port, &caps, &log_path).await;
-    (c, vec![driver, x])
-}
+use crate::support::{influxd, run, scratch, text};
+use crate::webdriver::{click, launch, shot, wait, wait_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_a_query_and_drop_a_measurement_from_the_admin_screen() {
@@ -88,13 +41,14 @@ async fn kill_a_query_and_drop_a_measurement_from_the_admin_screen() {
         Some(&lines),
     );
     assert!(o.status.success(), "{:?}", text(&o));
-    let (c, _guards) = app(&ss, &config, "ops").await;
+    let app = launch("ops", &ss.env(), &config, &scratch("gui-ops-data-")).await;
+    let c = app.c.clone();
     wait_text(&c, "switcher-name", "local").await;
 
     click(&c, "nav-admin").await;
     // Overview first: the numbers, then the rates chart once a second sample came.
     wait_text(&c, "overview-version", "1.6.7").await;
-    crate::gui::find_css(
+    crate::webdriver::find_css(
         &c,
         "the rates chart",
         "[data-testid=\"overview-chart\"] svg",
@@ -153,7 +107,7 @@ async fn kill_a_query_and_drop_a_measurement_from_the_admin_screen() {
                 c.find(Locator::Css(&sel)).await.ok()
             })
             .await;
-            crate::gui::css(&c, testid)
+            crate::webdriver::css(&c, testid)
                 .await
                 .select_by_value(value)
                 .await
@@ -163,7 +117,7 @@ async fn kill_a_query_and_drop_a_measurement_from_the_admin_screen() {
     pick("delete-db", db).await;
     pick("delete-measurement", "cpu").await;
     click(&c, "delete-drop").await;
-    let run_btn = crate::gui::css(&c, "delete-run").await;
+    let run_btn = crate::webdriver::css(&c, "delete-run").await;
     assert!(
         !run_btn.is_enabled().await.unwrap(),
         "Delete waits for a dry run"
@@ -182,13 +136,13 @@ async fn kill_a_query_and_drop_a_measurement_from_the_admin_screen() {
     // And the schema browser shows it gone.
     click(&c, "nav-explore").await;
     let db_sel = format!("[data-testid=\"schema-db\"][data-name=\"{db}\"]");
-    let db_el = crate::gui::find_css(&c, "the database", &db_sel).await;
+    let db_el = crate::webdriver::find_css(&c, "the database", &db_sel).await;
     if db_el.attr("data-open").await.unwrap().as_deref() != Some("true") {
         db_el.click().await.unwrap();
     }
     let m =
         |name: &str| format!("{db_sel} [data-testid=\"schema-measurement\"][data-name=\"{name}\"]");
-    crate::gui::find_css(&c, "measurement big", &m("big")).await;
+    crate::webdriver::find_css(&c, "measurement big", &m("big")).await;
     assert!(
         c.find(Locator::Css(&m("cpu"))).await.is_err(),
         "the dropped measurement left the schema browser"

@@ -6,18 +6,13 @@
 //! `tests/screenshots/explore-v3.png`). Skipped with a notice when the `influxdb3` binary is
 //! absent.
 
-use std::process::Command;
-
 use fantoccini::Locator;
 use influxdesk_testkit::influxdb3;
 use influxdesk_testkit::secret_service::SecretService;
-use serde_json::json;
 
-use crate::gui::{
-    Killed, artifacts, chart_series, click, css, find_css, session, shot, tool, visible_text, wait,
-    wait_text, xvfb,
-};
-use crate::support::{BIN, run, scratch, text};
+use crate::gui::chart_series;
+use crate::support::{run, scratch, text};
+use crate::webdriver::{click, css, find_css, launch, shot, visible_text, wait, wait_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explore_a_real_influxdb3_core_through_the_gui() {
@@ -27,8 +22,6 @@ async fn explore_a_real_influxdb3_core_through_the_gui() {
     let token = server.token.clone().expect("admin token");
     let lease = server.database("gui").await;
     let db = lease.name.clone();
-    let driver_bin = tool("tauri-driver");
-    let native = tool("WebKitWebDriver");
     let ss = SecretService::start(true);
     let config = scratch("gui-v3-config-");
     let data = scratch("gui-v3-data-");
@@ -72,43 +65,8 @@ async fn explore_a_real_influxdb3_core_through_the_gui() {
         Some(&lines),
     );
 
-    let (_x, display) = xvfb();
-    let log_path = artifacts().join("app-v3.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let port = influxdesk_core::local::free_port().unwrap();
-    let native_port = influxdesk_core::local::free_port().unwrap();
-    let socket_dir = scratch("gui-v3-mcp-");
-    std::fs::set_permissions(
-        &socket_dir,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
-    let _driver = Killed(
-        Command::new(driver_bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .arg("--native-driver")
-            .arg(&native)
-            .envs(ss.env())
-            .env("DISPLAY", &display)
-            .env("INFLUXDESK_CONFIG_DIR", &config)
-            .env("INFLUXDESK_DATA_DIR", &data)
-            .env("INFLUXDESK_SOCKET", socket_dir.join("mcp.sock"))
-            .env_remove("INFLUX_URL")
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("tauri-driver"),
-    );
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({ "application": BIN }));
-    let c = session(port, &caps, &log_path).await;
+    let app = launch("v3", &ss.env(), &config, &data).await;
+    let c = app.c.clone();
 
     wait_text(&c, "switcher-name", "core3").await;
     let status = wait_text(&c, "switcher-status", "3.10").await;

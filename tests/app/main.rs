@@ -19,3 +19,4 @@ mod mcp;
 mod ops;
 mod serve;
 mod support;
+mod webdriver;
