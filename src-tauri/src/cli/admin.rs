@@ -2,6 +2,7 @@
 //! queries with the downsample action, and 2.x tasks from the command line. Each subcommand is
 //! one `core::api::buckets` / `core::api::admin` call as the user; `--json` prints the result.
 
+use super::output::json;
 use clap::{Args, Subcommand};
 use influxdesk_core::api::admin::downsampling::{
     self, CreateCqReq, DownsampleAggregate, DownsampleReq, DropCqReq, ListCqReq,
@@ -173,12 +174,6 @@ pub enum TaskCmd {
         #[arg(long)]
         run: Option<String>,
     },
-}
-
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v)
-        .map(|s| s + "\n")
-        .map_err(|e| Error::Internal(format!("could not encode the result: {e}")))
 }
 
 fn opt(n: Option<u64>) -> String {

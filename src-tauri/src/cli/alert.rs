@@ -3,6 +3,7 @@
 //! backtest, mute and delete rules; their history; send a test notification; allow a private
 //! host for alert channels. Each subcommand is one `core::api::alerts` call.
 
+use super::output::json;
 use clap::{Args, Subcommand};
 use influxdesk_core::api::alerts::{
     self, AlertHistoryReq, AlertStatus, AllowHostReq, BacktestReq, ChannelTest, CreateAlertReq,
@@ -254,12 +255,6 @@ pub enum AlertCmd {
         #[arg(long, requires = "host")]
         remove: bool,
     },
-}
-
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v)
-        .map(|s| s + "\n")
-        .map_err(|e| Error::Internal(format!("could not encode the result: {e}")))
 }
 
 fn lines(sent: &[ChannelTest]) -> String {

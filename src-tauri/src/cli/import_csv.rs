@@ -3,6 +3,7 @@
 //! columns as they will be used, the first points and the first bad rows. A thin shell over
 //! `api::write::csv`.
 
+use super::output::json;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use influxdesk_core::api::write::csv::{
     self, CsvFieldType, CsvMapping, CsvPreview, ImportCsvReq, PreviewCsvReq,
 };
 use influxdesk_core::api::write::{DEFAULT_BATCH_LINES, WriteHooks};
-use influxdesk_core::{Actor, Ctx, Error, Result};
+use influxdesk_core::{Actor, Ctx, Result};
 use tokio::sync::mpsc;
 
 #[derive(Args)]
@@ -140,12 +141,6 @@ pub async fn run(ctx: &Ctx, me: &Actor, a: ImportCsvArgs) -> Result<String> {
     }
     let r = r.into_complete()?;
     Ok(format!("{}\n", r.summary()))
-}
-
-fn json(v: &impl serde::Serialize) -> Result<String> {
-    serde_json::to_string_pretty(v)
-        .map(|s| s + "\n")
-        .map_err(|e| Error::Internal(format!("could not encode the result: {e}")))
 }
 
 fn show_preview(p: &CsvPreview) -> String {

@@ -6,6 +6,7 @@ mod admin;
 mod alert;
 mod import_csv;
 mod ops;
+mod output;
 mod progress;
 mod token;
 mod user;
@@ -475,7 +476,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         Command::Profile(ProfileCmd::List { json }) => {
             let list = profiles::list(ctx).await?;
             if json {
-                return Ok(serde_json::to_string_pretty(&list).unwrap_or_default() + "\n");
+                return output::json(&list);
             }
             Ok(profile_table(&list))
         }

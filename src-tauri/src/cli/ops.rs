@@ -1,6 +1,7 @@
 //! `influxdesk queries` (the server's running queries; `--kill ID` stops one) and `influxdesk
 //! delete` (data of a measurement, with a dry run): each one `core::api::admin` call as the user.
 
+use super::output::json;
 use clap::Args;
 use influxdesk_core::api::admin::delete::{self, DeleteDataReq};
 use influxdesk_core::api::admin::health;
@@ -19,12 +20,6 @@ pub struct QueriesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-}
-
-pub(super) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v)
-        .map(|s| s + "\n")
-        .map_err(|e| Error::Internal(format!("could not encode the result: {e}")))
 }
 
 /// One line per query: id, how long, database, status, text (on one line).

@@ -3,10 +3,11 @@
 //! admin token), disable/enable (2.x), rm. A created token is printed once, on standard output,
 //! and kept nowhere. Each subcommand is one `core::api::tokens` call.
 
+use super::output::json;
 use clap::{Args, Subcommand};
 use influxdesk_core::api::tokens::{self, CreateTokenReq, DeleteTokenReq, SetTokenStatusReq};
 use influxdesk_core::influx::tokens::TokenInfo;
-use influxdesk_core::{Actor, Ctx, Error, Result};
+use influxdesk_core::{Actor, Ctx, Result};
 
 #[derive(Args)]
 pub struct TokenArgs {
@@ -59,12 +60,6 @@ pub enum TokenCmd {
         /// The token's id, as `token list` shows it.
         id: String,
     },
-}
-
-pub(super) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string_pretty(v)
-        .map(|s| s + "\n")
-        .map_err(|e| Error::Internal(format!("could not encode the result: {e}")))
 }
 
 fn line(t: &TokenInfo) -> String {

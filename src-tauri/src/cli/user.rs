@@ -11,7 +11,7 @@ use influxdesk_core::influx::users::{Privilege, UserInfo};
 use influxdesk_core::secrets::Secret;
 use influxdesk_core::{Actor, Ctx, Error, Result};
 
-use super::token::json;
+use super::output::json;
 
 #[derive(Args)]
 pub struct UserArgs {
