@@ -12,13 +12,12 @@ use influxdesk_core::api::alerts::{
 };
 use influxdesk_core::api::metrics::{self, GetMetricsReq, MetricType, MetricsReport};
 use influxdesk_core::api::profiles;
-use influxdesk_core::model::ApiKind;
+use influxdesk_core::model::{ApiKind, QueryLanguage};
 use influxdesk_core::{Actor, Ctx, Error, Result};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::data::language_for;
 use crate::params::*;
 
 /// `value` as a lowercase string (what serde names an enum variant).
@@ -188,7 +187,7 @@ pub fn create_req(
     let severity = severity(p.notification.severity.as_ref())?;
     // Whether the query only reads is core's to check (api::alerts::create), in the
     // language it will run in: the one named, or the one the query is in.
-    let language = language_for(&p.query, p.language, api);
+    let language = QueryLanguage::for_query(&p.query, p.language, api);
     Ok(CreateAlertReq {
         profile: profile.map(str::to_string),
         alert_name: p.alert_name,
@@ -622,10 +621,7 @@ mod tests {
             Some(ApiKind::V1),
         )
         .unwrap();
-        assert_eq!(
-            r.language,
-            Some(influxdesk_core::model::QueryLanguage::Influxql)
-        );
+        assert_eq!(r.language, Some(QueryLanguage::Influxql));
     }
 
     #[test]
@@ -672,7 +668,7 @@ pub struct BacktestAlertParams {
     #[serde(default, rename = "for")]
     pub for_duration: Option<String>,
     #[serde(default)]
-    pub language: Option<influxdesk_core::model::QueryLanguage>,
+    pub language: Option<QueryLanguage>,
     #[serde(default)]
     pub database: Option<String>,
     /// How far back to replay, e.g. "6h", "7d" (default "24h"). At most 720 instants are
@@ -712,7 +708,7 @@ pub async fn backtest(
     let language = p
         .query
         .as_deref()
-        .and_then(|q| language_for(q, p.language, api));
+        .and_then(|q| QueryLanguage::for_query(q, p.language, api));
     alerts::backtest(
         ctx,
         alerts::BacktestReq {

@@ -46,31 +46,6 @@ pub fn parse_time_range(s: &str, now: DateTime<Utc>) -> Result<TimeRange> {
     })
 }
 
-/// Whether a query is Flux by its looks: a pipe-forward or a `from(` call.
-pub fn looks_like_flux(q: &str) -> bool {
-    q.contains("|>") || q.contains("from(") || q.trim_start().starts_with("import \"")
-}
-
-/// The language a query runs in: the one named, Flux by its looks, else what the server
-/// speaks besides Flux (SQL on 3.x, InfluxQL on 1.x/2.x). `None` leaves it to core.
-pub fn language_for(
-    q: &str,
-    named: Option<QueryLanguage>,
-    api: Option<ApiKind>,
-) -> Option<QueryLanguage> {
-    if named.is_some() {
-        return named;
-    }
-    if looks_like_flux(q) {
-        return Some(QueryLanguage::Flux);
-    }
-    match api? {
-        ApiKind::V3 => Some(QueryLanguage::Sql),
-        ApiKind::V1 | ApiKind::V2 => Some(QueryLanguage::Influxql),
-        ApiKind::Auto => None,
-    }
-}
-
 /// The API a profile speaks, probed once per profile per session for `auto` profiles.
 #[derive(Default)]
 pub struct ApiCache(Mutex<HashMap<String, ApiKind>>);
@@ -129,7 +104,7 @@ pub async fn query_data(
         None => DEFAULT_LIMIT,
     };
     let limit = asked.min(max);
-    let language = language_for(&p.query, p.language, api);
+    let language = QueryLanguage::for_query(&p.query, p.language, api);
     let req = request(
         profile,
         p.query,
@@ -196,7 +171,7 @@ pub async fn render_chart(
     api: Option<ApiKind>,
     p: RenderChartParams,
 ) -> Result<(Vec<u8>, String)> {
-    let language = language_for(&p.query, p.language, api);
+    let language = QueryLanguage::for_query(&p.query, p.language, api);
     // A chart only reads: core refuses any other statement from an assistant.
     let spec = p.chart;
     let req = request(
@@ -252,26 +227,5 @@ mod tests {
         );
         assert!(parse_time_range("last week", now()).is_err());
         assert!(parse_time_range("..now", now()).is_err());
-    }
-
-    #[test]
-    fn languages_are_detected() {
-        use QueryLanguage::*;
-        let flux = "from(bucket: \"b\") |> range(start: -1h)";
-        assert_eq!(language_for(flux, None, Some(ApiKind::V1)), Some(Flux));
-        assert_eq!(
-            language_for("SELECT 1", None, Some(ApiKind::V2)),
-            Some(Influxql)
-        );
-        assert_eq!(language_for("SELECT 1", None, Some(ApiKind::V3)), Some(Sql));
-        assert_eq!(
-            language_for("SHOW DATABASES", None, Some(ApiKind::V1)),
-            Some(Influxql)
-        );
-        assert_eq!(
-            language_for("SELECT 1", Some(Sql), Some(ApiKind::V1)),
-            Some(Sql)
-        );
-        assert_eq!(language_for("SELECT 1", None, None), None);
     }
 }

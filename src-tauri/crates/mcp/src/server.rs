@@ -317,7 +317,7 @@ impl InfluxdeskMcp {
         query: &str,
         named: bool,
     ) -> Result<Option<influxdesk_core::model::ApiKind>, CallToolResult> {
-        if named || data::looks_like_flux(query) {
+        if named || influxdesk_core::model::QueryLanguage::looks_like_flux(query) {
             return Ok(None);
         }
         self.api

@@ -6,6 +6,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::ApiKind;
+
 /// Query languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "lowercase")]
@@ -23,6 +25,28 @@ impl QueryLanguage {
             "flux" => Some(Self::Flux),
             "sql" => Some(Self::Sql),
             _ => None,
+        }
+    }
+
+    /// A query that reads as Flux: a pipe, `from(` or a leading `import "`.
+    pub fn looks_like_flux(q: &str) -> bool {
+        q.contains("|>") || q.contains("from(") || q.trim_start().starts_with("import \"")
+    }
+
+    /// The language a query runs in: the one named, Flux by its looks, else what the server
+    /// speaks besides Flux (SQL on 3.x, InfluxQL on 1.x/2.x). `None` when the server's kind
+    /// is not known yet (an `auto` profile not probed).
+    pub fn for_query(q: &str, named: Option<Self>, api: Option<ApiKind>) -> Option<Self> {
+        if named.is_some() {
+            return named;
+        }
+        if Self::looks_like_flux(q) {
+            return Some(Self::Flux);
+        }
+        match api? {
+            ApiKind::V3 => Some(Self::Sql),
+            ApiKind::V1 | ApiKind::V2 => Some(Self::Influxql),
+            ApiKind::Auto => None,
         }
     }
 
@@ -137,4 +161,36 @@ pub enum TimeRange {
     Relative { duration: String },
     /// A fixed window; RFC 3339 timestamps.
     Absolute { from: String, to: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_are_detected() {
+        use QueryLanguage::*;
+        let flux = "from(bucket: \"b\") |> range(start: -1h)";
+        assert_eq!(
+            QueryLanguage::for_query(flux, None, Some(ApiKind::V1)),
+            Some(Flux)
+        );
+        assert_eq!(
+            QueryLanguage::for_query("SELECT 1", None, Some(ApiKind::V2)),
+            Some(Influxql)
+        );
+        assert_eq!(
+            QueryLanguage::for_query("SELECT 1", None, Some(ApiKind::V3)),
+            Some(Sql)
+        );
+        assert_eq!(
+            QueryLanguage::for_query("SHOW DATABASES", None, Some(ApiKind::V1)),
+            Some(Influxql)
+        );
+        assert_eq!(
+            QueryLanguage::for_query("SELECT 1", Some(Sql), Some(ApiKind::V1)),
+            Some(Sql)
+        );
+        assert_eq!(QueryLanguage::for_query("SELECT 1", None, None), None);
+    }
 }
