@@ -16,6 +16,7 @@
 mod axis;
 mod decimate;
 mod draw;
+mod panels;
 mod raster;
 mod series;
 
