@@ -580,7 +580,8 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                 read_only: a.read_only,
                 allow_writes: a.allow_writes,
             };
-            influxdesk_mcp::run_stdio(ctx, opts).await?;
+            influxdesk_mcp::run_stdio(ctx.clone(), opts).await?;
+            ctx.flush();
             // A bridge's stdin read may still be pending and cannot be cancelled: end here.
             std::process::exit(0)
         }

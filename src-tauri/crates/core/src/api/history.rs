@@ -1,9 +1,87 @@
 //! The query history (every query run, searchable, kept across restarts) and saved queries.
+//!
+//! A query's entry is not written on the query's own path: it joins a queue that one
+//! blocking task writes in a batch (one read-modify-write of `history.json` for all the
+//! queries that ran meanwhile), so concurrent queries (50 MCP clients) do not wait on the
+//! file, its lock and its fsync one after another. Whoever reads the history writes the queue
+//! first, and the context writes what is left when it is dropped: nothing is lost.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Ctx, profiles};
 use crate::error::{Error, Result};
 use crate::model::{Actor, HistoryEntry, ListHistoryReq, SaveQueryReq, SavedQuery};
-use crate::store::{HISTORY_FILE, HistoryFile, SAVED_QUERIES_FILE, SavedQueriesFile};
+use crate::store::{HISTORY_CAP, HISTORY_FILE, HistoryFile, SAVED_QUERIES_FILE, SavedQueriesFile};
+
+/// History entries waiting to be written.
+#[derive(Default)]
+pub(crate) struct HistoryQueue {
+    pending: Mutex<Vec<HistoryEntry>>,
+    /// Held while a batch is written, so a reader that flushes waits for a batch in flight.
+    writing: Mutex<()>,
+    /// A flush task is spawned and has not started draining yet.
+    scheduled: AtomicBool,
+}
+
+/// Queue a query's entry; a blocking task writes it with whatever else is queued by then
+/// (without a Tokio runtime, it is written at once).
+pub(crate) fn record(ctx: &Ctx, entry: HistoryEntry) {
+    ctx.history
+        .pending
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(entry);
+    if ctx.history.scheduled.swap(true, Ordering::AcqRel) {
+        return; // a task that has not drained yet will take this entry too
+    }
+    match (tokio::runtime::Handle::try_current(), ctx.me.upgrade()) {
+        (Ok(rt), Some(owned)) => {
+            rt.spawn_blocking(move || {
+                owned.history.scheduled.store(false, Ordering::Release);
+                flush(&owned);
+            });
+        }
+        _ => {
+            ctx.history.scheduled.store(false, Ordering::Release);
+            flush(ctx);
+        }
+    }
+}
+
+/// Write every queued entry now (one read-modify-write), after any batch in flight.
+pub(crate) fn flush(ctx: &Ctx) {
+    let _writing = ctx
+        .history
+        .writing
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let batch = std::mem::take(
+        &mut *ctx
+            .history
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
+    if batch.is_empty() {
+        return;
+    }
+    let saved = ctx.store.update(HISTORY_FILE, |h: &mut HistoryFile| {
+        h.entries.extend(batch);
+        let over = h.entries.len().saturating_sub(HISTORY_CAP);
+        h.entries.drain(..over);
+        Ok(())
+    });
+    if let Err(e) = saved {
+        tracing::warn!("could not record queries in the history: {e}");
+    }
+}
+
+/// The history file with every queued entry in it.
+pub(crate) fn load(ctx: &Ctx) -> Result<HistoryFile> {
+    flush(ctx);
+    ctx.store.load(HISTORY_FILE)
+}
 
 /// Newest first, filtered by text and profile.
 pub async fn list(ctx: &Ctx, req: ListHistoryReq) -> Result<Vec<HistoryEntry>> {
@@ -16,7 +94,7 @@ pub async fn list(ctx: &Ctx, req: ListHistoryReq) -> Result<Vec<HistoryEntry>> {
         .as_deref()
         .map(str::to_lowercase)
         .filter(|s| !s.is_empty());
-    let h: HistoryFile = ctx.store.load(HISTORY_FILE)?;
+    let h = load(ctx)?;
     Ok(h.entries
         .into_iter()
         .rev()
@@ -32,6 +110,7 @@ pub async fn list(ctx: &Ctx, req: ListHistoryReq) -> Result<Vec<HistoryEntry>> {
 
 /// Forget the whole history.
 pub async fn clear(ctx: &Ctx, actor: &Actor) -> Result<()> {
+    flush(ctx);
     ctx.store.update(HISTORY_FILE, |h: &mut HistoryFile| {
         h.entries.clear();
         Ok(())

@@ -18,7 +18,6 @@ use crate::error::{Error, Result};
 use crate::influx::schema::flux_str;
 use crate::influx::timerange::parse_duration;
 use crate::model::{ApiKind, Frame, QueryLanguage};
-use crate::store::{HISTORY_FILE, HistoryFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "lowercase")]
@@ -349,7 +348,7 @@ fn query_metrics(ctx: &Ctx, req: &GetMetricsReq, now: DateTime<Utc>) -> Result<M
     let since = now
         .checked_sub_signed(span)
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
-    let h: HistoryFile = ctx.store.load(HISTORY_FILE)?;
+    let h = super::history::load(ctx)?;
     let entries: Vec<_> = h
         .entries
         .iter()

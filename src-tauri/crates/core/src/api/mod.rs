@@ -186,6 +186,17 @@ pub struct Ctx {
     pub(crate) activity: Mutex<std::collections::VecDeque<activity::ActivityEntry>>,
     /// The alert evaluator's lease, while this process evaluates (see `alerts`).
     pub(crate) alerts_lease: Mutex<Option<alerts::Lease>>,
+    /// Query history entries not written yet (see `history`).
+    pub(crate) history: history::HistoryQueue,
+    /// This context, for the tasks it spawns (they must not keep it alive by themselves).
+    pub(crate) me: std::sync::Weak<Ctx>,
+}
+
+impl Drop for Ctx {
+    /// Whatever history is still queued is written before the context goes.
+    fn drop(&mut self) {
+        history::flush(self);
+    }
 }
 
 /// The last few results, by query id (oldest dropped first).
@@ -226,7 +237,9 @@ impl Drop for Running<'_> {
 impl Ctx {
     pub fn new(opts: CtxOptions) -> Arc<Ctx> {
         let (events, _) = broadcast::channel(256);
-        Arc::new(Ctx {
+        Arc::new_cyclic(|me| Ctx {
+            me: me.clone(),
+            history: Default::default(),
             store: Store::new(opts.config_dir),
             secrets: opts.secrets,
             env: opts.env_profile,
@@ -239,6 +252,12 @@ impl Ctx {
             activity: Mutex::default(),
             alerts_lease: Mutex::default(),
         })
+    }
+
+    /// Write what is kept in memory to be written later (the query history's queue) now:
+    /// for a process about to end without dropping its context.
+    pub fn flush(&self) {
+        history::flush(self);
     }
 
     pub fn config_dir(&self) -> &std::path::Path {

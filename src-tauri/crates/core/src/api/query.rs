@@ -11,7 +11,6 @@ use super::{Ctx, profiles};
 use crate::error::{Error, Result};
 use crate::influx::{classify, timerange};
 use crate::model::{Actor, HistoryEntry, QueryResult, RunQueryReq, TimeRange};
-use crate::store::{HISTORY_CAP, HISTORY_FILE, HistoryFile};
 
 /// The time range of an assistant's query that names none: the last hour.
 pub const ASSISTANT_DEFAULT_RANGE: &str = "1h";
@@ -176,15 +175,7 @@ fn record_history(
             .err()
             .map(|e| format!("{}: {}", e.code(), e.message())),
     };
-    let saved = ctx.store.update(HISTORY_FILE, |h: &mut HistoryFile| {
-        h.entries.push(entry);
-        let over = h.entries.len().saturating_sub(HISTORY_CAP);
-        h.entries.drain(..over);
-        Ok(())
-    });
-    if let Err(e) = saved {
-        tracing::warn!("could not record the query in the history: {e}");
-    }
+    super::history::record(ctx, entry);
 }
 
 /// The query builder: write the form's query in its language.

@@ -339,6 +339,70 @@ async fn cancel_stops_a_long_query_on_the_server_too() {
     );
 }
 
+/// Queries that run at once are all in the history, once each (they are written in batches
+/// off the query's path), and what is still queued is written when the context goes (or its
+/// flush task ends): a new context on the same config dir finds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_queries_all_reach_the_history_and_outlive_the_context() {
+    let (c, db, _) = seeded().await;
+    let texts: Vec<String> = (1..=40)
+        .map(|i| format!("SELECT usage FROM cpu LIMIT {i}"))
+        .collect();
+    let runs: Vec<_> = texts
+        .iter()
+        .map(|q| {
+            let (c, req) = (c.clone(), run_req(&db, q));
+            tokio::spawn(async move { query::run(&c, &Actor::User, req).await })
+        })
+        .collect();
+    for r in runs {
+        r.await.unwrap().unwrap();
+    }
+    let seen = history::list(
+        &c,
+        ListHistoryReq {
+            limit: Some(1000),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for q in &texts {
+        let n = seen.iter().filter(|e| &e.query == q).count();
+        assert_eq!(n, 1, "{q} is in the history once ({n} times)");
+    }
+
+    let last = "SELECT usage FROM cpu LIMIT 41";
+    query::run(&c, &Actor::User, run_req(&db, last))
+        .await
+        .unwrap();
+    let config = c.config_dir().to_path_buf();
+    let data = c.data_dir().to_path_buf();
+    drop(c);
+    // The flush task may still hold the context for a moment: wait for the file (a
+    // condition), then read it through a new context.
+    let file = config.join("history.json");
+    for _ in 0..300 {
+        if std::fs::read_to_string(&file).is_ok_and(|t| t.contains(last)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let again = influxdesk_core::Ctx::new(influxdesk_core::CtxOptions {
+        config_dir: config,
+        data_dir: data,
+        secrets: influxdesk_core::secrets::SecretStore::memory(),
+        env_profile: None,
+    });
+    let h = history::list(&again, ListHistoryReq::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        h[0].query, last,
+        "the last query, written when its context went"
+    );
+}
+
 #[tokio::test]
 async fn history_saved_queries_exports_and_row_limit() {
     let (c, db, _) = seeded().await;
