@@ -22,7 +22,7 @@ pub const MAX_TEXT: usize = 100_000;
 /// A cell to add. Position and size are optional: a new cell goes where it fits.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct NewCell {
     /// query (default) or note.
     pub kind: CellKind,
@@ -53,7 +53,7 @@ pub struct NewCell {
 /// Add a cell to a dashboard.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct AddCellReq {
     /// Profile id or name; the active profile when absent.
     pub profile: Option<String>,
@@ -65,7 +65,7 @@ pub struct AddCellReq {
 /// Change a cell: only the fields given change. Moving and resizing are changes of x, y, w, h.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct UpdateCellReq {
     /// Profile id or name; the active profile when absent.
     pub profile: Option<String>,
@@ -93,7 +93,7 @@ pub struct UpdateCellReq {
 /// One cell of a dashboard.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct CellReq {
     pub profile: Option<String>,
     /// The dashboard's id or name.

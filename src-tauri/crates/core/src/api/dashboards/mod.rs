@@ -168,7 +168,7 @@ pub enum VariableKind {
 /// query's language where the placeholder stands bare, and escaped inside quotes.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct Variable {
     /// Letters, digits and `_`, not starting with a digit.
     pub name: String,
@@ -216,7 +216,7 @@ impl Default for DashboardsFile {
 /// The dashboards of a profile (the active one when absent).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct ListDashboardsReq {
     /// Profile id or name; the active profile when absent.
     pub profile: Option<String>,
@@ -225,7 +225,7 @@ pub struct ListDashboardsReq {
 /// One dashboard, by id or name.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct DashboardReq {
     /// Profile id or name; the active profile when absent.
     pub profile: Option<String>,
@@ -236,7 +236,7 @@ pub struct DashboardReq {
 /// A new dashboard.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct CreateDashboardReq {
     /// Profile id or name; the active profile when absent.
     pub profile: Option<String>,
@@ -254,7 +254,7 @@ pub struct CreateDashboardReq {
 /// A new name for a dashboard.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct RenameDashboardReq {
     pub profile: Option<String>,
     /// The dashboard's id or name.
@@ -265,7 +265,7 @@ pub struct RenameDashboardReq {
 /// A copy of a dashboard (new ids), named `name` or "<name> (copy)".
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct DuplicateDashboardReq {
     pub profile: Option<String>,
     /// The dashboard's id or name.
@@ -276,7 +276,7 @@ pub struct DuplicateDashboardReq {
 /// Change a dashboard's time range, auto-refresh or variables (absent fields stay).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct UpdateDashboardReq {
     pub profile: Option<String>,
     /// The dashboard's id or name.

@@ -38,7 +38,7 @@ pub const GAP: u32 = 8;
 /// Run a dashboard's cells and draw each as SVG (the window).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct RunDashboardReq {
     /// Profile id or name; the active profile when absent.
     pub profile: Option<String>,
@@ -61,7 +61,7 @@ pub struct RunDashboardReq {
 /// Draw a whole dashboard as one PNG (the CLI, MCP).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct RenderDashboardReq {
     pub profile: Option<String>,
     /// The dashboard's id or name.

@@ -27,7 +27,7 @@ pub const EXPORT_VERSION: u32 = 1;
 /// Import a dashboard from JSON (ours, a Chronograf export or an InfluxDB 2 template).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct ImportDashboardReq {
     /// Profile id or name; the active profile when absent.
     pub profile: Option<String>,

@@ -45,7 +45,7 @@ pub struct ResolvedVariable {
 /// The current choices of a dashboard's variables.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
 #[serde(default)]
-#[ts(export)]
+#[ts(export, optional_fields = nullable)]
 pub struct VariableValuesReq {
     pub profile: Option<String>,
     /// The dashboard's id or name.
