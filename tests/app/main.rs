@@ -8,6 +8,7 @@ mod admin;
 mod alert;
 mod cli;
 mod cli_v3;
+mod dashboard;
 mod gui;
 mod gui_access;
 mod gui_admin;

@@ -14,6 +14,7 @@ mod access;
 mod admin;
 mod alerts;
 mod bucket_params;
+mod dashboards;
 mod data;
 pub mod http;
 mod metrics;

@@ -77,7 +77,7 @@ impl InfluxdeskMcp {
             ctx,
             session,
             api: Arc::default(),
-            tool_router: Self::tool_router() + Self::ops_router(),
+            tool_router: Self::tool_router() + Self::ops_router() + Self::dashboards_router(),
         }
     }
 
