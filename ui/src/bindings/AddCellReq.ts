@@ -8,7 +8,7 @@ export type AddCellReq = {
 /**
  * Profile id or name; the active profile when absent.
  */
-profile: string | null, 
+profile?: string | null, 
 /**
  * The dashboard's id or name.
  */

@@ -3,7 +3,7 @@
 /**
  * One cell of a dashboard.
  */
-export type CellReq = { profile: string | null, 
+export type CellReq = { profile?: string | null, 
 /**
  * The dashboard's id or name.
  */

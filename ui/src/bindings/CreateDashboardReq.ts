@@ -10,7 +10,7 @@ export type CreateDashboardReq = {
 /**
  * Profile id or name; the active profile when absent.
  */
-profile: string | null, 
+profile?: string | null, 
 /**
  * Unique among the profile's dashboards.
  */
@@ -18,11 +18,11 @@ name: string,
 /**
  * Default: the last hour.
  */
-time_range: TimeRange | null, 
+time_range?: TimeRange | null, 
 /**
  * Auto-refresh interval, e.g. "30s" (at least 5s); none: off.
  */
-refresh: string | null, variables: Array<Variable>, 
+refresh?: string | null, variables: Array<Variable>, 
 /**
  * Cells to start with (placed on the grid where they fit when no position is given).
  */

@@ -7,7 +7,7 @@ export type DashboardReq = {
 /**
  * Profile id or name; the active profile when absent.
  */
-profile: string | null, 
+profile?: string | null, 
 /**
  * The dashboard's id or name.
  */

@@ -3,8 +3,8 @@
 /**
  * A copy of a dashboard (new ids), named `name` or "<name> (copy)".
  */
-export type DuplicateDashboardReq = { profile: string | null, 
+export type DuplicateDashboardReq = { profile?: string | null, 
 /**
  * The dashboard's id or name.
  */
-dashboard: string, name: string | null, };
+dashboard: string, name?: string | null, };

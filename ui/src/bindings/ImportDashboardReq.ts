@@ -7,7 +7,7 @@ export type ImportDashboardReq = {
 /**
  * Profile id or name; the active profile when absent.
  */
-profile: string | null, 
+profile?: string | null, 
 /**
  * The file's contents.
  */
@@ -15,4 +15,4 @@ json: string,
 /**
  * A name instead of the one in the file (e.g. when that one is taken).
  */
-name: string | null, };
+name?: string | null, };

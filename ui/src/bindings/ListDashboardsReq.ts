@@ -7,4 +7,4 @@ export type ListDashboardsReq = {
 /**
  * Profile id or name; the active profile when absent.
  */
-profile: string | null, };
+profile?: string | null, };

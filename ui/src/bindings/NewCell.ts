@@ -19,20 +19,20 @@ query: string,
 /**
  * influxql, flux or sql; the profile's own language when absent.
  */
-language: QueryLanguage | null, 
+language?: QueryLanguage | null, 
 /**
  * The database or bucket; the profile's default when absent.
  */
-database: string | null, 
+database?: string | null, 
 /**
  * How to draw the result (chart_type line, area, step, bar, scatter, single_stat, gauge,
  * table; unit, decimals...). Default: a line chart.
  */
-chart: ChartSpec | null, 
+chart?: ChartSpec | null, 
 /**
  * A time range for this cell instead of the dashboard's.
  */
-time_range: TimeRange | null, 
+time_range?: TimeRange | null, 
 /**
  * note cells: markdown text.
  */
@@ -40,16 +40,16 @@ note: string,
 /**
  * Column 0..11 of the left edge.
  */
-x: number | null, 
+x?: number | null, 
 /**
  * Row of the top edge.
  */
-y: number | null, 
+y?: number | null, 
 /**
  * Width in columns, 1..12 (default 6).
  */
-w: number | null, 
+w?: number | null, 
 /**
  * Height in rows (default 4).
  */
-h: number | null, };
+h?: number | null, };

@@ -3,7 +3,7 @@
 /**
  * A new name for a dashboard.
  */
-export type RenameDashboardReq = { profile: string | null, 
+export type RenameDashboardReq = { profile?: string | null, 
 /**
  * The dashboard's id or name.
  */

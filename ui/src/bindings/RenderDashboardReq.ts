@@ -5,16 +5,16 @@ import type { TimeRange } from "./TimeRange";
 /**
  * Draw a whole dashboard as one PNG (the CLI, MCP).
  */
-export type RenderDashboardReq = { profile: string | null, 
+export type RenderDashboardReq = { profile?: string | null, 
 /**
  * The dashboard's id or name.
  */
-dashboard: string, time_range: TimeRange | null, values: { [key in string]: string }, 
+dashboard: string, time_range?: TimeRange | null, values: { [key in string]: string }, 
 /**
  * Image width in pixels (default 1200).
  */
-width: number | null, 
+width?: number | null, 
 /**
  * Height of one grid row in pixels (default 80).
  */
-row_height: number | null, theme: Theme | null, };
+row_height?: number | null, theme?: Theme | null, };

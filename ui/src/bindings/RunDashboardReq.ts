@@ -9,7 +9,7 @@ export type RunDashboardReq = {
 /**
  * Profile id or name; the active profile when absent.
  */
-profile: string | null, 
+profile?: string | null, 
 /**
  * The dashboard's id or name.
  */
@@ -17,7 +17,7 @@ dashboard: string,
 /**
  * A range instead of the dashboard's (cells with their own keep theirs).
  */
-time_range: TimeRange | null, 
+time_range?: TimeRange | null, 
 /**
  * Variable values by name, instead of the saved choices.
  */
@@ -25,15 +25,15 @@ values: { [key in string]: string },
 /**
  * Width of the whole grid in pixels (default 1200).
  */
-width: number | null, 
+width?: number | null, 
 /**
  * Height of one grid row in pixels (default 80).
  */
-row_height: number | null, 
+row_height?: number | null, 
 /**
  * light (default) or dark.
  */
-theme: Theme | null, 
+theme?: Theme | null, 
 /**
  * Only these cells (by id); every cell when empty.
  */

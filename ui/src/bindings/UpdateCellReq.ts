@@ -10,7 +10,7 @@ export type UpdateCellReq = {
 /**
  * Profile id or name; the active profile when absent.
  */
-profile: string | null, 
+profile?: string | null, 
 /**
  * The dashboard's id or name.
  */
@@ -18,16 +18,16 @@ dashboard: string,
 /**
  * The cell's id.
  */
-cell: string, title: string | null, query: string | null, language: QueryLanguage | null, 
+cell: string, title?: string | null, query?: string | null, language?: QueryLanguage | null, 
 /**
  * The database or bucket ("" for the profile's default).
  */
-database: string | null, chart: ChartSpec | null, 
+database?: string | null, chart?: ChartSpec | null, 
 /**
  * A range of the cell's own.
  */
-time_range: TimeRange | null, 
+time_range?: TimeRange | null, 
 /**
  * True: the cell follows the dashboard's range again.
  */
-clear_time_range: boolean, note: string | null, x: number | null, y: number | null, w: number | null, h: number | null, };
+clear_time_range: boolean, note?: string | null, x?: number | null, y?: number | null, w?: number | null, h?: number | null, };

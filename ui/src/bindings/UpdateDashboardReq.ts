@@ -5,16 +5,16 @@ import type { Variable } from "./Variable";
 /**
  * Change a dashboard's time range, auto-refresh or variables (absent fields stay).
  */
-export type UpdateDashboardReq = { profile: string | null, 
+export type UpdateDashboardReq = { profile?: string | null, 
 /**
  * The dashboard's id or name.
  */
-dashboard: string, time_range: TimeRange | null, 
+dashboard: string, time_range?: TimeRange | null, 
 /**
  * Auto-refresh interval, e.g. "30s"; "" or "off" turns it off.
  */
-refresh: string | null, 
+refresh?: string | null, 
 /**
  * The whole list of variables (replaces the old one).
  */
-variables: Array<Variable> | null, };
+variables?: Array<Variable> | null, };

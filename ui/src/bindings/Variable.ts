@@ -17,16 +17,16 @@ values: Array<string>,
 /**
  * The chosen value (the first choice when absent).
  */
-selected: string | null, 
+selected?: string | null, 
 /**
  * query: the database or bucket (the profile's default when absent).
  */
-database: string | null, 
+database?: string | null, 
 /**
  * query: the measurement whose tag values are the choices.
  */
-measurement: string | null, 
+measurement?: string | null, 
 /**
  * query: the tag key.
  */
-tag_key: string | null, };
+tag_key?: string | null, };

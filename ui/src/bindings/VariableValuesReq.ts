@@ -3,7 +3,7 @@
 /**
  * The current choices of a dashboard's variables.
  */
-export type VariableValuesReq = { profile: string | null, 
+export type VariableValuesReq = { profile?: string | null, 
 /**
  * The dashboard's id or name.
  */
