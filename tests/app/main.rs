@@ -12,6 +12,7 @@ mod dashboard;
 mod gui;
 mod gui_access;
 mod gui_admin;
+mod gui_dashboards;
 mod gui_load;
 mod gui_ops;
 mod gui_v3;

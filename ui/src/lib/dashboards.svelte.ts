@@ -54,7 +54,8 @@ class DashboardsState {
   /** Grid width in pixels, measured by the view. */
   width = $state(1200);
   #seq = 0;
-  #profile: string | null = null;
+  /** The profile the list is of (undefined: none seen yet). */
+  #profile: string | null | undefined = undefined;
 
   async refreshList(): Promise<void> {
     this.loadingList = true;
@@ -71,8 +72,9 @@ class DashboardsState {
   /** The active profile changed: its dashboards, none open. */
   profileChanged(id: string | null): void {
     if (id === this.#profile) return;
+    // The first profile seen keeps a dashboard opened before the screen showed (from Explore).
+    if (this.#profile !== undefined) this.close();
     this.#profile = id;
-    this.close();
     void this.refreshList();
   }
 
