@@ -92,6 +92,29 @@ fn import_list_render_and_export_dashboards() {
         out.contains("10 points, min 51, max 60"),
         "host b's points, from the cell's summary: {out}"
     );
+    let j: serde_json::Value = serde_json::from_str(&ok(
+        &[
+            "dashboard",
+            "render",
+            "Hosts",
+            "--json",
+            "--out",
+            png.to_str().unwrap(),
+        ],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(
+        (j["width"].clone(), j["failed_cells"].clone()),
+        (1200.into(), 0.into())
+    );
+    assert!(
+        j["summary"]
+            .as_str()
+            .unwrap()
+            .contains("10 points, min 1, max 10"),
+        "{j}"
+    );
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(&bytes[1..4], b"PNG");
     let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());

@@ -209,7 +209,49 @@ async fn add_from_explore_variables_presentation_and_an_assistants_dashboard() {
         .unwrap();
     cell_query(&c, "One host", "host = 'web-01'").await;
 
-    // A note: markdown rendered, HTML shown as text.
+    // Resize by the corner: two columns narrower, one row taller; saved in core.
+    js(
+        &c,
+        "const cell = document.querySelector('[data-testid=\"cell\"][data-title=\"One host\"]'); \
+         const h = cell.querySelector('[data-testid=\"cell-resize\"]'); \
+         const r = h.getBoundingClientRect(); \
+         const col = document.querySelector('[data-testid=\"dash-grid\"]').clientWidth / 12; \
+         const at = (dx, dy) => ({ clientX: r.left + 5 + dx, clientY: r.top + 5 + dy, button: 0, bubbles: true }); \
+         h.dispatchEvent(new PointerEvent('pointerdown', at(0, 0))); \
+         window.dispatchEvent(new PointerEvent('pointermove', at(-2 * col, 80))); \
+         window.dispatchEvent(new PointerEvent('pointerup', at(-2 * col, 80))); \
+         return true;",
+    )
+    .await;
+    wait(&c, "the resized cell drawn at its new width", || async {
+        js(
+            &c,
+            "const cell = document.querySelector('[data-testid=\"cell\"][data-title=\"One host\"]'); \
+             const slot = cell.closest('[data-testid=\"cell-slot\"]'); \
+             const el = cell.querySelector('[data-testid=\"cell-chart\"]'); const s = el && el.querySelector('svg'); \
+             return slot.style.gridColumn.includes('span 4') && slot.style.gridRow.includes('span 5') \
+               && !!s && Math.abs(Number(s.getAttribute('width')) - el.clientWidth) <= 3;",
+        )
+        .await
+        .as_bool()
+        .filter(|ok| *ok)
+    })
+    .await;
+    let o = run(&["dashboard", "export", "Servers"], &env, None);
+    let saved: serde_json::Value = serde_json::from_slice(&o.stdout).expect("export JSON");
+    let cell = saved["dashboard"]["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "One host")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (cell["w"].clone(), cell["h"].clone()),
+        (json!(4), json!(5)),
+        "{cell}"
+    );
+
     click(&c, "dash-add-cell").await;
     css(&c, "ce-kind")
         .await

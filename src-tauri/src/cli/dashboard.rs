@@ -75,6 +75,9 @@ pub enum DashboardCmd {
         /// Draw on a dark background.
         #[arg(long)]
         dark: bool,
+        /// Print JSON (file, size, failed cells, each cell's summary) instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -182,6 +185,7 @@ pub async fn run(ctx: &Ctx, cmd: DashboardCmd) -> Result<String> {
             width,
             row_height,
             dark,
+            json: as_json,
         } => {
             if out
                 .extension()
@@ -206,6 +210,16 @@ pub async fn run(ctx: &Ctx, cmd: DashboardCmd) -> Result<String> {
             )
             .await?;
             influxdesk_core::store::write_atomic(&out, &r.png)?;
+            if as_json {
+                return json(&serde_json::json!({
+                    "file": out.display().to_string(),
+                    "width": r.width,
+                    "height": r.height,
+                    "bytes": r.png.len(),
+                    "failed_cells": r.failed,
+                    "summary": r.text,
+                }));
+            }
             Ok(format!(
                 "{}\n\nwrote {} ({}x{}, {} bytes)\n",
                 r.text,
