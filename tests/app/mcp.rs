@@ -119,16 +119,20 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
     assert_eq!(
         names,
         [
+            "add-cell",
             "backtest-alert",
             "create-alerts",
+            "create-dashboard",
             "delete-alerts",
             "delete-data",
             "describe-measurement",
+            "get-dashboard",
             "get-metrics",
             "health-check",
             "investigate-database",
             "kill-query",
             "list-alerts",
+            "list-dashboards",
             "list-measurements",
             "list-queries",
             "manage-buckets",
@@ -138,6 +142,7 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
             "query-data",
             "render-chart",
             "test-alert-channel",
+            "update-cell",
             "write-metrics"
         ]
     );

@@ -113,16 +113,20 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
     async def body(s: ClientSession):
         tools = {t.name: t for t in (await s.list_tools()).tools}
         assert sorted(tools) == [
+            "add-cell",
             "backtest-alert",
             "create-alerts",
+            "create-dashboard",
             "delete-alerts",
             "delete-data",
             "describe-measurement",
+            "get-dashboard",
             "get-metrics",
             "health-check",
             "investigate-database",
             "kill-query",
             "list-alerts",
+            "list-dashboards",
             "list-measurements",
             "list-queries",
             "manage-buckets",
@@ -132,6 +136,7 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
             "query-data",
             "render-chart",
             "test-alert-channel",
+            "update-cell",
             "write-metrics",
         ]
         assert tools["query-data"].annotations.read_only_hint is True

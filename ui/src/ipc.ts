@@ -7,6 +7,23 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 
 import type { ActivityEntry } from './bindings/ActivityEntry';
+import type { AddCellReq } from './bindings/AddCellReq';
+import type { CellReq } from './bindings/CellReq';
+import type { CreateDashboardReq } from './bindings/CreateDashboardReq';
+import type { Dashboard } from './bindings/Dashboard';
+import type { DashboardCell } from './bindings/DashboardCell';
+import type { DashboardImportReport } from './bindings/DashboardImportReport';
+import type { DashboardInfo } from './bindings/DashboardInfo';
+import type { DashboardReq } from './bindings/DashboardReq';
+import type { DashboardRun } from './bindings/DashboardRun';
+import type { DuplicateDashboardReq } from './bindings/DuplicateDashboardReq';
+import type { ImportDashboardReq } from './bindings/ImportDashboardReq';
+import type { RenameDashboardReq } from './bindings/RenameDashboardReq';
+import type { ResolvedVariable } from './bindings/ResolvedVariable';
+import type { RunDashboardReq } from './bindings/RunDashboardReq';
+import type { UpdateCellReq } from './bindings/UpdateCellReq';
+import type { UpdateDashboardReq } from './bindings/UpdateDashboardReq';
+import type { VariableValuesReq } from './bindings/VariableValuesReq';
 import type { AlterRpReq } from './bindings/AlterRpReq';
 import type { Bucket } from './bindings/Bucket';
 import type { BucketChange } from './bindings/BucketChange';
@@ -249,6 +266,32 @@ export const overviewGet = (req: OverviewReq) => call<Overview>('overview_get', 
 /** The rates chart (SVG) of the collected samples. */
 export const overviewChart = (req: OverviewChartReq) => call<Rendered>('overview_chart', { req });
 
+// Dashboards: kept by core per profile; `profile: null` is the active one.
+export const dashboardList = (profile: string | null) =>
+  call<DashboardInfo[]>('dashboard_list', { req: { profile } });
+export const dashboardGet = (req: DashboardReq) => call<Dashboard>('dashboard_get', { req });
+export const dashboardCreate = (req: CreateDashboardReq) =>
+  call<Dashboard>('dashboard_create', { req });
+export const dashboardRename = (req: RenameDashboardReq) =>
+  call<Dashboard>('dashboard_rename', { req });
+export const dashboardDuplicate = (req: DuplicateDashboardReq) =>
+  call<Dashboard>('dashboard_duplicate', { req });
+export const dashboardUpdate = (req: UpdateDashboardReq) =>
+  call<Dashboard>('dashboard_update', { req });
+export const dashboardDelete = (req: DashboardReq) => call<null>('dashboard_delete', { req });
+export const dashboardAddCell = (req: AddCellReq) => call<DashboardCell>('dashboard_add_cell', { req });
+export const dashboardUpdateCell = (req: UpdateCellReq) =>
+  call<DashboardCell>('dashboard_update_cell', { req });
+export const dashboardRemoveCell = (req: CellReq) => call<null>('dashboard_remove_cell', { req });
+/** Run the cells (all, or `cells`) and draw each as SVG at its size on the grid. */
+export const dashboardRun = (req: RunDashboardReq) => call<DashboardRun>('dashboard_run', { req });
+export const dashboardVariableValues = (req: VariableValuesReq) =>
+  call<ResolvedVariable[]>('dashboard_variable_values', { req });
+/** The dashboard as influxdesk JSON. */
+export const dashboardExport = (req: DashboardReq) => call<string>('dashboard_export', { req });
+export const dashboardImport = (req: ImportDashboardReq) =>
+  call<DashboardImportReport>('dashboard_import', { req });
+
 export const settingsGet = () => call<UserSettings>('settings_get', {});
 export const settingsUpdate = (req: UserSettings) => call<UserSettings>('settings_update', { req });
 
@@ -297,7 +340,7 @@ export const onDemo = (cb: (st: DemoStatus) => void) => on<DemoStatus>(DEMO_EVEN
 
 // ---- UI preferences (tauri-plugin-store, ui.json) --------------------------------------------
 
-export type Screen = 'connections' | 'explore' | 'load' | 'admin' | 'assistant';
+export type Screen = 'connections' | 'explore' | 'dashboards' | 'load' | 'admin' | 'assistant';
 
 /** Everything the UI remembers between runs. Per-profile maps are keyed by profile id. */
 export interface UiPrefs {

@@ -4,6 +4,7 @@
 
 mod admin;
 mod alert;
+mod dashboard;
 mod import_csv;
 mod ops;
 mod output;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Alert rules: list, send a test notification, delete, allow a private host.
     #[command(subcommand)]
     Alert(alert::AlertCmd),
+    /// Dashboards: list, export, import (also Chronograf and InfluxDB 2), render as one PNG.
+    #[command(subcommand)]
+    Dashboard(dashboard::DashboardCmd),
     /// Databases/buckets: list (retention, shard group, series, size), create, edit, rm.
     Db {
         #[command(flatten)]
@@ -587,6 +591,7 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
         }
         Command::Serve(a) => serve(a).await,
         Command::Alert(a) => alert::run(ctx, a).await,
+        Command::Dashboard(a) => dashboard::run(ctx, a).await,
         Command::Db { common, cmd } => admin::db(ctx, common, cmd).await,
         Command::Rp { common, cmd } => admin::rp(ctx, common, cmd).await,
         Command::Cq { common, cmd } => admin::cq(ctx, common, cmd).await,

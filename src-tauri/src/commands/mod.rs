@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin;
 pub mod alerts;
 pub mod app;
+pub mod dashboards;
 pub mod explore;
 pub mod load;
 pub mod mcp;

@@ -80,7 +80,8 @@ impl InfluxdeskMcp {
             tool_router: Self::tool_router()
                 + Self::admin_router()
                 + Self::alert_router()
-                + Self::ops_router(),
+                + Self::ops_router()
+                + Self::dashboards_router(),
         }
     }
 

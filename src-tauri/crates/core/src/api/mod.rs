@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod buckets;
 pub mod catalog;
 pub mod charts;
+pub mod dashboards;
 pub mod events;
 pub mod export;
 pub mod history;

@@ -52,7 +52,7 @@ pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResu
     Ok(result)
 }
 
-async fn run_resolved(
+pub(crate) async fn run_resolved(
     ctx: &Ctx,
     actor: &Actor,
     profile: &crate::model::Profile,

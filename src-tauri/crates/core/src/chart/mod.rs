@@ -14,6 +14,7 @@
 //! needed; SVG text is left to the viewer's `sans-serif`.
 
 mod axis;
+mod compose;
 mod decimate;
 mod draw;
 mod panels;
@@ -28,6 +29,7 @@ use ts_rs::TS;
 use crate::error::{Error, Result};
 use crate::influx::parse::ns_to_rfc3339;
 
+pub use compose::{TILE_HEADER, Tile, TileBody, compose_png, render_rgb};
 pub use decimate::decimate;
 pub use series::{Series, series_from_frames};
 

@@ -18,6 +18,8 @@ mod buckets;
 mod contract_v2;
 mod contract_v2_delete;
 mod contract_v3;
+mod dashboards;
+mod dashboards_import;
 mod demo;
 mod env_profile;
 mod explore;

@@ -55,22 +55,29 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
     assert_eq!(
         table,
         vec![
+            // Adds a cell to a dashboard influxdesk keeps (nothing on the server).
+            (s("add-cell"), f, f, f, f),
             // Runs the rule's read-only query over past windows.
             (s("backtest-alert"), t, f, t, f),
             // Adds a rule; its notifications go to webhook/Slack URLs outside.
             (s("create-alerts"), f, f, f, t),
+            // A new dashboard kept by influxdesk; the same name twice is a conflict.
+            (s("create-dashboard"), f, f, f, f),
             // Removes rules; their recorded history stays.
             (s("delete-alerts"), f, t, t, f),
             // Deletes points or whole measurements (a dry run unless told otherwise); the same
             // delete twice removes nothing more.
             (s("delete-data"), f, t, t, f),
             (s("describe-measurement"), t, f, t, f),
+            // Reads the definition; with image it runs the cells' read-only queries.
+            (s("get-dashboard"), t, f, t, f),
             (s("get-metrics"), t, f, t, f),
             (s("health-check"), t, f, t, f),
             (s("investigate-database"), t, f, t, f),
             // Stops another client's query; a second kill finds nothing to stop (NotFound).
             (s("kill-query"), f, t, f, f),
             (s("list-alerts"), t, f, t, f),
+            (s("list-dashboards"), t, f, t, f),
             (s("list-measurements"), t, f, t, f),
             (s("list-queries"), t, f, t, f),
             // Deletes databases and all their data.
@@ -88,6 +95,8 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             (s("test-alert-channel"), f, f, f, t),
             // Adds points. Not idempotent: a point without a timestamp gets the server's
             // clock, so a resend stores it again (only timestamped points replace values).
+            // Sets the given fields of a cell: the same call twice leaves the same cell.
+            (s("update-cell"), f, f, t, f),
             (s("write-metrics"), f, f, f, f),
         ]
     );
@@ -112,6 +121,10 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             "delete-data",
             "health-check",
             "investigate-database",
+            "list-dashboards",
+            "create-dashboard",
+            "add-cell",
+            "update-cell",
         ];
         assert_eq!(
             t.output_schema.is_some(),

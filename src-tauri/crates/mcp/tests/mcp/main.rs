@@ -9,6 +9,7 @@ mod access;
 mod activity;
 mod admin;
 mod alerts;
+mod dashboards;
 mod get_metrics;
 mod golden;
 mod harness;

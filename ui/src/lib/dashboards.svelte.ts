@@ -1,0 +1,167 @@
+// The Dashboards screen's state, kept outside the components so that leaving the screen keeps
+// the open dashboard: the list of the active profile's dashboards, the open one with its last
+// run (one SVG per cell, drawn by core at the cell's size), the chosen variable values, and
+// presentation mode. Changes made elsewhere (an assistant over MCP, the CLI) arrive as
+// `dashboard.*` events and reload what is shown.
+
+import * as ipc from '../ipc';
+import type { AppError } from '../ipc';
+import type { CellRun } from '../bindings/CellRun';
+import type { Dashboard } from '../bindings/Dashboard';
+import type { DashboardInfo } from '../bindings/DashboardInfo';
+import type { Event } from '../bindings/Event';
+import type { ResolvedVariable } from '../bindings/ResolvedVariable';
+import type { TimeRange } from '../bindings/TimeRange';
+
+/** Height of one grid row in pixels (core draws each cell at its size on this grid). */
+export const ROW_HEIGHT = 80;
+export const GRID_COLUMNS = 12;
+
+/** Auto-refresh choices, as core stores them ("" is off). */
+export const DASH_REFRESH: readonly { value: string; label: string }[] = [
+  { value: '', label: 'Off' },
+  { value: '5s', label: '5s' },
+  { value: '10s', label: '10s' },
+  { value: '30s', label: '30s' },
+  { value: '1m', label: '1m' },
+  { value: '5m', label: '5m' },
+];
+
+/** Seconds of an auto-refresh interval like "30s", "1m" (0: off or unknown). */
+export function refreshSeconds(r: string | null): number {
+  const m = /^(\d+)(s|m|h)$/.exec(r ?? '');
+  if (!m) return 0;
+  return Number(m[1]) * (m[2] === 's' ? 1 : m[2] === 'm' ? 60 : 3600);
+}
+
+class DashboardsState {
+  list = $state<DashboardInfo[]>([]);
+  listError = $state<AppError | null>(null);
+  loadingList = $state(false);
+  /** The open dashboard (null: the list is shown). */
+  dash = $state<Dashboard | null>(null);
+  dashError = $state<AppError | null>(null);
+  /** The last run's cells by cell id. */
+  cells = $state.raw<Record<string, CellRun>>({});
+  variables = $state<ResolvedVariable[]>([]);
+  /** Chosen variable values (instead of the saved choices). */
+  values = $state<Record<string, string>>({});
+  running = $state(false);
+  runError = $state<AppError | null>(null);
+  /** How many runs finished (tests and the UI can tell a new run happened). */
+  runs = $state(0);
+  presenting = $state(false);
+  /** Grid width in pixels, measured by the view. */
+  width = $state(1200);
+  #seq = 0;
+  /** The profile the list is of (undefined: none seen yet). */
+  #profile: string | null | undefined = undefined;
+
+  async refreshList(): Promise<void> {
+    this.loadingList = true;
+    try {
+      this.list = await ipc.dashboardList(null);
+      this.listError = null;
+    } catch (e) {
+      this.listError = ipc.toAppError(e);
+    } finally {
+      this.loadingList = false;
+    }
+  }
+
+  /** The active profile changed: its dashboards, none open. */
+  profileChanged(id: string | null): void {
+    if (id === this.#profile) return;
+    // The first profile seen keeps a dashboard opened before the screen showed (from Explore).
+    if (this.#profile !== undefined) this.close();
+    this.#profile = id;
+    void this.refreshList();
+  }
+
+  async open(id: string): Promise<void> {
+    this.values = {};
+    this.cells = {};
+    this.variables = [];
+    // The view runs the cells once it knows its width (each cell is drawn at its size).
+    await this.reload(id);
+  }
+
+  close(): void {
+    this.dash = null;
+    this.dashError = null;
+    this.cells = {};
+    this.presenting = false;
+  }
+
+  /** Reload the open dashboard's definition (after a change). */
+  async reload(id = this.dash?.id): Promise<void> {
+    if (!id) return;
+    try {
+      this.dash = await ipc.dashboardGet({ dashboard: id });
+      this.dashError = null;
+    } catch (e) {
+      this.dashError = ipc.toAppError(e);
+    }
+  }
+
+  /** Run every cell (or the ones given) with the chosen values; late answers are dropped. */
+  async run(only: string[] = []): Promise<void> {
+    const d = this.dash;
+    if (!d) return;
+    const seq = ++this.#seq;
+    this.running = true;
+    try {
+      const r = await ipc.dashboardRun({
+        dashboard: d.id,
+        values: { ...this.values },
+        width: Math.round(Math.max(300, Math.min(8000, this.width))),
+        row_height: ROW_HEIGHT,
+        cells: only,
+      });
+      if (seq !== this.#seq) return;
+      const next = only.length ? { ...this.cells } : {};
+      for (const c of r.cells) next[c.cell_id] = c;
+      this.cells = next;
+      this.variables = r.variables;
+      this.runError = null;
+      this.runs += 1;
+    } catch (e) {
+      if (seq !== this.#seq) return;
+      this.runError = ipc.toAppError(e);
+    } finally {
+      if (seq === this.#seq) this.running = false;
+    }
+  }
+
+  /** Choose a variable's value: the cells query again with it. */
+  async choose(name: string, value: string): Promise<void> {
+    this.values = { ...this.values, [name]: value };
+    await this.run();
+  }
+
+  async setRange(r: TimeRange): Promise<void> {
+    const d = this.dash;
+    if (!d) return;
+    this.dash = await ipc.dashboardUpdate({ dashboard: d.id, time_range: r });
+    await this.run();
+  }
+
+  async setRefresh(r: string): Promise<void> {
+    const d = this.dash;
+    if (!d) return;
+    this.dash = await ipc.dashboardUpdate({ dashboard: d.id, refresh: r });
+  }
+
+  /** A change made outside this window (an assistant, the CLI): show it. */
+  onEvent(ev: Event): void {
+    if (!ev.action.startsWith('dashboard.')) return;
+    if (ev.action === 'dashboard.run' || ev.action === 'dashboard.render') return;
+    void this.refreshList();
+    if (ev.actor.kind !== 'user' && this.dash) {
+      const id = this.dash.id;
+      void this.reload(id).then(() => this.run());
+    }
+  }
+}
+
+export const dashboards = new DashboardsState();
