@@ -249,6 +249,16 @@ async fn add_from_explore_variables_presentation_and_an_assistants_dashboard() {
     )
     .await;
     assert_eq!(h2, json!("On call"), "the heading is its own line");
+    wait(&c, "the cell editor to close", || async {
+        (js(
+            &c,
+            "return !document.querySelector('[data-testid=\"ce-save\"]');",
+        )
+        .await
+            == json!(true))
+        .then_some(())
+    })
+    .await;
     shot(&c, "dashboards-view").await;
 
     // Presentation mode: only the grid, no sidebar or toolbar.
