@@ -192,7 +192,7 @@ fn check_all(
     while let Some(row) = rows.next_row(path)? {
         match row {
             Row::Point(n, lp) => {
-                v.line(n, &lp);
+                v.check(n, lp.as_bytes());
             }
             Row::Bad(line, reason) => {
                 count += 1;

@@ -254,7 +254,9 @@ pub fn unescape_into(s: &str, out: &mut String) {
 mod tests {
     use super::*;
 
-    fn kinds(line: &str) -> Option<(String, Vec<(String, &'static str)>, bool)> {
+    type Parts = (String, Vec<(String, &'static str)>, bool);
+
+    fn kinds(line: &str) -> Option<Parts> {
         let mut f = Vec::new();
         let s = scan(line, &mut f)?;
         let m = line[s.measurement.0..s.measurement.1].to_string();

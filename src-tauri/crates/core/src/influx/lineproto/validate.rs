@@ -243,9 +243,7 @@ impl Validator {
                 }
                 let hm = hash(0, p.measurement.as_bytes());
                 for (k, v) in &p.fields {
-                    let slot = self
-                        .table
-                        .slot(hash(hm, k.as_bytes()), &p.measurement, k);
+                    let slot = self.table.slot(hash(hm, k.as_bytes()), &p.measurement, k);
                     self.table.record(slot, n, type_name(v));
                 }
                 Some(p)
@@ -407,7 +405,18 @@ mod tests {
             slow.line(i + 1, l);
         }
         use Checked::*;
-        assert_eq!(got, [Skip, Point(true), Skip, Point(false), Bad, Point(false), Skip]);
+        assert_eq!(
+            got,
+            [
+                Skip,
+                Point(true),
+                Skip,
+                Point(false),
+                Bad,
+                Point(false),
+                Skip
+            ]
+        );
         assert_eq!((fast.points, fast.without_timestamp), (3, 2));
         assert_eq!(fast.errors(), slow.errors());
         assert_eq!(fast.problems(), slow.problems());
