@@ -22,7 +22,7 @@ mod check;
 mod checkpoint;
 pub mod csv;
 pub mod jobs;
-mod lines;
+pub mod lines;
 mod pump;
 mod setup;
 

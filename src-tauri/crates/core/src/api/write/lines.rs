@@ -209,11 +209,7 @@ impl FileBatches {
     ) -> FileBatches {
         let (tx, rx) = mpsc::channel(ahead.max(1));
         let path = path.to_path_buf();
-        let stamps = match (v.without_timestamp, v.points) {
-            (0, _) => Some(true),
-            (w, p) if w == p => Some(false),
-            _ => None,
-        };
+        let stamps = stamps(v);
         tokio::task::spawn_blocking(move || {
             let mut lines = match open_at(&path, offset) {
                 Ok(f) => LineReader::new(f, offset, line),
@@ -223,28 +219,14 @@ impl FileBatches {
                 }
             };
             loop {
-                let mut b = Batch::empty(pool.take(), lines.line, lines.offset);
-                let mut taken = 0;
-                while taken < max_lines.max(1) && b.body.len() < MAX_BATCH_BYTES {
-                    let raw = match lines.next_line() {
-                        Ok(Some((_, raw))) => raw,
-                        Ok(None) => break,
-                        Err(e) => {
-                            let _ = tx.blocking_send(Err(read_error(&path, e)));
-                            return;
-                        }
-                    };
-                    taken += 1;
-                    if is_point(raw) {
-                        let ts = stamps.unwrap_or_else(|| has_timestamp(raw));
-                        b.push(raw, ts);
+                let b = match cut(&mut lines, stamps, max_lines, pool.take()) {
+                    Ok(Some(b)) => b,
+                    Ok(None) => return,
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(read_error(&path, e)));
+                        return;
                     }
-                }
-                if taken == 0 {
-                    return;
-                }
-                b.last_line = lines.line;
-                b.end_offset = lines.offset;
+                };
                 // A closed channel: the write stopped; stop reading.
                 if tx.blocking_send(Ok(b)).is_err() {
                     return;
@@ -258,6 +240,45 @@ impl FileBatches {
     pub async fn next(&mut self) -> Result<Option<Batch>> {
         self.rx.recv().await.transpose()
     }
+}
+
+/// Whether every point of a checked input has a timestamp (`Some(true)`), none has
+/// (`Some(false)`), or only some (`None`: asked line by line when batches are cut).
+pub fn stamps(v: &Validator) -> Option<bool> {
+    match (v.without_timestamp, v.points) {
+        (0, _) => Some(true),
+        (w, p) if w == p => Some(false),
+        _ => None,
+    }
+}
+
+/// The next batch of an input checked already: at most `max_lines` lines, filled into `body`
+/// (emptied first); `None` at the end. `stamps` is [`stamps`] of the input.
+pub fn cut<R: Read>(
+    lines: &mut LineReader<R>,
+    stamps: Option<bool>,
+    max_lines: usize,
+    mut body: Vec<u8>,
+) -> std::io::Result<Option<Batch>> {
+    body.clear();
+    let mut b = Batch::empty(body, lines.line, lines.offset);
+    let mut taken = 0;
+    while taken < max_lines.max(1) && b.body.len() < MAX_BATCH_BYTES {
+        let Some((_, raw)) = lines.next_line()? else {
+            break;
+        };
+        taken += 1;
+        if is_point(raw) {
+            let ts = stamps.unwrap_or_else(|| has_timestamp(raw));
+            b.push(raw, ts);
+        }
+    }
+    if taken == 0 {
+        return Ok(None);
+    }
+    b.last_line = lines.line;
+    b.end_offset = lines.offset;
+    Ok(Some(b))
 }
 
 /// Whether a line (of a file checked already) holds a point: not blank, not a comment.

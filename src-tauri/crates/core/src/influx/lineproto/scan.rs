@@ -1,10 +1,10 @@
 //! The allocation-free check of one line of line protocol: the same grammar, the same
 //! acceptance and the same field types as the parser in `lineproto` (a property test holds
-//! them equal), but over borrowed bytes, jumping between the few bytes that matter with
-//! `memchr`, and without building a point. A bad line is only flagged here: its message comes
+//! them equal), but in one pass over borrowed bytes, stopping only at the few bytes that
+//! matter, and without building a point. A bad line is only flagged here: its message comes
 //! from the parser, which runs again on that line alone.
 
-use memchr::{memchr2, memchr3};
+use memchr::memchr3;
 
 /// One field of a good line: where its (escaped) key is, and the type of its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,57 +69,6 @@ pub fn has_timestamp(line: &[u8]) -> bool {
     n == 3 && !more
 }
 
-/// Where the unescaped separators `sep` of `s[a..b]` are (quotes respected when asked), each
-/// part passed to `part`; stops at the first part `part` refuses.
-fn split(
-    s: &[u8],
-    (a, b): (usize, usize),
-    sep: u8,
-    quotes: bool,
-    mut part: impl FnMut((usize, usize)) -> bool,
-) -> bool {
-    let (mut start, mut i, mut quoted) = (a, a, false);
-    while i < b {
-        let found = if quotes {
-            memchr3(sep, b'\\', b'"', &s[i..b])
-        } else {
-            memchr2(sep, b'\\', &s[i..b])
-        };
-        let Some(j) = found else { break };
-        let at = i + j;
-        match s[at] {
-            b'\\' => i = at + 2,
-            b'"' if quotes && sep != b'"' => {
-                quoted = !quoted;
-                i = at + 1;
-            }
-            _ => {
-                if !quoted {
-                    if !part((start, at)) {
-                        return false;
-                    }
-                    start = at + 1;
-                }
-                i = at + 1;
-            }
-        }
-    }
-    part((start, b))
-}
-
-/// The first unescaped `=` of `s[a..b]` (quotes not considered, as the parser does).
-fn find_eq(s: &[u8], (a, b): (usize, usize)) -> Option<usize> {
-    let mut i = a;
-    while i < b {
-        let at = i + memchr2(b'=', b'\\', &s[i..b])?;
-        if s[at] == b'=' {
-            return Some(at);
-        }
-        i = at + 2;
-    }
-    None
-}
-
 /// `[+-]?digits` with at most `max` digits: surely in range. Anything else is left to the
 /// standard parser.
 fn short_int(s: &[u8], signed: bool, max: usize) -> bool {
@@ -179,39 +128,95 @@ fn kind(v: &str) -> Option<&'static str> {
     is_float(v).then_some("float")
 }
 
+/// The bytes that matter to the grammar: an escape, the separators, a quote.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\\' as usize] = true;
+    t[b',' as usize] = true;
+    t[b'=' as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'"' as usize] = true;
+    t
+};
+
+/// The index of the first special byte of `s` at or after `i` (`s.len()` when none).
+#[inline]
+fn skip(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && !SPECIAL[s[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
 /// Check one line (already trimmed at the start, without its line ending, not blank and not a
-/// comment). A good line gives where its parts are and fills `fields` (cleared first); a bad
-/// one gives `None`.
+/// comment) in one pass over its bytes. A good line gives where its parts are and fills
+/// `fields` (cleared first); a bad one gives `None`.
 pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     fields.clear();
     let s = line.as_bytes();
-    let (parts, n, more) = sections(s);
-    if more || n < 2 {
+    let n = s.len();
+
+    // The series: the measurement, then `,tag=value`s. Commas and `=` split it whatever the
+    // quotes; a quote only hides a space (as the parser's section split does).
+    let (mut i, mut quoted) = (0, false);
+    let mut measurement: Option<(usize, usize)> = None;
+    let (mut part, mut eqs, mut eq_at) = (0, 0, 0);
+    let part_ok = |m: &Option<(usize, usize)>, a: usize, b: usize, eqs: usize, eq_at: usize| match m
+    {
+        None => b > a,
+        Some(_) => eqs == 1 && eq_at > a && eq_at + 1 < b,
+    };
+    let series_end = loop {
+        i = skip(s, i);
+        if i >= n {
+            // One section: no fields.
+            return None;
+        }
+        match s[i] {
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            b'"' => quoted = !quoted,
+            b'=' if measurement.is_some() => {
+                eqs += 1;
+                if eqs == 1 {
+                    eq_at = i;
+                }
+            }
+            b',' => {
+                if !part_ok(&measurement, part, i, eqs, eq_at) {
+                    return None;
+                }
+                if measurement.is_none() {
+                    measurement = Some((part, i));
+                }
+                (part, eqs) = (i + 1, 0);
+            }
+            b' ' if !quoted => break i,
+            _ => {}
+        }
+        i += 1;
+    };
+    if !part_ok(&measurement, part, series_end, eqs, eq_at) {
         return None;
     }
-    let (series, set) = (parts[0], parts[1]);
-    let mut measurement = None;
-    let series_ok = split(s, series, b',', false, |(a, b)| {
-        if measurement.is_none() {
-            measurement = Some((a, b));
-            return b > a;
-        }
-        // A tag: exactly one unescaped `=`, with text on both sides.
-        match find_eq(s, (a, b)) {
-            Some(eq) if eq > a && eq + 1 < b => find_eq(s, (eq + 1, b)).is_none(),
-            _ => false,
-        }
-    });
-    if !series_ok {
+    let measurement = measurement.unwrap_or((part, series_end));
+    while i < n && s[i] == b' ' {
+        i += 1;
+    }
+    if i >= n {
         return None;
     }
-    let fields_ok = split(s, set, b',', true, |(a, b)| {
-        let Some(eq) = find_eq(s, (a, b)) else {
+
+    // The fields: split on commas outside quotes; each key ends at its first `=`.
+    let mut start = i;
+    let mut eq: Option<usize> = None;
+    quoted = false;
+    let mut field = |a: usize, b: usize, eq: Option<usize>| -> bool {
+        let Some(eq) = eq.filter(|&e| e > a) else {
             return false;
         };
-        if eq == a {
-            return false;
-        }
         match kind(&line[eq + 1..b]) {
             Some(kind) => {
                 fields.push(FieldAt { key: (a, eq), kind });
@@ -219,16 +224,56 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
             }
             None => false,
         }
-    });
-    if !fields_ok {
-        return None;
+    };
+    loop {
+        i = skip(s, i);
+        if i >= n {
+            if !field(start, n, eq) {
+                return None;
+            }
+            i = n;
+            break;
+        }
+        match s[i] {
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            b'"' => quoted = !quoted,
+            b'=' if eq.is_none() => eq = Some(i),
+            b',' if !quoted => {
+                if !field(start, i, eq) {
+                    return None;
+                }
+                (start, eq) = (i + 1, None);
+            }
+            b' ' if !quoted => {
+                if !field(start, i, eq) {
+                    return None;
+                }
+                break;
+            }
+            _ => {}
+        }
+        i += 1;
     }
-    let timestamped = n == 3;
-    if timestamped && !is_i64(&line[parts[2].0..parts[2].1]) {
-        return None;
+
+    // The timestamp, if any: an integer, then nothing but spaces.
+    while i < n && s[i] == b' ' {
+        i += 1;
+    }
+    let timestamped = i < n;
+    if timestamped {
+        let t = i;
+        while i < n && s[i] != b' ' {
+            i += 1;
+        }
+        if !is_i64(&line[t..i]) || s[i..].iter().any(|&b| b != b' ') {
+            return None;
+        }
     }
     Some(Scanned {
-        measurement: measurement?,
+        measurement,
         timestamped,
     })
 }
