@@ -158,6 +158,9 @@ pub struct Validator {
     table: Table,
     /// Reused per line by [`Validator::check`].
     fields: Vec<FieldAt>,
+    /// The slots of the previous line's fields, by position: a line like the one before it
+    /// finds its fields without hashing.
+    last: Vec<usize>,
     names: (String, String),
 }
 
@@ -168,7 +171,11 @@ fn content(raw: &str) -> Option<&str> {
         Some(&b) if b.is_ascii() && !char::from(b).is_whitespace() => raw,
         _ => raw.trim_start(),
     };
-    let line = line.trim_end_matches(['\r', '\n']);
+    let mut end = line.len();
+    while end > 0 && matches!(line.as_bytes()[end - 1], b'\r' | b'\n') {
+        end -= 1;
+    }
+    let line = &line[..end];
     if line.is_empty() || line.starts_with('#') {
         return None;
     }
@@ -201,8 +208,8 @@ impl Validator {
                 } else {
                     m
                 };
-                let hm = hash(0, m.as_bytes());
-                for f in &fields {
+                let mut hm = None;
+                for (j, f) in fields.iter().enumerate() {
                     let k = &line[f.key.0..f.key.1];
                     let k = if k.contains('\\') {
                         scan::unescape_into(k, &mut fname);
@@ -210,7 +217,23 @@ impl Validator {
                     } else {
                         k
                     };
-                    let slot = self.table.slot(hash(hm, k.as_bytes()), m, k);
+                    let same = self.last.get(j).copied().filter(|&i| {
+                        let s = &self.table.slots[i];
+                        s.field == k && s.measurement == m
+                    });
+                    let slot = match same {
+                        Some(i) => i,
+                        None => {
+                            let hm = *hm.get_or_insert_with(|| hash(0, m.as_bytes()));
+                            let i = self.table.slot(hash(hm, k.as_bytes()), m, k);
+                            if j < self.last.len() {
+                                self.last[j] = i;
+                            } else {
+                                self.last.push(i);
+                            }
+                            i
+                        }
+                    };
                     self.table.record(slot, n, f.kind);
                 }
                 self.names = (mname, fname);
