@@ -173,7 +173,8 @@ export function loadRun(
 }
 /** What `loadRun` takes (the generated `LoadJob`). */
 export type LoadJobArg = LoadJob;
-/** Stop the load `id` after its current batch (a file keeps its checkpoint). */
+/** Stop the load `id`: no further batch is sent, the ones on their way land (a file keeps its
+ * checkpoint). */
 export const loadCancel = (id: string) => call<boolean>('load_cancel', { id });
 export const csvPreview = (req: PreviewCsvReq) => call<CsvPreview>('csv_preview', { req });
 /** Telegraf and client snippets for a bucket (the token comes from an environment variable). */

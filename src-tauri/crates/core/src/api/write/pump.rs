@@ -10,7 +10,9 @@
 //! timestamp on every point (resending it rewrites the same points); a batch with points
 //! that would take the server's clock waits until everything before it is answered. When a
 //! batch fails, nothing more is sent, the batches already on their way are awaited, and the
-//! error says which of them were stored too.
+//! error says which of them were stored too. (One thing order no longer settles: a point
+//! repeated, same series and timestamp, in two batches on their way at once may keep either
+//! value.)
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
