@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod lines;
 mod pump;
 mod setup;
+mod target;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -38,7 +39,8 @@ use crate::influx::lineproto::Validator;
 use crate::model::{Actor, Precision, Profile, WriteReq, WriteResult};
 use checkpoint::Checkpoint;
 use lines::{FileBatches, Lines, Pool};
-use pump::{IN_FLIGHT, Pump, Target};
+use pump::{IN_FLIGHT, Pump};
+use target::Target;
 
 pub use check::{CheckLinesReq, LinesCheck, PointRow, check};
 pub use lines::MAX_BATCH_BYTES;

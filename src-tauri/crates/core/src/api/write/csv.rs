@@ -15,7 +15,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::Checkpoint;
-use super::pump::{Pump, Target};
+use super::pump::Pump;
+use super::target::Target;
 use super::{
     DEFAULT_BATCH_LINES, WriteHooks, checkpoint, nothing_more, plural, start_from, target,
 };
