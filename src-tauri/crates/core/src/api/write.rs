@@ -202,7 +202,7 @@ pub async fn write_file(
     )
     .await?;
     let (offset, line) = start.as_ref().map_or((0, 0), |c| (c.offset, c.line));
-    let v = lines::validate_file(&path, offset, line).await?;
+    let (v, end) = lines::validate_file(&path, offset, line).await?;
     if let Some(p) = v.problems() {
         return Err(Error::invalid(format!(
             "{p} {}",
@@ -242,7 +242,7 @@ pub async fn write_file(
     let pool = std::sync::Arc::new(Pool::default());
     let mut batches = FileBatches::start(
         &path,
-        (offset, line),
+        (offset, line, end),
         &v,
         max_lines,
         IN_FLIGHT,

@@ -173,9 +173,10 @@ fn read_error(path: &Path, e: std::io::Error) -> Error {
     Error::invalid(format!("could not read {}: {e}", path.display()))
 }
 
-/// Check every line of the file at `path` after byte `offset` (line `line`) into `v`, on a
-/// blocking thread; nothing is kept but the validator's findings.
-pub async fn validate_file(path: &Path, offset: u64, line: usize) -> Result<Validator> {
+/// Check every line of the file at `path` after byte `offset` (line `line`), on a blocking
+/// thread: the validator's findings (nothing else is kept), and the offset where the file
+/// ended, which is as far as [`FileBatches`] will read.
+pub async fn validate_file(path: &Path, offset: u64, line: usize) -> Result<(Validator, u64)> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let mut v = Validator::default();
@@ -183,7 +184,7 @@ pub async fn validate_file(path: &Path, offset: u64, line: usize) -> Result<Vali
         while let Some((n, raw)) = lines.next_line().map_err(|e| read_error(&path, e))? {
             v.check(n, raw);
         }
-        Ok(v)
+        Ok((v, lines.offset))
     })
     .await
     .map_err(|e| Error::Internal(format!("the file reader failed: {e}")))?
@@ -196,12 +197,13 @@ pub struct FileBatches {
 }
 
 impl FileBatches {
-    /// Start cutting the file at `path` from byte `offset` (line `line`) into batches of at
-    /// most `max_lines` lines. `v` is what [`validate_file`] found: it says whether every
-    /// point, none or only some have a timestamp. `ahead` batches wait at most.
+    /// Start cutting the file at `path` from byte `offset` (line `line`) up to byte `end`
+    /// into batches of at most `max_lines` lines. `v` and `end` are what [`validate_file`]
+    /// found: `v` says whether every point, none or only some have a timestamp, and nothing
+    /// after `end` (bytes appended since the check) is read. `ahead` batches wait at most.
     pub fn start(
         path: &Path,
-        (offset, line): (u64, usize),
+        (offset, line, end): (u64, usize, u64),
         v: &Validator,
         max_lines: usize,
         ahead: usize,
@@ -212,7 +214,7 @@ impl FileBatches {
         let stamps = stamps(v);
         tokio::task::spawn_blocking(move || {
             let mut lines = match open_at(&path, offset) {
-                Ok(f) => LineReader::new(f, offset, line),
+                Ok(f) => LineReader::new(f.take(end.saturating_sub(offset)), offset, line),
                 Err(e) => {
                     let _ = tx.blocking_send(Err(e));
                     return;
@@ -398,10 +400,13 @@ mod tests {
         let long = format!("m s=\"{}\" 9", "x".repeat(CHUNK + 10));
         let input = format!("# header\r\nm v=1 1\r\nm v=2\n\n  m v=3 3\n{long}\nm v=4 4");
         std::fs::write(&path, &input).unwrap();
-        let v = validate_file(&path, 0, 0).await.unwrap();
+        let (v, end) = validate_file(&path, 0, 0).await.unwrap();
         assert_eq!((v.points, v.without_timestamp, v.bad_lines()), (5, 1, 0));
+        assert_eq!(end, input.len() as u64);
+        // Bytes appended after the check are not sent.
+        std::fs::write(&path, format!("{input}\nm v=5 5\n")).unwrap();
         let pool = Arc::new(Pool::default());
-        let mut batches = FileBatches::start(&path, (0, 0), &v, 3, 2, pool.clone());
+        let mut batches = FileBatches::start(&path, (0, 0, end), &v, 3, 2, pool.clone());
         let a = batches.next().await.unwrap().unwrap();
         assert_eq!(a.body, b"m v=1 1\nm v=2");
         assert_eq!(
@@ -424,9 +429,10 @@ mod tests {
         assert!(batches.next().await.unwrap().is_none());
 
         // Resuming at an offset numbers lines on from there.
-        let v = validate_file(&path, 25, 3).await.unwrap();
+        std::fs::write(&path, &input).unwrap();
+        let (v, end) = validate_file(&path, 25, 3).await.unwrap();
         assert_eq!(v.points, 3);
-        let mut batches = FileBatches::start(&path, (25, 3), &v, 10, 2, pool);
+        let mut batches = FileBatches::start(&path, (25, 3, end), &v, 10, 2, pool);
         let c = batches.next().await.unwrap().unwrap();
         assert_eq!((c.first_line, c.last_line, c.points), (4, 7, 3));
     }
