@@ -43,6 +43,7 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
     let approvals = Arc::new(Approvals::new(approval::TIMEOUT));
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState {
             ctx: ctx.clone(),
             demo: Mutex::new(DemoStatus::Starting),

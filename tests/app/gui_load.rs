@@ -1,12 +1,13 @@
 //! Load Data in the real WebKit webview against a real influxd: paste line protocol, see the
 //! validation error on the right line, fix it, see the points as a table, write them (the
-//! report says how many landed), then open Explore and query them back. Screenshots go to
+//! report says how many landed); write a file given by path and cancel it (the error says how
+//! many points landed, and influxd holds exactly those); then open Explore and query them back. Screenshots go to
 //! `test-artifacts/gui/` (`load-*.png`; the best are the README's `tests/screenshots/load-*`).
 
 use influxdesk_testkit::secret_service::SecretService;
 
 use crate::support::{influxd, run, scratch, text};
-use crate::webdriver::{click, css, find_css, launch, shot, wait_text};
+use crate::webdriver::{click, css, find_css, launch, shot, wait, wait_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paste_validate_fix_write_and_see_the_points_in_explore() {
@@ -95,6 +96,75 @@ async fn paste_validate_fix_write_and_see_the_points_in_explore() {
     let report = wait_text(&c, "load-report", "3 points written to loaded").await;
     assert!(report.contains("1 batch"), "{report}");
     shot(&c, "load-lp-written").await;
+
+    // A file by typed path (the Choose file… button opens the system's dialog, which
+    // WebDriver cannot drive), written, then cancelled once the first batches have landed:
+    // the error says it was cancelled and how many points landed, and influxd holds exactly
+    // those. (1.5M lines: cancelling after the first progress stops far before the end.)
+    const BULK: u64 = 1_500_000;
+    let big = data.join("bulk.lp");
+    {
+        use std::io::Write as _;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+        for i in 0..BULK {
+            writeln!(out, "bulk,host=h{} v={i}i {}", i % 10, now - BULK + i).unwrap();
+        }
+        out.flush().unwrap();
+    }
+    css(&c, "lp-path")
+        .await
+        .send_keys(&big.display().to_string())
+        .await
+        .unwrap();
+    click(&c, "lp-use-path").await;
+    wait_text(&c, "lp-file", "bulk.lp").await;
+    click(&c, "lp-write").await;
+    wait(&c, "the first points to land", || async {
+        let shown = c
+            .execute(
+                "const p = document.querySelector('[data-testid=\"load-progress\"] span'); \
+                 return p ? p.textContent : '';",
+                vec![],
+            )
+            .await
+            .ok()?;
+        let n: u64 = shown
+            .as_str()?
+            .split(" points")
+            .next()?
+            .replace([',', '.', '\u{a0}', '\u{202f}', ' '], "")
+            .parse()
+            .ok()?;
+        (n > 0).then_some(())
+    })
+    .await;
+    shot(&c, "load-lp-file-running").await;
+    click(&c, "load-cancel").await;
+    let said = wait_text(&c, "load-error", "cancelled").await;
+    shot(&c, "load-lp-cancelled").await;
+    let landed: u64 = said
+        .split("Before that, ")
+        .nth(1)
+        .and_then(|m| m.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the error says how many points landed: {said}"));
+    assert!(landed > 0 && landed < BULK, "{said}");
+    let o = run(
+        &["query", "--format", "csv", "SELECT count(v) FROM bulk"],
+        &env,
+        None,
+    );
+    let (out, err) = text(&o);
+    let counted = out
+        .lines()
+        .filter_map(|l| l.rsplit(',').next()?.trim().parse::<u64>().ok())
+        .next_back();
+    assert_eq!(
+        counted,
+        Some(landed),
+        "influxd holds what the error said landed: {out} {err}"
+    );
+    let _ = std::fs::remove_file(&big);
 
     // The CSV tab: a file by path, the measurement, the columns' roles and types as inferred,
     // a preview, then the import.

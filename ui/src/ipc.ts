@@ -5,6 +5,7 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
+import { open as openDialog } from '@tauri-apps/plugin-dialog';
 
 import type { ActivityEntry } from './bindings/ActivityEntry';
 import type { AddCellReq } from './bindings/AddCellReq';
@@ -189,11 +190,31 @@ export function loadRun(
 }
 /** What `loadRun` takes (the generated `LoadJob`). */
 export type LoadJobArg = LoadJob;
-/** Stop the load `id` after its current batch (a file keeps its checkpoint). */
+/** Stop the load `id`: no further batch is sent, the ones on their way land (a file keeps its
+ * checkpoint). */
 export const loadCancel = (id: string) => call<boolean>('load_cancel', { id });
 export const csvPreview = (req: PreviewCsvReq) => call<CsvPreview>('csv_preview', { req });
 /** Telegraf and client snippets for a bucket (the token comes from an environment variable). */
 export const loadSetup = (req: SetupReq) => call<Setup>('load_setup', { req });
+/** A file chosen in the system's open dialog, by path (streamed from disk by the import,
+ * never read here); null when the dialog was closed. */
+export async function pickFile(title: string, extensions: string[]): Promise<string | null> {
+  try {
+    const picked = await openDialog({
+      title,
+      multiple: false,
+      directory: false,
+      filters: [
+        { name: extensions.join(', '), extensions },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+    return typeof picked === 'string' ? picked : null;
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
 /** Files dropped on the window, by path (they are streamed from disk, never read here). */
 export async function onFileDrop(cb: (paths: string[]) => void): Promise<UnlistenFn> {
   try {

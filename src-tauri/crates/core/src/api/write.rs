@@ -6,8 +6,10 @@
 //! - Checked before anything is sent: every line's syntax (bad lines named by number), one
 //!   type per field within the input, and each field's type against what the target already
 //!   holds (`SHOW FIELD KEYS` on 1.x, the schema functions elsewhere). A file is checked
-//!   whole first; a stream batch by batch.
-//! - Streamed: batches of 5,000 lines (and at most 8 MB) read from disk as they are sent.
+//!   whole first (each line once: the sending pass only cuts it into batches); a stream batch
+//!   by batch.
+//! - Streamed: batches of 5,000 lines (and at most 8 MB) read from disk as they are sent, up
+//!   to three on their way at once (see `pump` for what that keeps exact).
 //! - Honest: a partial write (1.x/2.x `partial write: ... dropped=N`) reports what landed and
 //!   what did not, in the server's words; never "rejected" when some points landed.
 //! - Retried where that is safe: a batch that never reached the server, or whose every point
@@ -20,15 +22,14 @@ mod check;
 mod checkpoint;
 pub mod csv;
 pub mod jobs;
-mod lines;
+pub mod lines;
 mod pump;
 mod setup;
-
-use std::path::Path;
+mod target;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncRead, AsyncSeekExt, BufReader};
+use tokio::io::{AsyncRead, BufReader};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -37,8 +38,9 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::influx::lineproto::Validator;
 use crate::model::{Actor, Precision, Profile, WriteReq, WriteResult};
 use checkpoint::Checkpoint;
-use lines::Lines;
-use pump::{Pump, Target};
+use lines::{FileBatches, Lines, Pool};
+use pump::{IN_FLIGHT, Pump};
+use target::Target;
 
 pub use check::{CheckLinesReq, LinesCheck, PointRow, check};
 pub use lines::MAX_BATCH_BYTES;
@@ -111,8 +113,8 @@ pub struct WriteProgress {
 }
 
 /// What a long write reports to and takes from its caller. Progress is sent (awaiting room
-/// in the channel) after each acknowledged batch; cancelling stops before the next batch,
-/// keeping the checkpoint.
+/// in the channel) after each acknowledged batch; cancelling sends no further batch, lets the
+/// batches on their way land (at most three), and keeps the checkpoint.
 #[derive(Debug, Clone, Default)]
 pub struct WriteHooks {
     pub progress: Option<mpsc::Sender<WriteProgress>>,
@@ -125,6 +127,8 @@ pub async fn write(ctx: &Ctx, actor: &Actor, req: WriteReq) -> Result<WriteResul
 }
 
 /// [`write`] with progress and cancel (the Load Data screen's pasted text).
+// (The text is checked whole, then the pump checks each batch again: text in memory is
+// small, and this keeps one path for it.)
 pub async fn write_with(
     ctx: &Ctx,
     actor: &Actor,
@@ -198,10 +202,7 @@ pub async fn write_file(
     )
     .await?;
     let (offset, line) = start.as_ref().map_or((0, 0), |c| (c.offset, c.line));
-    let mut v = Validator::default();
-    Lines::new(open_at(&path, offset).await?, offset, line)
-        .validate_all(&mut v)
-        .await?;
+    let (v, end) = lines::validate_file(&path, offset, line).await?;
     if let Some(p) = v.problems() {
         return Err(Error::invalid(format!(
             "{p} {}",
@@ -238,11 +239,17 @@ pub async fn write_file(
     }
     pump.checkpoint = Some((at.clone(), cp));
     let max_lines = req.batch_lines.unwrap_or(DEFAULT_BATCH_LINES);
-    pump.run(
-        &mut Lines::new(open_at(&path, offset).await?, offset, line),
+    let pool = std::sync::Arc::new(Pool::default());
+    let mut batches = FileBatches::start(
+        &path,
+        (offset, line, end),
+        &v,
         max_lines,
-    )
-    .await?;
+        IN_FLIGHT,
+        pool.clone(),
+    );
+    pump.pool = Some(pool);
+    pump.run(&mut batches, max_lines).await?;
     checkpoint::remove(&at).await?;
     Ok(pump.finish(ctx, actor))
 }
@@ -340,16 +347,6 @@ async fn start_from(
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-async fn open_at(path: &Path, offset: u64) -> Result<BufReader<tokio::fs::File>> {
-    let mut f = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| Error::invalid(format!("could not open {}: {e}", path.display())))?;
-    f.seek(std::io::SeekFrom::Start(offset))
-        .await
-        .map_err(|e| Error::invalid(format!("could not read {}: {e}", path.display())))?;
-    Ok(BufReader::with_capacity(READ_BUFFER, f))
 }
 
 /// The profile and the database/bucket a write goes to.

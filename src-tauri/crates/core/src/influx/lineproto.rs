@@ -4,10 +4,15 @@
 //! Covers the syntax every InfluxDB generation accepts: `measurement[,tag=v...] field=v[,...]
 //! [timestamp]` with floats, `i` integers, `u` unsigned, quoted strings and booleans.
 
-use std::collections::{BTreeMap, HashMap};
+mod scan;
+mod validate;
+
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+pub use scan::has_timestamp;
+pub use validate::{Checked, TypeUse, Validator};
 
 /// A field value.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,8 +35,6 @@ pub struct Point {
 
 /// Bad lines reported by number before the rest are summed up.
 pub const MAX_REPORTED: usize = 20;
-/// Line numbers kept per field type, to name where a conflict is.
-const LINES_KEPT: usize = 5;
 
 /// Parse every line; every bad line (up to [`MAX_REPORTED`]) fails the whole batch with its
 /// line number, as does a field given two types. Blank lines and `#` comments are skipped.
@@ -54,211 +57,6 @@ pub fn type_name(v: &FieldValue) -> &'static str {
         FieldValue::Unsigned(_) => "unsigned",
         FieldValue::String(_) => "string",
         FieldValue::Boolean(_) => "boolean",
-    }
-}
-
-/// Where one type of one field is used: the first few line numbers and how many points.
-#[derive(Debug, Clone)]
-pub struct TypeUse {
-    pub kind: &'static str,
-    pub lines: Vec<usize>,
-    pub count: usize,
-}
-
-impl TypeUse {
-    /// "line 7", "lines 7, 9 and 12", "lines 7, 9, 12, 15, 20 and 95 more".
-    pub fn where_(&self) -> String {
-        let nums: Vec<String> = self.lines.iter().map(usize::to_string).collect();
-        let more = self.count.saturating_sub(self.lines.len());
-        match (nums.as_slice(), more) {
-            ([one], 0) => format!("line {one}"),
-            (all, 0) => match all.split_last() {
-                Some((last, rest)) => format!("lines {} and {last}", rest.join(", ")),
-                None => "no line".into(),
-            },
-            (all, more) => format!("lines {} and {more} more", all.join(", ")),
-        }
-    }
-}
-
-/// Line-by-line validation of input of any size: counts points, keeps every bad line's
-/// number and reason (the first [`MAX_REPORTED`]), and which type each field of each
-/// measurement takes on which lines, so a write can be refused whole before anything is sent:
-/// for a syntax error, for a field given two types, or for a type the server's schema
-/// already holds differently ([`Validator::schema_conflicts`]). Memory grows with the number
-/// of distinct fields, not with the input.
-#[derive(Debug, Default)]
-pub struct Validator {
-    errors: Vec<(usize, String)>,
-    bad_lines: usize,
-    /// Good points seen.
-    pub points: usize,
-    /// Good points without a timestamp (they get the server's clock).
-    pub without_timestamp: usize,
-    types: HashMap<(String, String), Vec<TypeUse>>,
-}
-
-impl Validator {
-    /// Check line `n` (1-based; the text without its line ending is fine either way). A good
-    /// line gives its point; a blank line, a comment or a bad line gives `None` (a bad one is
-    /// recorded).
-    pub fn line(&mut self, n: usize, raw: &str) -> Option<Point> {
-        let line = raw.trim_start().trim_end_matches(['\r', '\n']);
-        if line.trim().is_empty() || line.starts_with('#') {
-            return None;
-        }
-        match parse_line(line) {
-            Ok(p) => {
-                self.points += 1;
-                if p.timestamp.is_none() {
-                    self.without_timestamp += 1;
-                }
-                for (k, v) in &p.fields {
-                    let uses = self
-                        .types
-                        .entry((p.measurement.clone(), k.clone()))
-                        .or_default();
-                    let kind = type_name(v);
-                    match uses.iter_mut().find(|u| u.kind == kind) {
-                        Some(u) => {
-                            u.count += 1;
-                            if u.lines.len() < LINES_KEPT && u.lines.last() != Some(&n) {
-                                u.lines.push(n);
-                            }
-                        }
-                        None => uses.push(TypeUse {
-                            kind,
-                            lines: vec![n],
-                            count: 1,
-                        }),
-                    }
-                }
-                Some(p)
-            }
-            Err(why) => self.bad(n, why),
-        }
-    }
-
-    /// Record line `n` as bad (e.g. not UTF-8).
-    pub fn bad(&mut self, n: usize, why: String) -> Option<Point> {
-        self.bad_lines += 1;
-        if self.errors.len() < MAX_REPORTED {
-            self.errors.push((n, why));
-        }
-        None
-    }
-
-    /// The bad lines recorded (the first [`MAX_REPORTED`]): line number and what is wrong.
-    pub fn errors(&self) -> &[(usize, String)] {
-        &self.errors
-    }
-
-    /// How many lines were bad in all.
-    pub fn bad_lines(&self) -> usize {
-        self.bad_lines
-    }
-
-    /// Whether any line was bad or any field has two types.
-    pub fn has_errors(&self) -> bool {
-        self.bad_lines > 0 || self.types.values().any(|u| u.len() > 1)
-    }
-
-    /// The measurements seen.
-    pub fn measurements(&self) -> std::collections::BTreeSet<&str> {
-        self.types.keys().map(|(m, _)| m.as_str()).collect()
-    }
-
-    /// What is wrong with the input so far (bad lines, a field given two types), or `None`.
-    pub fn problems(&self) -> Option<String> {
-        if !self.errors.is_empty() {
-            let list: Vec<String> = self
-                .errors
-                .iter()
-                .map(|(n, why)| format!("line {n}: {why}"))
-                .collect();
-            let more = self.bad_lines.saturating_sub(self.errors.len());
-            let first = list.first().cloned().unwrap_or_default();
-            return Some(format!(
-                "line protocol error on {}{}. Expected `measurement[,tag=value...] \
-                 field=value[,field2=value2...] [timestamp]`, e.g. `cpu,host=a usage=0.5 \
-                 1700000000000000000`.",
-                if list.len() == 1 {
-                    first
-                } else {
-                    format!("{} lines: {}", self.bad_lines, list.join("; "))
-                },
-                if more > 0 {
-                    format!("; and {more} more bad lines")
-                } else {
-                    String::new()
-                }
-            ));
-        }
-        let mut mixed: Vec<String> = Vec::new();
-        for ((m, f), uses) in &self.types {
-            if let [first, rest @ ..] = uses.as_slice() {
-                for other in rest {
-                    mixed.push(format!(
-                        "field \"{f}\" of measurement \"{m}\" is {} in one point ({}) and {} in \
-                         another ({})",
-                        first.kind,
-                        first.where_(),
-                        other.kind,
-                        other.where_()
-                    ));
-                }
-            }
-        }
-        if mixed.is_empty() {
-            return None;
-        }
-        mixed.sort();
-        Some(format!(
-            "field type conflict in the input: {}. InfluxDB keeps one type per field, and would \
-             drop the points of the other type. Write integers with an `i` suffix everywhere, \
-             or floats everywhere.",
-            mixed.join("; ")
-        ))
-    }
-
-    /// Fail when a line was bad, a field has two types in the input, or there were no points.
-    pub fn finish(&self) -> Result<()> {
-        if let Some(p) = self.problems() {
-            return Err(Error::invalid(format!("{p} Nothing was written.")));
-        }
-        if self.points == 0 {
-            return Err(Error::invalid(
-                "no points to write: the input has no line protocol lines",
-            ));
-        }
-        Ok(())
-    }
-
-    /// The fields whose type differs from the type `existing` says the target already holds
-    /// (keyed by measurement and field, valued by InfluxDB's type name), one sentence each with
-    /// the line numbers, sorted. Empty when the write fits the schema.
-    pub fn schema_conflicts(
-        &self,
-        existing: &HashMap<(String, String), &'static str>,
-    ) -> Vec<String> {
-        let mut out = Vec::new();
-        for (key, uses) in &self.types {
-            let Some(have) = existing.get(key) else {
-                continue;
-            };
-            for u in uses.iter().filter(|u| u.kind != *have) {
-                out.push(format!(
-                    "field \"{}\" of measurement \"{}\" is {} on {}, but the target already \
-                     holds it as {have}",
-                    key.1,
-                    key.0,
-                    u.kind,
-                    u.where_()
-                ));
-            }
-        }
-        out.sort();
-        out
     }
 }
 
@@ -302,7 +100,7 @@ fn unescape(s: &str) -> String {
     out
 }
 
-fn parse_line(line: &str) -> std::result::Result<Point, String> {
+pub(crate) fn parse_line(line: &str) -> std::result::Result<Point, String> {
     // Sections are separated by unescaped spaces outside quoted field strings.
     let sections = split_unescaped(line, ' ', true);
     let sections: Vec<&str> = sections.into_iter().filter(|s| !s.is_empty()).collect();
@@ -454,6 +252,8 @@ impl Point {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     #[test]

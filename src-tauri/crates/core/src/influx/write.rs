@@ -91,7 +91,7 @@ impl Client {
         &self,
         bucket: &str,
         precision: Precision,
-        body: Vec<u8>,
+        body: bytes::Bytes,
     ) -> std::result::Result<Stored, BatchError> {
         let rb = match self.api {
             ApiKind::V1 | ApiKind::Auto => {

@@ -1,8 +1,9 @@
 //! Honest, streamed, resumable writes against a real influxd 1.x: a partial write is reported
 //! as what landed and what did not in the server's words, field types are checked against the
 //! server's schema before anything is sent, a stream stops at a bad batch saying what landed,
-//! and a file import survives the server being SIGKILLed mid-import: resumed from its
-//! checkpoint, every point arrives exactly once.
+//! and a file import survives the server being SIGKILLed mid-import, or a batch refused while
+//! later batches sent alongside it land: resumed from its checkpoint, every point arrives
+//! exactly once.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -189,6 +190,11 @@ struct Influxd {
 
 impl Influxd {
     fn start(dir: &Path, port: u16) -> Influxd {
+        Influxd::start_with(dir, port, "")
+    }
+
+    /// Started with `http` added to its `[http]` section.
+    fn start_with(dir: &Path, port: u16, http: &str) -> Influxd {
         let rpc = local::free_port().unwrap();
         let d = dir.display();
         let conf = dir.join("influxdb.conf");
@@ -198,7 +204,7 @@ impl Influxd {
                 "reporting-disabled = true\nbind-address = \"127.0.0.1:{rpc}\"\n[meta]\n  dir = \
                  \"{d}/meta\"\n[data]\n  dir = \"{d}/data\"\n  wal-dir = \"{d}/wal\"\n  \
                  query-log-enabled = false\n[http]\n  bind-address = \"127.0.0.1:{port}\"\n  \
-                 log-enabled = false\n[logging]\n  level = \"warn\"\n"
+                 log-enabled = false\n{http}\n[logging]\n  level = \"warn\"\n"
             ),
         )
         .unwrap();
@@ -370,5 +376,105 @@ async fn a_file_import_survives_a_server_crash_and_resumes_exactly() {
         (0..POINTS as i64).sum::<i64>(),
         "every value exactly once"
     );
+    server.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_refused_while_later_ones_land_keeps_the_checkpoint_before_it() {
+    const POINTS: usize = 1_000;
+    let scratch = tempfile::tempdir().unwrap();
+    let port = local::free_port().unwrap();
+    // Bodies over 20 kB are refused (413): only the second batch is that large.
+    let mut server = Influxd::start_with(scratch.path(), port, "  max-body-size = 20000");
+    let c = ctx();
+    add(
+        &c,
+        fields("small", &format!("http://127.0.0.1:{port}"), ApiKind::V1),
+        None,
+    )
+    .await;
+    let db = "refusals";
+    run(&c, db, "CREATE DATABASE refusals").await;
+    let file = scratch.path().join("points.lp");
+    let pad = "x".repeat(300);
+    let mut text = String::new();
+    for i in 0..POINTS {
+        let s = if (100..200).contains(&i) {
+            format!(",s=\"{pad}\"")
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "m,host=h{} v={i}i{s} {}\n",
+            i % 7,
+            1_600_000_000 + i
+        ));
+    }
+    std::fs::write(&file, &text).unwrap();
+    let req = |resume: bool| WriteFileReq {
+        bucket: Some(db.into()),
+        precision: Precision::S,
+        path: file.display().to_string(),
+        resume,
+        batch_lines: Some(100),
+        retries: Some(1),
+        ..WriteFileReq::default()
+    };
+    let e = write::write_file(&c, &Actor::User, req(false), WriteHooks::default())
+        .await
+        .expect_err("the second batch is refused");
+    let msg = e.message();
+    assert!(
+        msg.contains("refused lines 101-200 and stored none of them"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("Before that, 100 points landed in 1 batch (up to line 100)"),
+        "{msg}"
+    );
+    // The batches sent alongside the refused one (the pump fills its window before it
+    // awaits the first answer) landed, and the error says how many points they stored.
+    let said: usize = msg
+        .split("Lines 201-")
+        .nth(1)
+        .and_then(|m| m.split("were stored as well (").nth(1))
+        .and_then(|m| m.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("says what was stored alongside: {msg}"));
+    assert!(said >= 100, "{msg}");
+    let landed = number(&c, db, "SELECT count(v) FROM m").await;
+    assert_eq!(
+        landed as usize,
+        100 + said,
+        "the report is what the server holds"
+    );
+    let cp = checkpoints(c.data_dir());
+    assert_eq!(
+        cp[0]["line"].as_u64(),
+        Some(100),
+        "the checkpoint stays before the refused batch: {}",
+        cp[0]
+    );
+    assert_eq!(cp[0]["points"].as_u64(), Some(100));
+
+    // With room for the large batch, the resume sends lines 101 on: the later batches again
+    // (the same points, rewritten), nothing lost, nothing twice.
+    server.kill();
+    let mut server = Influxd::start(scratch.path(), port);
+    let r = write::write_file(&c, &Actor::User, req(true), WriteHooks::default())
+        .await
+        .unwrap_or_else(|e| panic!("resume: {}", e.message()));
+    assert_eq!(r.resumed_after_line, Some(100));
+    assert_eq!((r.points, r.dropped, r.lines), (POINTS, 0, POINTS));
+    assert_eq!(
+        number(&c, db, "SELECT count(v) FROM m").await,
+        POINTS as i64,
+        "0 lost, 0 duplicated"
+    );
+    assert_eq!(
+        number(&c, db, "SELECT sum(v) FROM m").await,
+        (0..POINTS as i64).sum::<i64>()
+    );
+    assert_eq!(number(&c, db, "SELECT count(s) FROM m").await, 100);
     server.kill();
 }

@@ -466,7 +466,7 @@ async fn a_cancelled_csv_import_resumes_from_its_checkpoint_exactly() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_load_job_reports_progress_and_cancel_stops_it_after_the_current_batch() {
+async fn a_load_job_reports_progress_and_cancel_stops_it_after_the_batches_on_their_way() {
     use influxdesk_core::api::write::jobs::{self, LoadJob};
     let (c, db) = open_db("jobs").await;
     let lines: String = (0..30_000)
@@ -479,7 +479,8 @@ async fn a_load_job_reports_progress_and_cancel_stops_it_after_the_current_batch
         lines,
     });
     // The first progress cancels, from inside the callback: the pump, held to one progress
-    // message ahead of the callback, sends at most two more batches before it sees it.
+    // message ahead of the callback, starts at most two more batches after the first ones on
+    // their way (IN_FLIGHT = 3) before it sees it, and lets those on their way land.
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let run = {
         let (c, c2, seen) = (c.clone(), c.clone(), seen.clone());
@@ -510,7 +511,7 @@ async fn a_load_job_reports_progress_and_cancel_stops_it_after_the_current_batch
         "progress told what landed"
     );
     assert!(
-        [5_000, 10_000, 15_000].contains(&landed),
+        landed % 5_000 == 0 && (5_000..=25_000).contains(&landed),
         "whole batches, stopped early: {landed}"
     );
 }

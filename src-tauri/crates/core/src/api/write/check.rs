@@ -9,8 +9,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::csv::RowError;
-use super::pump::Target;
 use super::target;
+use super::target::Target;
 use crate::api::Ctx;
 use crate::error::Result;
 use crate::influx::lineproto::{FieldValue, Validator};

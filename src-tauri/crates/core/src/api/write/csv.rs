@@ -15,7 +15,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::Checkpoint;
-use super::pump::{Pump, Target};
+use super::pump::Pump;
+use super::target::Target;
 use super::{
     DEFAULT_BATCH_LINES, WriteHooks, checkpoint, nothing_more, plural, start_from, target,
 };
@@ -192,7 +193,7 @@ fn check_all(
     while let Some(row) = rows.next_row(path)? {
         match row {
             Row::Point(n, lp) => {
-                v.line(n, &lp);
+                v.check(n, lp.as_bytes());
             }
             Row::Bad(line, reason) => {
                 count += 1;

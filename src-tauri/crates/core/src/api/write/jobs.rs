@@ -1,6 +1,7 @@
 //! Loads the window runs and can cancel: pasted text, a file by path, a CSV import, each under
 //! an id the caller picks, with progress handed to a callback after each acknowledged batch.
-//! Cancel stops after the current batch; a file import keeps its checkpoint.
+//! Cancel sends no further batch and lets the ones on their way land; a file import keeps its
+//! checkpoint.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -84,7 +85,7 @@ pub async fn run(
     r
 }
 
-/// Cancel the load running under `id` (after its current batch). False when none runs.
+/// Cancel the load running under `id` (after the batches on their way). False when none runs.
 pub async fn cancel(ctx: &Ctx, actor: &Actor, id: &str) -> Result<bool> {
     let _ = (ctx, actor);
     let m = RUNNING

@@ -18,7 +18,7 @@ use super::layout::{self, CsvMapping, DEFAULT_INFER_ROWS, Layout};
 use crate::api::write::lines::{Batch, MAX_BATCH_BYTES};
 use crate::api::write::pump::Source;
 use crate::error::{Error, Result};
-use crate::influx::lineproto::Validator;
+use crate::influx::lineproto::{Checked, Validator};
 
 /// One data row: its line of line protocol, or why it has none.
 #[derive(Debug, Clone, PartialEq)]
@@ -316,9 +316,9 @@ impl CsvSource {
                     v.bad(n, why);
                 }
                 Row::Point(n, lp) => {
-                    if let Some(p) = v.line(n, &lp) {
+                    if let Checked::Point(ts) = v.check(n, lp.as_bytes()) {
                         batch.points += 1;
-                        batch.timestamped &= p.timestamp.is_some();
+                        batch.timestamped &= ts;
                         if !batch.body.is_empty() {
                             batch.body.push(b'\n');
                         }
