@@ -92,7 +92,7 @@ fn theme_colors(theme: Theme) -> Colors {
     }
 }
 
-fn font(size: f64, color: RGBColor) -> TextStyle<'static> {
+pub(super) fn font(size: f64, color: RGBColor) -> TextStyle<'static> {
     TextStyle {
         font: (FONT, size).into_font(),
         color: color.to_backend_color(),
@@ -192,7 +192,7 @@ impl Layer<'_, '_> {
     }
 }
 
-type Chart<'c, DB> = DualCoordChartContext<
+pub(super) type Chart<'c, DB> = DualCoordChartContext<
     'c,
     DB,
     Cartesian2d<TimeAxis, RangedCoordf64>,
@@ -297,10 +297,11 @@ fn time_chart<DB: DrawingBackend>(
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (x, y)| {
                 (a.min(x), b.max(y))
             });
-        let (fix_lo, fix_hi) = if axis == Axis::Left {
-            (spec.y_min, spec.y_max)
+        let (fix_lo, fix_hi, lo, hi) = if axis == Axis::Left {
+            let (lo, hi) = super::overlay::extent(&spec.overlay, lo, hi);
+            (spec.y_min, spec.y_max, lo, hi)
         } else {
-            (None, None)
+            (None, None, lo, hi)
         };
         pad_range(lo, hi, fix_lo, fix_hi)
     };
@@ -349,6 +350,7 @@ fn time_chart<DB: DrawingBackend>(
             .map_err(err)?;
     }
 
+    super::overlay::bands(&mut chart, &spec.overlay, (t0, t1), (ylo, yhi), spec.theme)?;
     let mut points = 0;
     // Area fills first, so every line stays visible on top of them.
     for l in &layers {
@@ -409,6 +411,7 @@ fn time_chart<DB: DrawingBackend>(
         }
     }
 
+    super::overlay::lines(&mut chart, &spec.overlay, (t0, t1), spec.theme)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     let plot = PixelRect {
         x: px.start,
