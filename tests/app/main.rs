@@ -11,6 +11,7 @@ mod cli_v3;
 mod gui;
 mod gui_access;
 mod gui_admin;
+mod gui_alerts;
 mod gui_load;
 mod gui_ops;
 mod gui_v3;

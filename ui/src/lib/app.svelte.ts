@@ -130,7 +130,7 @@ export const app = new AppState();
 
 /** A screen name from a URL hash or a stored preference ("query" was Explore's old name). */
 export function screenOf(v: unknown): ipc.Screen | null {
-  if (v === 'connections' || v === 'explore' || v === 'load' || v === 'admin' || v === 'assistant') return v;
+  if (v === 'connections' || v === 'explore' || v === 'load' || v === 'admin' || v === 'alerts' || v === 'assistant') return v;
   if (v === 'query') return 'explore';
   return null;
 }

@@ -13,7 +13,7 @@
 //! `edit`: changing a saved rule; `history`: its changes of state and silences; `channels`:
 //! where notifications may go and how (URLs in the keychain, never redirected, never to
 //! private addresses unless allowed); `scheduler`: the loop, of which one runs across
-//! processes.
+//! processes; `view`: the rules list and the backtest chart of the Alerts screen.
 
 mod addresses;
 mod backtest;
@@ -23,6 +23,7 @@ mod edit;
 mod evaluate;
 mod history;
 mod scheduler;
+mod view;
 
 pub use backtest::{Backtest, BacktestChange, BacktestReq, FiringWindow, MAX_STEPS, backtest};
 pub use channels::{ChannelTest, redact_channel};
@@ -33,6 +34,7 @@ pub(crate) use scheduler::Lease;
 pub use scheduler::{
     EvaluatorStatus, LOCK_FILE, RULE_TIMEOUT, Tick, evaluator_status, lead, run, step_down, tick,
 };
+pub use view::{AlertRow, AlertRowsReq, BacktestChartReq, BacktestView, backtest_chart, rows};
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;

@@ -5,8 +5,10 @@
 
 mod backtest;
 mod channels;
+mod scheduled;
 mod scheduling;
 mod series;
+mod view;
 
 use std::sync::Arc;
 
