@@ -6,6 +6,7 @@
 mod access;
 mod admin;
 mod alert;
+mod alert_channels;
 mod cli;
 mod cli_v3;
 mod gui;

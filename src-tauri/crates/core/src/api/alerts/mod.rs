@@ -22,6 +22,7 @@ mod condition;
 mod edit;
 mod evaluate;
 mod history;
+mod payloads;
 mod scheduler;
 mod view;
 
