@@ -128,6 +128,7 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::alerts::alert_history,
             commands::alerts::alert_silence,
             commands::alerts::alert_unsilence,
+            commands::alerts::alert_server,
             commands::alerts::alert_test,
             commands::alerts::alert_evaluator_status,
             commands::alerts::alert_allow_host,

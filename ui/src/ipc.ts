@@ -16,6 +16,8 @@ import type { BacktestChartReq } from './bindings/BacktestChartReq';
 import type { BacktestView } from './bindings/BacktestView';
 import type { ChannelTest } from './bindings/ChannelTest';
 import type { CreateAlertReq } from './bindings/CreateAlertReq';
+import type { ServerAlerting } from './bindings/ServerAlerting';
+import type { ServerAlertingReq } from './bindings/ServerAlertingReq';
 import type { Silence } from './bindings/Silence';
 import type { SilenceReq } from './bindings/SilenceReq';
 import type { TestAlertReq } from './bindings/TestAlertReq';
@@ -298,6 +300,8 @@ export const alertSilence = (req: SilenceReq) => call<Silence[]>('alert_silence'
 export const alertUnsilence = (alert: string, series: string | null) =>
   call<Silence[]>('alert_unsilence', { alert, series });
 export const alertTest = (req: TestAlertReq) => call<ChannelTest[]>('alert_test', { req });
+/** A 2.x server's own checks and notification rules. */
+export const alertServer = (req: ServerAlertingReq) => call<ServerAlerting>('alert_server', { req });
 
 // ---- events ---------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 
 mod admin;
 mod alert;
+mod alert_server;
 mod import_csv;
 mod ops;
 mod progress;

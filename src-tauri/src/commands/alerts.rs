@@ -1,12 +1,12 @@
 //! The alerts' commands: the rules list, create/edit/delete a rule, backtest it with its
-//! chart, its history, silences, send a test notification, who evaluates, and the private
-//! hosts alert channels may reach.
+//! chart, its history, silences, send a test notification, who evaluates, the private hosts
+//! alert channels may reach, and a 2.x server's own checks and notification rules.
 
 use chrono::Utc;
 use influxdesk_core::api::alerts::{
     self, AlertChange, AlertHistoryReq, AlertRow, AlertRowsReq, AlertRule, AllowHostReq,
-    BacktestChartReq, BacktestView, ChannelTest, CreateAlertReq, EvaluatorStatus, Silence,
-    SilenceReq, TestAlertReq, UpdateAlertReq,
+    BacktestChartReq, BacktestView, ChannelTest, CreateAlertReq, EvaluatorStatus, ServerAlerting,
+    ServerAlertingReq, Silence, SilenceReq, TestAlertReq, UpdateAlertReq,
 };
 use influxdesk_core::{Actor, Result};
 use tauri::State;
@@ -68,6 +68,14 @@ pub async fn alert_unsilence(
 ) -> Result<Vec<Silence>> {
     guarded(async { alerts::unsilence(&state.ctx, &Actor::User, &alert, series.as_deref()).await })
         .await
+}
+
+#[tauri::command]
+pub async fn alert_server(
+    state: State<'_, AppState>,
+    req: ServerAlertingReq,
+) -> Result<ServerAlerting> {
+    guarded(async { alerts::server_alerting(&state.ctx, &Actor::User, req).await }).await
 }
 
 #[tauri::command]

@@ -8,6 +8,7 @@ mod channels;
 mod scheduled;
 mod scheduling;
 mod series;
+mod server;
 mod view;
 
 use std::sync::Arc;
