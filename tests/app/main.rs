@@ -6,12 +6,15 @@
 mod access;
 mod admin;
 mod alert;
+mod alert_channels;
+mod alert_server;
 mod cli;
 mod cli_v3;
 mod dashboard;
 mod gui;
 mod gui_access;
 mod gui_admin;
+mod gui_alerts;
 mod gui_dashboards;
 mod gui_load;
 mod gui_ops;

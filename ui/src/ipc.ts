@@ -25,6 +25,21 @@ import type { RunDashboardReq } from './bindings/RunDashboardReq';
 import type { UpdateCellReq } from './bindings/UpdateCellReq';
 import type { UpdateDashboardReq } from './bindings/UpdateDashboardReq';
 import type { VariableValuesReq } from './bindings/VariableValuesReq';
+import type { AlertChange } from './bindings/AlertChange';
+import type { AlertHistoryReq } from './bindings/AlertHistoryReq';
+import type { AlertRow } from './bindings/AlertRow';
+import type { AlertRowsReq } from './bindings/AlertRowsReq';
+import type { AlertRule } from './bindings/AlertRule';
+import type { BacktestChartReq } from './bindings/BacktestChartReq';
+import type { BacktestView } from './bindings/BacktestView';
+import type { ChannelTest } from './bindings/ChannelTest';
+import type { CreateAlertReq } from './bindings/CreateAlertReq';
+import type { ServerAlerting } from './bindings/ServerAlerting';
+import type { ServerAlertingReq } from './bindings/ServerAlertingReq';
+import type { Silence } from './bindings/Silence';
+import type { SilenceReq } from './bindings/SilenceReq';
+import type { TestAlertReq } from './bindings/TestAlertReq';
+import type { UpdateAlertReq } from './bindings/UpdateAlertReq';
 import type { AlterRpReq } from './bindings/AlterRpReq';
 import type { Bucket } from './bindings/Bucket';
 import type { BucketChange } from './bindings/BucketChange';
@@ -336,6 +351,22 @@ export const taskRuns = (req: TaskReq) => call<TaskRun[]>('task_runs', { req });
 export const taskLogs = (req: TaskReq) => call<TaskLog[]>('task_logs', { req });
 export const triggerList = (req: ListTriggersReq) => call<Trigger[]>('trigger_list', { req });
 
+// ---- alerts ---------------------------------------------------------------------------------
+export const alertRows = (req: AlertRowsReq) => call<AlertRow[]>('alert_rows', { req });
+export const alertCreate = (req: CreateAlertReq) => call<AlertRule>('alert_create', { req });
+export const alertUpdate = (req: UpdateAlertReq) => call<AlertRule>('alert_update', { req });
+export const alertDelete = (alert: string) => call<null>('alert_delete', { alert });
+/** Replay a rule (saved or being written) over past data, with the chart of what it checked. */
+export const alertBacktestChart = (req: BacktestChartReq) =>
+  call<BacktestView>('alert_backtest_chart', { req });
+export const alertHistory = (req: AlertHistoryReq) => call<AlertChange[]>('alert_history', { req });
+export const alertSilence = (req: SilenceReq) => call<Silence[]>('alert_silence', { req });
+export const alertUnsilence = (alert: string, series: string | null) =>
+  call<Silence[]>('alert_unsilence', { alert, series });
+export const alertTest = (req: TestAlertReq) => call<ChannelTest[]>('alert_test', { req });
+/** A 2.x server's own checks and notification rules. */
+export const alertServer = (req: ServerAlertingReq) => call<ServerAlerting>('alert_server', { req });
+
 // ---- events ---------------------------------------------------------------------------------
 
 export const EVENT = 'influxdesk://event';
@@ -361,7 +392,7 @@ export const onDemo = (cb: (st: DemoStatus) => void) => on<DemoStatus>(DEMO_EVEN
 
 // ---- UI preferences (tauri-plugin-store, ui.json) --------------------------------------------
 
-export type Screen = 'connections' | 'explore' | 'dashboards' | 'load' | 'admin' | 'assistant';
+export type Screen = 'connections' | 'explore' | 'dashboards' | 'load' | 'admin' | 'alerts' | 'assistant';
 
 /** Everything the UI remembers between runs. Per-profile maps are keyed by profile id. */
 export interface UiPrefs {

@@ -255,6 +255,12 @@ pub enum AlertCmd {
         #[arg(long, requires = "host")]
         remove: bool,
     },
+    /// The server's own alerting (InfluxDB 2.x): its checks and notification rules with
+    /// their state and last run.
+    ServerChecks {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn lines(sent: &[ChannelTest]) -> String {
@@ -595,6 +601,7 @@ pub async fn run(ctx: &Ctx, cmd: AlertCmd) -> Result<String> {
             alerts::delete(ctx, &me, &name).await?;
             Ok(format!("deleted alert \"{name}\"\n"))
         }
+        AlertCmd::ServerChecks { json: as_json } => super::alert_server::run(ctx, as_json).await,
         AlertCmd::AllowHost { host: None, .. } => {
             let hosts = alerts::allowed_hosts(ctx).await?;
             Ok(if hosts.is_empty() {

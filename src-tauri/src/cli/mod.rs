@@ -4,6 +4,7 @@
 
 mod admin;
 mod alert;
+mod alert_server;
 mod dashboard;
 mod import_csv;
 mod ops;

@@ -130,7 +130,15 @@ export const app = new AppState();
 
 /** A screen name from a URL hash or a stored preference ("query" was Explore's old name). */
 export function screenOf(v: unknown): ipc.Screen | null {
-  if (v === 'connections' || v === 'explore' || v === 'dashboards' || v === 'load' || v === 'admin' || v === 'assistant')
+  if (
+    v === 'connections' ||
+    v === 'explore' ||
+    v === 'dashboards' ||
+    v === 'load' ||
+    v === 'admin' ||
+    v === 'alerts' ||
+    v === 'assistant'
+  )
     return v;
   if (v === 'query') return 'explore';
   return null;

@@ -102,6 +102,8 @@ export interface OpenQuery {
   query: string;
   language: QueryLanguage | null;
   database: string | null;
+  /** The time picker's range for it (an alert's history entry opens at its time). */
+  time_range?: TimeRange | null;
 }
 
 class ExploreState {

@@ -193,7 +193,7 @@ impl Layer<'_, '_> {
     }
 }
 
-type Chart<'c, DB> = DualCoordChartContext<
+pub(super) type Chart<'c, DB> = DualCoordChartContext<
     'c,
     DB,
     Cartesian2d<TimeAxis, RangedCoordf64>,
@@ -298,10 +298,11 @@ fn time_chart<DB: DrawingBackend>(
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (x, y)| {
                 (a.min(x), b.max(y))
             });
-        let (fix_lo, fix_hi) = if axis == Axis::Left {
-            (spec.y_min, spec.y_max)
+        let (fix_lo, fix_hi, lo, hi) = if axis == Axis::Left {
+            let (lo, hi) = super::overlay::extent(&spec.overlay, lo, hi);
+            (spec.y_min, spec.y_max, lo, hi)
         } else {
-            (None, None)
+            (None, None, lo, hi)
         };
         pad_range(lo, hi, fix_lo, fix_hi)
     };
@@ -350,6 +351,7 @@ fn time_chart<DB: DrawingBackend>(
             .map_err(err)?;
     }
 
+    super::overlay::bands(&mut chart, &spec.overlay, (t0, t1), (ylo, yhi), spec.theme)?;
     let mut points = 0;
     // Area fills first, so every line stays visible on top of them.
     for l in &layers {
@@ -410,6 +412,7 @@ fn time_chart<DB: DrawingBackend>(
         }
     }
 
+    super::overlay::lines(&mut chart, &spec.overlay, (t0, t1), spec.theme)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     let plot = PixelRect {
         x: px.start,

@@ -9,7 +9,8 @@
 //! under the mouse without another call, and every render with a [`ChartSummary`] (the text an
 //! assistant reads instead of looking at the picture).
 //!
-//! Left out: time zones other than UTC, log scales, annotations, interactivity (the UI's job).
+//! [`Overlay`] adds horizontal lines and shaded time spans (an alert's levels and firing
+//! windows). Left out: time zones other than UTC, log scales, annotations, interactivity (the UI's job).
 //! PNG text is drawn with the embedded DejaVu Sans (`fonts/`), so no system font or C library is
 //! needed; SVG text is left to the viewer's `sans-serif`.
 
@@ -17,6 +18,7 @@ mod axis;
 mod compose;
 mod decimate;
 mod draw;
+mod overlay;
 mod panels;
 mod raster;
 mod series;
@@ -31,6 +33,7 @@ use crate::influx::parse::ns_to_rfc3339;
 
 pub use compose::{TILE_HEADER, Tile, TileBody, compose_png, render_rgb};
 pub use decimate::decimate;
+pub use overlay::{MAX_BANDS as OVERLAY_MAX_BANDS, Overlay, OverlayBand, OverlayLine, Tone};
 pub use series::{Series, series_from_frames};
 
 /// Smallest and largest width or height accepted, in pixels.
@@ -125,6 +128,10 @@ pub struct ChartSpec {
     pub y_max: Option<f64>,
     /// light or dark. Default light.
     pub theme: Theme,
+    /// Horizontal lines (e.g. thresholds) and shaded time spans over a time chart.
+    #[serde(skip_serializing_if = "Overlay::is_empty")]
+    #[ts(as = "Option<Overlay>", optional)]
+    pub overlay: Overlay,
 }
 
 impl Default for ChartSpec {
@@ -141,6 +148,7 @@ impl Default for ChartSpec {
             y_min: None,
             y_max: None,
             theme: Theme::Light,
+            overlay: Overlay::default(),
         }
     }
 }
@@ -573,6 +581,7 @@ fn validate(spec: &ChartSpec) -> Result<()> {
             "y_min ({lo}) must be less than y_max ({hi})"
         )));
     }
+    overlay::validate(&spec.overlay)?;
     if spec.decimals.is_some_and(|d| d > 12) {
         return Err(Error::invalid("decimals must be 0 to 12"));
     }

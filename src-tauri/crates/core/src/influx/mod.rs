@@ -8,6 +8,7 @@ pub mod admin_v1;
 pub mod buckets;
 pub mod builder;
 pub mod catalog;
+pub mod checks;
 pub mod classify;
 pub mod delete;
 pub mod lineproto;

@@ -13,6 +13,7 @@ use super::condition::Condition;
 use super::evaluate::{series_of, step_series, window_of};
 use super::{AlertRule, AlertStatus, Notification, Threshold, duration, every, now_str};
 use crate::api::{Ctx, profiles, query};
+use crate::chart::Series;
 use crate::error::{Error, Result};
 use crate::model::{Actor, QueryLanguage, RunQueryReq, TimeRange};
 
@@ -137,6 +138,16 @@ async fn rule_of(ctx: &Ctx, req: &BacktestReq) -> Result<AlertRule> {
 /// Backtest a rule over `range` before `now`. Only reads: the query must be a read, as for a
 /// rule (checked on the text the evaluator would send).
 pub async fn backtest(ctx: &Ctx, req: BacktestReq, now: DateTime<Utc>) -> Result<Backtest> {
+    Ok(replay(ctx, req, now).await?.0)
+}
+
+/// [`backtest`], with what it checked: each series' value at each instant evaluated (for the
+/// chart), and the rule replayed.
+pub(super) async fn replay(
+    ctx: &Ctx,
+    req: BacktestReq,
+    now: DateTime<Utc>,
+) -> Result<(Backtest, Vec<Series>, AlertRule)> {
     let mut rule = rule_of(ctx, &req).await?;
     let cond = Condition::new(&rule.threshold, rule.notification.severity)?;
     let p = profiles::resolve(ctx, Some(&rule.profile_id)).await?;
@@ -196,12 +207,27 @@ pub async fn backtest(ctx: &Ctx, req: BacktestReq, now: DateTime<Utc>) -> Result
     let mut changes = Vec::new();
     let mut windows: Vec<FiringWindow> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
+    let mut checked: Vec<Series> = Vec::new();
     for (at, answer) in &answers {
         let ns = at.timestamp_nanos_opt().unwrap_or(i64::MAX);
         let (each, states) = step_series(&rule, &cond, series_of(answer), ns, *at, window, hold);
         for e in &each {
             if !seen.contains(&e.series) {
                 seen.push(e.series.clone());
+            }
+            if let Some(v) = e.value {
+                match checked.iter_mut().find(|s| s.key == e.series) {
+                    Some(s) => s.points.push((ns, v)),
+                    None => checked.push(Series {
+                        key: e.series.clone(),
+                        name: if e.series.is_empty() {
+                            rule.name.clone()
+                        } else {
+                            e.series.clone()
+                        },
+                        points: vec![(ns, v)],
+                    }),
+                }
             }
             if e.status == e.previous {
                 continue;
@@ -263,7 +289,7 @@ pub async fn backtest(ctx: &Ctx, req: BacktestReq, now: DateTime<Utc>) -> Result
         answers.len(),
         crate::influx::buckets::human(u64::try_from(step.num_seconds()).ok()),
     );
-    Ok(Backtest {
+    let bt = Backtest {
         alert: rule.name.clone(),
         from: instants.first().map(|t| now_str(*t)).unwrap_or_default(),
         to: now_str(now),
@@ -277,5 +303,6 @@ pub async fn backtest(ctx: &Ctx, req: BacktestReq, now: DateTime<Utc>) -> Result
         windows,
         series: seen,
         summary,
-    })
+    };
+    Ok((bt, checked, rule))
 }

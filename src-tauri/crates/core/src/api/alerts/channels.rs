@@ -1,5 +1,6 @@
 //! Where alert notifications go, and the rules for reaching there. A channel is `desktop` (an
-//! event the GUI shows) or an HTTP endpoint (`webhook:<url>`, `slack:<url>`) whose URL is kept
+//! event the GUI shows) or an HTTP endpoint (`webhook:<url>`, `slack:<url>`, `teams:<url>`,
+//! `pagerduty:<routing key>` to the Events API v2; bodies in `payloads`) whose URL (or key) is kept
 //! in the OS keychain (service `influxdesk`, one account per channel) and shown everywhere
 //! else without its path, query or credentials. HTTP sends never follow a redirect and never
 //! reach a loopback, private, link-local or cloud-metadata address unless the user allowed
@@ -15,6 +16,7 @@ use ts_rs::TS;
 use url::Url;
 
 use super::addresses::{allowed_hosts, target};
+use super::payloads;
 use super::{ALERTS_FILE, AlertRule, AlertStatus, AlertsFile, Evaluation, now_str};
 use crate::api::Ctx;
 use crate::error::{Error, Result};
@@ -47,6 +49,8 @@ pub struct ChannelTest {
 enum Kind {
     Webhook,
     Slack,
+    Teams,
+    PagerDuty,
     Desktop,
 }
 
@@ -56,16 +60,24 @@ fn split(c: &str) -> Option<(Kind, &str)> {
     if c == "desktop" {
         return Some((Kind::Desktop, ""));
     }
-    if let Some(u) = c.strip_prefix("webhook:") {
-        return Some((Kind::Webhook, u));
+    for (prefix, kind) in [
+        ("webhook:", Kind::Webhook),
+        ("slack:", Kind::Slack),
+        ("teams:", Kind::Teams),
+        ("pagerduty:", Kind::PagerDuty),
+    ] {
+        if let Some(rest) = c.strip_prefix(prefix) {
+            return Some((kind, rest));
+        }
     }
-    c.strip_prefix("slack:").map(|u| (Kind::Slack, u))
+    None
 }
 
 pub(super) fn not_a_channel(c: &str) -> Error {
     Error::invalid(format!(
         "\"{}\" is not a channel: use \"webhook:https://...\", \
-         \"slack:https://hooks.slack.com/...\" or \"desktop\"",
+         \"slack:https://hooks.slack.com/...\", \"teams:https://...\" (an incoming webhook), \
+         \"pagerduty:ROUTING_KEY\" or \"desktop\"",
         redact_channel(c)
     ))
 }
@@ -74,7 +86,19 @@ pub(super) fn not_a_channel(c: &str) -> Error {
 /// a query or credentials (a Slack or webhook URL's path is often the secret itself).
 pub fn redact_channel(c: &str) -> String {
     let (prefix, rest) = match c.trim().split_once(':') {
-        Some((p @ ("webhook" | "slack"), rest)) => (p, rest),
+        Some((p @ ("webhook" | "slack" | "teams"), rest)) => (p, rest),
+        // The routing key is the secret: only its last 4 characters are shown (so two
+        // PagerDuty channels can be told apart), and only for a key long enough to stay secret.
+        Some(("pagerduty", key)) => {
+            let key = key.trim().trim_start_matches('…');
+            let n = key.chars().count();
+            let tail: String = if n >= 4 && (n == 4 || n >= 16) {
+                key.chars().skip(n - 4).collect()
+            } else {
+                String::new()
+            };
+            return format!("pagerduty:…{tail}");
+        }
         _ => return c.trim().to_string(),
     };
     let Ok(u) = Url::parse(rest) else {
@@ -95,6 +119,17 @@ pub fn redact_channel(c: &str) -> String {
 pub(crate) async fn check(c: &str, allowed: &[String]) -> Result<()> {
     match split(c) {
         Some((Kind::Desktop, _)) => Ok(()),
+        Some((Kind::PagerDuty, key)) => {
+            if !payloads::is_routing_key(key.trim()) {
+                return Err(Error::invalid(
+                    "a PagerDuty channel is \"pagerduty:ROUTING_KEY\": the integration key of an \
+                     Events API v2 service (letters and digits)",
+                ));
+            }
+            target(&payloads::pagerduty_endpoint(), "pagerduty", allowed, false)
+                .await
+                .map(|_| ())
+        }
         Some((_, url)) => target(url, &redact_channel(c), allowed, false)
             .await
             .map(|_| ()),
@@ -141,7 +176,7 @@ pub(crate) async fn forget(ctx: &Ctx, accounts: &[String]) {
 /// An HTTP channel of a rule saved by an older influxdesk, with its URL still in the file.
 fn is_legacy(rule: &AlertRule, i: usize) -> bool {
     let c = &rule.notification.channels[i];
-    matches!(split(c), Some((Kind::Webhook | Kind::Slack, _)))
+    matches!(split(c), Some((kind, _)) if kind != Kind::Desktop)
         && rule.channel_accounts.get(i).is_none_or(|a| a.is_empty())
 }
 
@@ -258,15 +293,13 @@ struct Sent {
     result: Result<()>,
 }
 
-/// POST `body` as JSON to an HTTP channel, under the address rules, without redirects.
-async fn post(ctx: &Ctx, channel: &Secret, body: &Value) -> Sent {
-    let shown = redact_channel(channel.expose());
+/// POST `body` as JSON to `raw` (the URL of channel `shown`), under the address rules,
+/// without redirects.
+async fn post(ctx: &Ctx, shown: &str, raw: &str, body: &Value) -> Sent {
+    let shown = shown.to_string();
     let failed = |e: Error| Sent {
         status: None,
         result: Err(e),
-    };
-    let Some((_, raw)) = split(channel.expose()) else {
-        return failed(not_a_channel(&shown));
     };
     let allowed = match allowed_hosts(ctx) {
         Ok(a) => a,
@@ -361,11 +394,23 @@ async fn send(ctx: &Ctx, rule: &AlertRule, i: usize, e: &Evaluation, now: DateTi
             };
         }
     };
-    let body = match split(url.expose()).map(|(k, _)| k) {
-        Some(Kind::Slack) => slack_body(rule, e),
-        _ => webhook_body(rule, e, now),
+    let shown = redact_channel(url.expose());
+    let Some((kind, rest)) = split(url.expose()) else {
+        return Sent {
+            status: None,
+            result: Err(not_a_channel(&shown)),
+        };
     };
-    post(ctx, &url, &body).await
+    let (to, body) = match kind {
+        Kind::Slack => (rest.to_string(), slack_body(rule, e)),
+        Kind::Teams => (rest.to_string(), payloads::teams_body(rule, e, now)),
+        Kind::PagerDuty => (
+            payloads::pagerduty_endpoint(),
+            payloads::pagerduty_body(rest.trim(), rule, e, now),
+        ),
+        Kind::Webhook | Kind::Desktop => (rest.to_string(), webhook_body(rule, e, now)),
+    };
+    post(ctx, &shown, &to, &body).await
 }
 
 /// Notify every channel of `rule` of a transition. Failures are logged with the channel
@@ -432,6 +477,7 @@ mod tests {
             "webhook:ftp://example.com/x",
             "email:me@example.com",
             "webhook:",
+            "teams:",
         ] {
             let e = check(bad, &[]).await.unwrap_err();
             assert!(e.message().contains("is not a channel"), "{bad}: {e}");
@@ -458,6 +504,14 @@ mod tests {
         );
         assert_eq!(redact_channel("webhook:not a url"), "webhook:…");
         assert_eq!(redact_channel("desktop"), "desktop");
+        assert_eq!(
+            redact_channel("teams:https://example.webhook.office.com/webhookb2/SECRET"),
+            "teams:https://example.webhook.office.com/…"
+        );
+        assert_eq!(redact_channel("pagerduty:R0UT1NGKEY"), "pagerduty:…");
+        let key = "pagerduty:0123456789abcdef0123456789abWXYZ";
+        assert_eq!(redact_channel(key), "pagerduty:…WXYZ");
+        assert_eq!(redact_channel(&redact_channel(key)), "pagerduty:…WXYZ");
         let once = redact_channel("slack:https://hooks.slack.com/services/T0/B0/XYZ");
         assert_eq!(
             redact_channel(&once),

@@ -13,7 +13,8 @@
 //! `edit`: changing a saved rule; `history`: its changes of state and silences; `channels`:
 //! where notifications may go and how (URLs in the keychain, never redirected, never to
 //! private addresses unless allowed); `scheduler`: the loop, of which one runs across
-//! processes.
+//! processes; `view`: the rules list and the backtest chart of the Alerts screen; `server`:
+//! a 2.x server's own checks and notification rules.
 
 mod addresses;
 mod backtest;
@@ -22,7 +23,10 @@ mod condition;
 mod edit;
 mod evaluate;
 mod history;
+mod payloads;
 mod scheduler;
+mod server;
+mod view;
 
 pub use backtest::{Backtest, BacktestChange, BacktestReq, FiringWindow, MAX_STEPS, backtest};
 pub use channels::{ChannelTest, redact_channel};
@@ -33,6 +37,10 @@ pub(crate) use scheduler::Lease;
 pub use scheduler::{
     EvaluatorStatus, LOCK_FILE, RULE_TIMEOUT, Tick, evaluator_status, lead, run, step_down, tick,
 };
+pub use server::{
+    ServerAlerting, ServerAlertingReq, ServerCheck, ServerNotificationRule, server_alerting,
+};
+pub use view::{AlertRow, AlertRowsReq, BacktestChartReq, BacktestView, backtest_chart, rows};
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;

@@ -5,8 +5,11 @@
 
 mod backtest;
 mod channels;
+mod scheduled;
 mod scheduling;
 mod series;
+mod server;
+mod view;
 
 use std::sync::Arc;
 
