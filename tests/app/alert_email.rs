@@ -20,7 +20,7 @@ use tokio::process::{Child, Command};
 
 use crate::support::{BIN, files_containing, influxd, run, scratch, text};
 
-const PASSWORD: &str = "SMTPSECRET-pw-0123";
+pub(crate) const PASSWORD: &str = "SMTPSECRET-pw-0123";
 
 /// The Python that has aiosmtpd: `INFLUXDESK_TEST_PYTHON`, else the venv `.ci/test` and
 /// `tests/mcp/run.sh` make (`target/mcp-venv`, with `pip install aiosmtpd`).
@@ -38,10 +38,10 @@ fn python() -> PathBuf {
     p
 }
 
-type Mails = Arc<Mutex<Vec<Value>>>;
+pub(crate) type Mails = Arc<Mutex<Vec<Value>>>;
 
 /// Start the SMTP sink: its port, the mails it takes, and the process (killed on drop).
-async fn smtp_sink() -> (u16, Mails, Child) {
+pub(crate) async fn smtp_sink() -> (u16, Mails, Child) {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/app/smtp_sink.py");
     let mut child = Command::new(python())
         .arg(script)
@@ -72,7 +72,7 @@ async fn smtp_sink() -> (u16, Mails, Child) {
 }
 
 /// Wait until the sink holds `n` mails.
-async fn wait_mails(got: &Mails, n: usize, what: &str) -> Vec<Value> {
+pub(crate) async fn wait_mails(got: &Mails, n: usize, what: &str) -> Vec<Value> {
     let start = Instant::now();
     loop {
         let seen = got.lock().unwrap().clone();
@@ -89,7 +89,7 @@ async fn wait_mails(got: &Mails, n: usize, what: &str) -> Vec<Value> {
 }
 
 /// A raw mail's headers (unfolded) and body (CRLF as LF) as the sink took them.
-fn parse(raw: &str) -> (BTreeMap<String, String>, String) {
+pub(crate) fn parse(raw: &str) -> (BTreeMap<String, String>, String) {
     let raw = raw.replace("\r\n", "\n");
     let (head, body) = raw.split_once("\n\n").expect("headers and body");
     let head = head.replace("\n ", " ").replace("\n\t", " ");

@@ -15,6 +15,7 @@ mod dashboard;
 mod gui;
 mod gui_access;
 mod gui_admin;
+mod gui_alert_email;
 mod gui_alerts;
 mod gui_dashboards;
 mod gui_load;
