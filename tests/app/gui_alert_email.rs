@@ -2,8 +2,8 @@
 //! SMTP server (Python `aiosmtpd`) and the real Secret Service: the Alerts screen's Email tab
 //! sets the SMTP account (the password goes to the keychain and never comes back to the
 //! form), the rules list's Test button mails the rule's email channel through it, and the
-//! rule editor's "History only" box saves a rule whose one channel is `history`. Screenshot
-//! `alerts-email.png` in `test-artifacts/gui/`.
+//! rule editor's "History only" box saves a rule whose one channel is `history`. Screenshots
+//! `alerts-email.png` and `alerts-email-test.png` in `test-artifacts/gui/`.
 
 use influxdesk_testkit::secret_service::SecretService;
 use serde_json::Value;
@@ -93,6 +93,7 @@ async fn the_email_tab_sets_smtp_and_test_mails_through_it() {
     click(&c, "alert-test-disk").await;
     let result = wait_text(&c, "alert-test-result", "delivered").await;
     assert!(result.contains("delivered: SMTP 250"), "{result}");
+    shot(&c, "alerts-email-test").await;
     let got = wait_mails(&mails, 1, "the test mail").await;
     let (h, body) = parse(got[0]["data"].as_str().unwrap());
     assert_eq!(h["subject"], "[influxdesk] test: disk");
