@@ -4,7 +4,8 @@
 //! deliver the exact mail (sender, recipients, subject, the rule, level, series, value and
 //! time) with the login whose password only the keychain holds; a wrong password is refused
 //! with the server's answer and without the password. The password is never in a file or any
-//! output.
+//! output. Over STARTTLS and TLS (rustls) the server's certificate is verified: refused until
+//! the system's CA store (here `SSL_CERT_FILE`) trusts it, then delivered.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -40,13 +41,20 @@ fn python() -> PathBuf {
 
 pub(crate) type Mails = Arc<Mutex<Vec<Value>>>;
 
-/// Start the SMTP sink: its port, the mails it takes, and the process (killed on drop).
+/// Start the SMTP sink (plain text): its port, the mails it takes, and the process (killed on
+/// drop).
 pub(crate) async fn smtp_sink() -> (u16, Mails, Child) {
+    smtp_sink_with(&[]).await
+}
+
+/// [`smtp_sink`] with more of its settings (`SMTP_SINK_CERT`, `SMTP_SINK_TLS`...).
+async fn smtp_sink_with(env: &[(&str, &str)]) -> (u16, Mails, Child) {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/app/smtp_sink.py");
     let mut child = Command::new(python())
         .arg(script)
         .env("SMTP_SINK_USER", "alerts")
         .env("SMTP_SINK_PASSWORD", PASSWORD)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -93,14 +101,41 @@ pub(crate) fn parse(raw: &str) -> (BTreeMap<String, String>, String) {
     let raw = raw.replace("\r\n", "\n");
     let (head, body) = raw.split_once("\n\n").expect("headers and body");
     let head = head.replace("\n ", " ").replace("\n\t", " ");
-    let headers = head
+    let headers: BTreeMap<String, String> = head
         .lines()
         .filter_map(|l| l.split_once(": "))
         .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
         .collect();
     // The SMTP transfer ends the data with a line break of its own.
     let body = body.strip_suffix('\n').unwrap_or(body);
-    (headers, body.to_string())
+    let qp = headers
+        .get("content-transfer-encoding")
+        .is_some_and(|e| e.eq_ignore_ascii_case("quoted-printable"));
+    let body = if qp {
+        quoted_printable(body)
+    } else {
+        body.to_string()
+    };
+    (headers, body)
+}
+
+/// Decode a quoted-printable body (RFC 2045: `=XX` bytes, `=` at a line's end joins lines).
+fn quoted_printable(s: &str) -> String {
+    let s = s.replace("=\n", "");
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'=' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).expect("=XX in quoted-printable"));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
 }
 
 /// The body with its Time line checked (RFC 3339) and taken out.
@@ -298,4 +333,155 @@ async fn email_alerts_reach_a_real_smtp_server_with_the_password_from_the_keycha
         files_containing(&config, "SMTPSECRET").is_empty(),
         "no password in the config dir"
     );
+}
+
+/// A self-signed certificate for 127.0.0.1 (made with the `openssl` command): (cert, key).
+fn self_signed(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let o = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("the openssl command (Debian package `openssl`)");
+    assert!(o.status.success(), "openssl: {o:?}");
+    (cert, key)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starttls_and_tls_verify_the_server_certificate() {
+    let ss = SecretService::start(true);
+    let server = influxd(None);
+    let config = scratch("alert-mail-tls-config-");
+    let (cert, key) = self_signed(&scratch("alert-mail-cert-"));
+    let (cert_s, key_s) = (cert.display().to_string(), key.display().to_string());
+    let mut env = ss.env();
+    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
+    // Nothing but the test's own CA file is trusted, so the outcome does not depend on the
+    // machine's CA store.
+    let empty = scratch("alert-mail-no-ca-");
+    env.push(("SSL_CERT_DIR".into(), empty.display().to_string()));
+    let run_with = |args: &[&str], stdin: Option<&str>, ca: Option<&str>| {
+        let mut env = env.clone();
+        env.push((
+            "SSL_CERT_FILE".into(),
+            ca.map_or_else(
+                || empty.join("none.pem").display().to_string(),
+                str::to_string,
+            ),
+        ));
+        let o = run(args, &env, stdin);
+        let (out, err) = text(&o);
+        assert!(
+            !out.contains("SMTPSECRET") && !err.contains("SMTPSECRET"),
+            "{out}{err}"
+        );
+        (o.status.success(), out, err)
+    };
+    let ok = |args: &[&str], stdin: Option<&str>| {
+        let (good, out, err) = run_with(args, stdin, None);
+        assert!(good, "influxdesk {args:?} failed: {err}");
+        out
+    };
+    ok(
+        &[
+            "profile",
+            "add",
+            "local",
+            "--url",
+            &server.url(),
+            "--database",
+            "mailtls",
+        ],
+        None,
+    );
+    ok(&["alert", "allow-host", "127.0.0.1"], None);
+    // The SMTP account is set first: an email channel needs it.
+    ok(
+        &[
+            "alert",
+            "smtp",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "25",
+            "--tls",
+            "starttls",
+            "--from",
+            "alerts@example.com",
+        ],
+        None,
+    );
+    ok(
+        &[
+            "alert",
+            "create",
+            "disk",
+            "--query",
+            "SELECT last(used) FROM disk",
+            "--op",
+            ">",
+            "--crit",
+            "90",
+            "--channel",
+            "email:ops@example.com",
+        ],
+        None,
+    );
+    for mode in ["starttls", "tls"] {
+        let (port, mails, _sink) = smtp_sink_with(&[
+            ("SMTP_SINK_CERT", &cert_s),
+            ("SMTP_SINK_KEY", &key_s),
+            ("SMTP_SINK_TLS", mode),
+        ])
+        .await;
+        let port_s = port.to_string();
+        ok(
+            &[
+                "alert",
+                "smtp",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port_s,
+                "--tls",
+                mode,
+                "--username",
+                "alerts",
+                "--from",
+                "alerts@example.com",
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        );
+        // The certificate is not trusted yet: refused, nothing sent.
+        let (good, out, err) = run_with(&["alert", "test", "disk"], None, None);
+        assert!(!good, "{mode}: an untrusted certificate must fail: {out}");
+        assert!(
+            format!("{out}{err}").contains("TLS"),
+            "{mode}: the error names TLS: {out}{err}"
+        );
+        assert!(mails.lock().unwrap().is_empty(), "{mode}: nothing sent");
+        // Trusted through the CA file: delivered over TLS.
+        let (good, out, err) = run_with(&["alert", "test", "disk"], None, Some(&cert_s));
+        assert!(good, "{mode}: {out}{err}");
+        assert!(out.contains("delivered: SMTP 250"), "{mode}: {out}");
+        let got = wait_mails(&mails, 1, mode).await;
+        assert_eq!(got[0]["login"], "alerts", "{mode}");
+        let (h, _) = parse(got[0]["data"].as_str().unwrap());
+        assert_eq!(h["subject"], "[influxdesk] test: disk", "{mode}");
+    }
+    assert!(files_containing(&config, "SMTPSECRET").is_empty());
 }

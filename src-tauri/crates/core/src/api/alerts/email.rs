@@ -291,9 +291,10 @@ pub(super) async fn send(
             let what = scrub(err.to_string());
             Err(if err.is_permanent() || err.is_transient() {
                 Error::Unreachable(format!("{shown} refused the mail: {what}"))
-            } else if err.is_tls() {
+            } else if err.is_tls() || what.contains("certificate") || what.contains("tls") {
                 Error::Unreachable(format!(
-                    "{shown}: the TLS connection failed ({what}); check the TLS mode and port"
+                    "{shown}: the TLS connection failed ({what}); check the TLS mode and port, \
+                     and that this system trusts the server's certificate"
                 ))
             } else if err.is_timeout() {
                 Error::Timeout(format!("{shown} did not answer: {what}"))
