@@ -133,7 +133,9 @@ impl InfluxdeskMcp {
     }
 
     /// Send a test notification to an alert's channels (or to one of them) and report what
-    /// each answered: the HTTP status of a webhook or Slack URL, or that the app showed it.
+    /// each answered: the HTTP status of a webhook, Slack, Teams or PagerDuty channel, the SMTP
+    /// server's reply for email, that the app showed it (desktop) or that nothing is sent
+    /// (history only).
     /// It really sends (no change of the alert's state). Follows the connection's assistant
     /// policy like a change (read-only refuses).
     #[tool(
