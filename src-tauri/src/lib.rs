@@ -133,6 +133,8 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::alerts::alert_test,
             commands::alerts::alert_evaluator_status,
             commands::alerts::alert_allow_host,
+            commands::alerts::alert_smtp,
+            commands::alerts::alert_smtp_set,
             commands::dashboards::dashboard_list,
             commands::dashboards::dashboard_get,
             commands::dashboards::dashboard_create,

@@ -135,6 +135,7 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
             "list-dashboards",
             "list-measurements",
             "list-queries",
+            "list-server-alerts",
             "manage-buckets",
             "manage-downsampling",
             "manage-tokens",

@@ -129,6 +129,7 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
             "list-dashboards",
             "list-measurements",
             "list-queries",
+            "list-server-alerts",
             "manage-buckets",
             "manage-downsampling",
             "manage-tokens",

@@ -39,6 +39,8 @@ import type { ServerAlertingReq } from './bindings/ServerAlertingReq';
 import type { Silence } from './bindings/Silence';
 import type { SilenceReq } from './bindings/SilenceReq';
 import type { TestAlertReq } from './bindings/TestAlertReq';
+import type { SmtpView } from './bindings/SmtpView';
+import type { SetSmtpReq } from './bindings/SetSmtpReq';
 import type { UpdateAlertReq } from './bindings/UpdateAlertReq';
 import type { AlterRpReq } from './bindings/AlterRpReq';
 import type { Bucket } from './bindings/Bucket';
@@ -364,6 +366,9 @@ export const alertSilence = (req: SilenceReq) => call<Silence[]>('alert_silence'
 export const alertUnsilence = (alert: string, series: string | null) =>
   call<Silence[]>('alert_unsilence', { alert, series });
 export const alertTest = (req: TestAlertReq) => call<ChannelTest[]>('alert_test', { req });
+/** The SMTP account email channels send through (never its password). */
+export const alertSmtp = () => call<SmtpView>('alert_smtp');
+export const alertSmtpSet = (req: SetSmtpReq) => call<SmtpView>('alert_smtp_set', { req });
 /** A 2.x server's own checks and notification rules. */
 export const alertServer = (req: ServerAlertingReq) => call<ServerAlerting>('alert_server', { req });
 

@@ -1,7 +1,7 @@
 //! `influxdesk alert`: the alert rules from the command line: list and show them (channels
 //! without their secrets, each series' state, silences) and who evaluates them; create, edit,
 //! backtest, mute and delete rules; their history; send a test notification; allow a private
-//! host for alert channels. Each subcommand is one `core::api::alerts` call.
+//! host for alert channels; the SMTP account of email channels (`alert_smtp`). Each subcommand is one `core::api::alerts` call.
 
 use super::output::json;
 use clap::{Args, Subcommand};
@@ -171,7 +171,9 @@ pub enum AlertCmd {
         name: String,
         #[command(flatten)]
         rule: RuleArgs,
-        /// Where changes of state go: webhook:<url>, slack:<url> or desktop (repeatable).
+        /// Where changes of state go (repeatable): webhook:<url>, slack:<url>, teams:<url>,
+        /// pagerduty:<routing key>, email:<address>[,<address>] (after `alert smtp`), desktop;
+        /// or `history` alone: history only, nobody is notified.
         #[arg(long = "channel")]
         channels: Vec<String>,
         /// Text sent with each change of state.
@@ -224,7 +226,8 @@ pub enum AlertCmd {
         #[arg(long, default_value = "")]
         reason: String,
     },
-    /// End a rule's silences (only one series' with --series).
+    /// End a rule's silences: all of them, or with --series only that series' silence
+    /// (--series "" ends only the silence of the whole rule).
     Unmute {
         name: String,
         #[arg(long)]
@@ -255,6 +258,10 @@ pub enum AlertCmd {
         #[arg(long, requires = "host")]
         remove: bool,
     },
+    /// The SMTP account email channels send through: without --host, show it; with it, set
+    /// it (the password is read from standard input with --password-stdin and kept in the
+    /// keychain).
+    Smtp(super::alert_smtp::SmtpArgs),
     /// The server's own alerting (InfluxDB 2.x): its checks and notification rules with
     /// their state and last run.
     ServerChecks {
@@ -601,6 +608,7 @@ pub async fn run(ctx: &Ctx, cmd: AlertCmd) -> Result<String> {
             alerts::delete(ctx, &me, &name).await?;
             Ok(format!("deleted alert \"{name}\"\n"))
         }
+        AlertCmd::Smtp(a) => super::alert_smtp::run(ctx, a).await,
         AlertCmd::ServerChecks { json: as_json } => super::alert_server::run(ctx, as_json).await,
         AlertCmd::AllowHost { host: None, .. } => {
             let hosts = alerts::allowed_hosts(ctx).await?;

@@ -5,6 +5,7 @@
 mod admin;
 mod alert;
 mod alert_server;
+mod alert_smtp;
 mod dashboard;
 mod import_csv;
 mod ops;

@@ -1,12 +1,13 @@
 //! The alerts' commands: the rules list, create/edit/delete a rule, backtest it with its
 //! chart, its history, silences, send a test notification, who evaluates, the private hosts
-//! alert channels may reach, and a 2.x server's own checks and notification rules.
+//! alert channels may reach, the SMTP account of email channels, and a 2.x server's own checks
+//! and notification rules.
 
 use chrono::Utc;
 use influxdesk_core::api::alerts::{
     self, AlertChange, AlertHistoryReq, AlertRow, AlertRowsReq, AlertRule, AllowHostReq,
     BacktestChartReq, BacktestView, ChannelTest, CreateAlertReq, EvaluatorStatus, ServerAlerting,
-    ServerAlertingReq, Silence, SilenceReq, TestAlertReq, UpdateAlertReq,
+    ServerAlertingReq, SetSmtpReq, Silence, SilenceReq, SmtpView, TestAlertReq, UpdateAlertReq,
 };
 use influxdesk_core::{Actor, Result};
 use tauri::State;
@@ -94,4 +95,14 @@ pub async fn alert_allow_host(
     req: AllowHostReq,
 ) -> Result<Vec<String>> {
     guarded(async { alerts::allow_host(&state.ctx, &Actor::User, req).await }).await
+}
+
+#[tauri::command]
+pub async fn alert_smtp(state: State<'_, AppState>) -> Result<SmtpView> {
+    guarded(async { alerts::smtp(&state.ctx).await }).await
+}
+
+#[tauri::command]
+pub async fn alert_smtp_set(state: State<'_, AppState>, req: SetSmtpReq) -> Result<SmtpView> {
+    guarded(async { alerts::set_smtp(&state.ctx, &Actor::User, req).await }).await
 }

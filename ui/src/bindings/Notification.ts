@@ -3,8 +3,11 @@ import type { Severity } from "./Severity";
 
 export type Notification = { 
 /**
- * Where to send transitions: "webhook:<url>", "slack:<webhook url>", "desktop". On a
- * stored rule these are shown without their secret parts (the URLs are in the keychain).
+ * Where to send transitions: "webhook:<url>", "slack:<webhook url>", "teams:<url>",
+ * "pagerduty:<routing key>", "email:<address>[,<address>...]" (through the SMTP account
+ * set in influxdesk), "desktop", or "history" alone (history only: state changes are
+ * recorded, nobody is notified). On a stored rule these are shown without their secret
+ * parts (the URLs are in the keychain).
  */
 channels: Array<string>, 
 /**

@@ -1,11 +1,14 @@
-//! The alert tools: `create-alerts`, `list-alerts`, `backtest-alert`, `delete-alerts` and
-//! `test-alert-channel`, each one call into `alerts`, which calls core's alert API. Their
+//! The alert tools: `create-alerts`, `list-alerts`, `backtest-alert`, `delete-alerts`,
+//! `test-alert-channel` and `list-server-alerts` (a 2.x server's own checks and notification
+//! rules), each one call into `alerts` or core's alert API. Their
 //! router is added to the server's in `InfluxdeskMcp::new`.
 
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::CallToolResult;
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, tool, tool_router};
+
+use influxdesk_core::api::alerts::{ServerAlerting, ServerAlertingReq, server_alerting};
 
 use crate::alerts;
 use crate::params::*;
@@ -19,9 +22,11 @@ impl InfluxdeskMcp {
     /// CRIT or INFO) and each change of state is sent to the channels. Every evaluation is
     /// recorded as a point in the database's `influxdesk_alerts` measurement. Rules are
     /// evaluated while the influxdesk app or `influxdesk serve` runs (one of them at a time).
-    /// Channel URLs must reach public addresses (the user can allow a private host); they are
-    /// kept in the OS keychain and shown without their path. Follows the connection's assistant policy
-    /// (read-only refuses).
+    /// Channels: webhook, slack, teams, pagerduty, email (through the SMTP account the user
+    /// set in influxdesk), desktop, or "history" alone (history only: record state changes,
+    /// notify nobody). Channel URLs and the SMTP server must reach public addresses (the user
+    /// can allow a private host); URLs and keys are kept in the OS keychain and shown without
+    /// their path. Follows the connection's assistant policy (read-only refuses).
     #[tool(
         name = "create-alerts",
         annotations(
@@ -128,7 +133,9 @@ impl InfluxdeskMcp {
     }
 
     /// Send a test notification to an alert's channels (or to one of them) and report what
-    /// each answered: the HTTP status of a webhook or Slack URL, or that the app showed it.
+    /// each answered: the HTTP status of a webhook, Slack, Teams or PagerDuty channel, the SMTP
+    /// server's reply for email, that the app showed it (desktop) or that nothing is sent
+    /// (history only).
     /// It really sends (no change of the alert's state). Follows the connection's assistant
     /// policy like a change (read-only refuses).
     #[tool(
@@ -147,6 +154,32 @@ impl InfluxdeskMcp {
         rc: RequestContext<RoleServer>,
     ) -> Result<Json<alerts::TestAlertChannelResult>, CallToolResult> {
         alerts::test_channel(self.ctx(), &actor(&rc), self.profile(), params.0)
+            .await
+            .map(Json)
+            .map_err(failed)
+    }
+
+    /// List the server's own alerting (InfluxDB 2.x): its checks (threshold, deadman) with
+    /// their levels, status and last run, and its notification rules with the levels they
+    /// send on. Only reads; InfluxDB 1.x and 3.x have none (an error says so).
+    #[tool(
+        name = "list-server-alerts",
+        annotations(
+            title = "List the server's checks and notification rules",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn list_server_alerts(
+        &self,
+        rc: RequestContext<RoleServer>,
+    ) -> Result<Json<ServerAlerting>, CallToolResult> {
+        let req = ServerAlertingReq {
+            profile: self.profile().map(str::to_string),
+        };
+        server_alerting(self.ctx(), &actor(&rc), req)
             .await
             .map(Json)
             .map_err(failed)

@@ -362,8 +362,10 @@ pub struct ThresholdParams {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct NotificationParams {
     /// Where each change of state is sent: "webhook:<url>" (a JSON POST), "slack:<incoming
-    /// webhook url>" (a Slack message) or "desktop" (a notification while the app runs).
-    /// Without channels the state is only recorded.
+    /// webhook url>" (a Slack message), "teams:<incoming webhook url>", "pagerduty:<routing
+    /// key>" (Events API v2), "email:<address>[,<address>...]" (a mail through the SMTP
+    /// account the user set in influxdesk) or "desktop" (a notification while the app runs).
+    /// "history" alone, or no channels: history only (the state is only recorded).
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub channels: Option<Value>,

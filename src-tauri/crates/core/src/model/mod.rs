@@ -8,6 +8,7 @@ mod history;
 mod profile;
 mod query;
 mod schema;
+mod smtp;
 mod write;
 
 pub use bucket::*;
@@ -15,4 +16,5 @@ pub use history::*;
 pub use profile::*;
 pub use query::*;
 pub use schema::*;
+pub use smtp::*;
 pub use write::*;

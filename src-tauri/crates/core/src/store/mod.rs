@@ -99,6 +99,8 @@ pub struct Settings {
     /// Hosts that alert channels may reach although they are loopback, private or link-local
     /// (e.g. "127.0.0.1", "hooks.intranet.example"); everything else must be public.
     pub alert_allowed_hosts: Vec<String>,
+    /// The SMTP account email alert channels send through (its password is in the keychain).
+    pub alert_smtp: Option<crate::model::SmtpSettings>,
 }
 
 pub const DEFAULT_ROW_LIMIT: usize = 100_000;
@@ -111,6 +113,7 @@ impl Default for Settings {
             row_limit: DEFAULT_ROW_LIMIT,
             demo_port: None,
             alert_allowed_hosts: Vec::new(),
+            alert_smtp: None,
         }
     }
 }

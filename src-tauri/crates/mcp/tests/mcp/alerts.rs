@@ -299,8 +299,20 @@ async fn deadman_rules_lists_of_names_and_bad_parameters() {
         (
             json!({"alert_name": "x", "query": "SELECT last(v) FROM beat",
                    "threshold": {"operator": "greater", "value": 1},
-                   "notification": {"channels": ["email:me@example.com"]}}),
+                   "notification": {"channels": ["sms:+15550100"]}}),
             "is not a channel",
+        ),
+        (
+            json!({"alert_name": "x", "query": "SELECT last(v) FROM beat",
+                   "threshold": {"operator": "greater", "value": 1},
+                   "notification": {"channels": ["email:me@example.com"]}}),
+            "email alerts need an SMTP account",
+        ),
+        (
+            json!({"alert_name": "x", "query": "SELECT last(v) FROM beat",
+                   "threshold": {"operator": "greater", "value": 1},
+                   "notification": {"channels": ["history", "desktop"]}}),
+            "history only",
         ),
         (
             json!({"alert_name": "x", "query": "SELECT last(v) FROM beat",

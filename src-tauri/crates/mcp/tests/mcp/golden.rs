@@ -80,6 +80,8 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             (s("list-dashboards"), t, f, t, f),
             (s("list-measurements"), t, f, t, f),
             (s("list-queries"), t, f, t, f),
+            // A 2.x server's checks and notification rules, read only.
+            (s("list-server-alerts"), t, f, t, f),
             // Deletes databases and all their data.
             (s("manage-buckets"), f, t, f, f),
             // Creates/drops retention policies and continuous queries, runs tasks.
@@ -113,6 +115,7 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             "list-alerts",
             "delete-alerts",
             "test-alert-channel",
+            "list-server-alerts",
             "get-metrics",
             "manage-users",
             "manage-tokens",

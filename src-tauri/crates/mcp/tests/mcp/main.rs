@@ -17,6 +17,7 @@ mod http;
 mod ops;
 mod policy;
 mod secrets;
+mod server_alerts;
 mod socket;
 mod tools;
 mod v3;

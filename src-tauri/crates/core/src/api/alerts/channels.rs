@@ -1,5 +1,7 @@
 //! Where alert notifications go, and the rules for reaching there. A channel is `desktop` (an
-//! event the GUI shows) or an HTTP endpoint (`webhook:<url>`, `slack:<url>`, `teams:<url>`,
+//! event the GUI shows), `history` (history only: state changes are recorded and nobody is
+//! notified; given alone), `email:<address>[,...]` (a mail through the app's SMTP account, see
+//! `email`; addresses are not secret and stay in the rule) or an HTTP endpoint (`webhook:<url>`, `slack:<url>`, `teams:<url>`,
 //! `pagerduty:<routing key>` to the Events API v2; bodies in `payloads`) whose URL (or key) is kept
 //! in the OS keychain (service `influxdesk`, one account per channel) and shown everywhere
 //! else without its path, query or credentials. HTTP sends never follow a redirect and never
@@ -16,8 +18,8 @@ use ts_rs::TS;
 use url::Url;
 
 use super::addresses::{allowed_hosts, target};
-use super::payloads;
 use super::{ALERTS_FILE, AlertRule, AlertStatus, AlertsFile, Evaluation, now_str};
+use super::{email, payloads};
 use crate::api::Ctx;
 use crate::error::{Error, Result};
 use crate::model::Actor;
@@ -52,6 +54,15 @@ enum Kind {
     Teams,
     PagerDuty,
     Desktop,
+    Email,
+    History,
+}
+
+impl Kind {
+    /// Whether the channel's text is a secret kept in the keychain (HTTP channels).
+    fn secret(self) -> bool {
+        !matches!(self, Kind::Desktop | Kind::Email | Kind::History)
+    }
 }
 
 /// A channel's kind and, for HTTP channels, its URL (unparsed).
@@ -60,7 +71,11 @@ fn split(c: &str) -> Option<(Kind, &str)> {
     if c == "desktop" {
         return Some((Kind::Desktop, ""));
     }
+    if c == "history" {
+        return Some((Kind::History, ""));
+    }
     for (prefix, kind) in [
+        ("email:", Kind::Email),
         ("webhook:", Kind::Webhook),
         ("slack:", Kind::Slack),
         ("teams:", Kind::Teams),
@@ -77,7 +92,8 @@ pub(super) fn not_a_channel(c: &str) -> Error {
     Error::invalid(format!(
         "\"{}\" is not a channel: use \"webhook:https://...\", \
          \"slack:https://hooks.slack.com/...\", \"teams:https://...\" (an incoming webhook), \
-         \"pagerduty:ROUTING_KEY\" or \"desktop\"",
+         \"pagerduty:ROUTING_KEY\", \"email:someone@example.com\", \"desktop\" or \"history\" \
+         (history only: record state changes, notify nobody)",
         redact_channel(c)
     ))
 }
@@ -118,7 +134,8 @@ pub fn redact_channel(c: &str) -> String {
 /// Check a channel as given when creating a rule: its form and where it points.
 pub(crate) async fn check(c: &str, allowed: &[String]) -> Result<()> {
     match split(c) {
-        Some((Kind::Desktop, _)) => Ok(()),
+        Some((Kind::Desktop | Kind::History, _)) => Ok(()),
+        Some((Kind::Email, to)) => email::recipients(to).map(|_| ()),
         Some((Kind::PagerDuty, key)) => {
             if !payloads::is_routing_key(key.trim()) {
                 return Err(Error::invalid(
@@ -137,6 +154,26 @@ pub(crate) async fn check(c: &str, allowed: &[String]) -> Result<()> {
     }
 }
 
+/// Check a rule's channels together: `history` (history only) stands alone, and email needs
+/// the SMTP account set.
+pub(crate) fn check_set(ctx: &Ctx, channels: &[String]) -> Result<()> {
+    let kinds: Vec<Option<Kind>> = channels
+        .iter()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| split(c).map(|(k, _)| k))
+        .collect();
+    if kinds.contains(&Some(Kind::History)) && kinds.len() > 1 {
+        return Err(Error::invalid(
+            "\"history\" means history only (state changes are recorded, nobody is notified): \
+             give it alone, or drop it and keep the other channels",
+        ));
+    }
+    if kinds.contains(&Some(Kind::Email)) && ctx.store.settings()?.alert_smtp.is_none() {
+        return Err(email::no_account());
+    }
+    Ok(())
+}
+
 fn new_account() -> String {
     format!("{ACCOUNT_PREFIX}{}", uuid::Uuid::new_v4())
 }
@@ -148,8 +185,7 @@ pub(crate) async fn keep(ctx: &Ctx, channels: &[String]) -> Result<(Vec<String>,
     for c in channels {
         let c = c.trim();
         let account = match split(c) {
-            Some((Kind::Desktop, _)) | None => String::new(),
-            Some(_) => {
+            Some((kind, _)) if kind.secret() => {
                 let a = new_account();
                 if let Err(e) = ctx.secrets.set(&a, Secret::new(c)).await {
                     forget(ctx, &accounts).await;
@@ -157,6 +193,7 @@ pub(crate) async fn keep(ctx: &Ctx, channels: &[String]) -> Result<(Vec<String>,
                 }
                 a
             }
+            _ => String::new(),
         };
         shown.push(redact_channel(c));
         accounts.push(account);
@@ -176,7 +213,7 @@ pub(crate) async fn forget(ctx: &Ctx, accounts: &[String]) {
 /// An HTTP channel of a rule saved by an older influxdesk, with its URL still in the file.
 fn is_legacy(rule: &AlertRule, i: usize) -> bool {
     let c = &rule.notification.channels[i];
-    matches!(split(c), Some((kind, _)) if kind != Kind::Desktop)
+    matches!(split(c), Some((kind, _)) if kind.secret())
         && rule.channel_accounts.get(i).is_none_or(|a| a.is_empty())
 }
 
@@ -287,10 +324,13 @@ async fn url_of(ctx: &Ctx, rule: &AlertRule, i: usize) -> Result<Secret> {
     Ok(raw)
 }
 
-/// What one HTTP send did.
+/// What one send did.
 struct Sent {
+    /// The HTTP status, for HTTP channels.
     status: Option<u16>,
     result: Result<()>,
+    /// What happened, for channels that are not HTTP.
+    note: Option<String>,
 }
 
 /// POST `body` as JSON to `raw` (the URL of channel `shown`), under the address rules,
@@ -300,6 +340,7 @@ async fn post(ctx: &Ctx, shown: &str, raw: &str, body: &Value) -> Sent {
     let failed = |e: Error| Sent {
         status: None,
         result: Err(e),
+        note: None,
     };
     let allowed = match allowed_hosts(ctx) {
         Ok(a) => a,
@@ -351,6 +392,7 @@ async fn post(ctx: &Ctx, shown: &str, raw: &str, body: &Value) -> Sent {
             Sent {
                 status: Some(status.as_u16()),
                 result,
+                note: None,
             }
         }
     }
@@ -375,15 +417,42 @@ fn slack_body(rule: &AlertRule, e: &Evaluation) -> Value {
                             e.status.as_str().to_uppercase(), e.message) })
 }
 
-/// Send channel `i` of `rule` the evaluation `e` (a desktop channel is an event).
-async fn send(ctx: &Ctx, rule: &AlertRule, i: usize, e: &Evaluation, now: DateTime<Utc>) -> Sent {
-    let kind = split(&rule.notification.channels[i]).map(|(k, _)| k);
-    if kind == Some(Kind::Desktop) {
-        ctx.emit(&Actor::Scheduler, "alert.notify", e.message.clone());
-        return Sent {
-            status: None,
-            result: Ok(()),
-        };
+/// Send channel `i` of `rule` the evaluation `e` (a desktop channel is an event, a history
+/// channel sends nothing).
+async fn send(
+    ctx: &Ctx,
+    rule: &AlertRule,
+    i: usize,
+    e: &Evaluation,
+    now: DateTime<Utc>,
+    test: bool,
+) -> Sent {
+    let done = |note: &str| Sent {
+        status: None,
+        result: Ok(()),
+        note: Some(note.to_string()),
+    };
+    match split(&rule.notification.channels[i]) {
+        Some((Kind::Desktop, _)) => {
+            ctx.emit(&Actor::Scheduler, "alert.notify", e.message.clone());
+            return done("shown in the influxdesk app");
+        }
+        Some((Kind::History, _)) => {
+            return done(
+                "history only: nothing is sent (state changes are recorded in influxdesk_alerts)",
+            );
+        }
+        Some((Kind::Email, to)) => {
+            return match email::send(ctx, rule, to, e, now, test).await {
+                Ok(what) => done(&what),
+                Err(err) => Sent {
+                    status: None,
+                    result: Err(err),
+                    note: None,
+                },
+            };
+        }
+        _ => {}
     }
     let url = match url_of(ctx, rule, i).await {
         Ok(u) => u,
@@ -391,6 +460,7 @@ async fn send(ctx: &Ctx, rule: &AlertRule, i: usize, e: &Evaluation, now: DateTi
             return Sent {
                 status: None,
                 result: Err(e),
+                note: None,
             };
         }
     };
@@ -399,6 +469,7 @@ async fn send(ctx: &Ctx, rule: &AlertRule, i: usize, e: &Evaluation, now: DateTi
         return Sent {
             status: None,
             result: Err(not_a_channel(&shown)),
+            note: None,
         };
     };
     let (to, body) = match kind {
@@ -408,7 +479,9 @@ async fn send(ctx: &Ctx, rule: &AlertRule, i: usize, e: &Evaluation, now: DateTi
             payloads::pagerduty_endpoint(),
             payloads::pagerduty_body(rest.trim(), rule, e, now),
         ),
-        Kind::Webhook | Kind::Desktop => (rest.to_string(), webhook_body(rule, e, now)),
+        Kind::Webhook | Kind::Desktop | Kind::Email | Kind::History => {
+            (rest.to_string(), webhook_body(rule, e, now))
+        }
     };
     post(ctx, &shown, &to, &body).await
 }
@@ -417,7 +490,7 @@ async fn send(ctx: &Ctx, rule: &AlertRule, i: usize, e: &Evaluation, now: DateTi
 /// redacted.
 pub(crate) async fn notify(ctx: &Ctx, rule: &AlertRule, e: &Evaluation, now: DateTime<Utc>) {
     for i in 0..rule.notification.channels.len() {
-        if let Err(err) = send(ctx, rule, i, e, now).await.result {
+        if let Err(err) = send(ctx, rule, i, e, now, false).await.result {
             tracing::warn!("alert {}: notifying failed: {}", rule.name, err.message());
         }
     }
@@ -443,10 +516,10 @@ pub(crate) async fn send_test(ctx: &Ctx, rule: &AlertRule, wanted: &[usize]) -> 
     let mut out = Vec::new();
     for &i in wanted {
         let channel = redact_channel(&rule.notification.channels[i]);
-        let sent = send(ctx, rule, i, &e, now).await;
+        let sent = send(ctx, rule, i, &e, now, true).await;
         let message = match (&sent.result, sent.status) {
             (Ok(()), Some(s)) => format!("delivered: HTTP {s}"),
-            (Ok(()), None) => "shown in the influxdesk app".to_string(),
+            (Ok(()), None) => sent.note.clone().unwrap_or_default(),
             (Err(err), _) => err.message().to_string(),
         };
         out.push(ChannelTest {
@@ -469,13 +542,19 @@ mod tests {
             .await
             .expect("an allowed host passes");
         check("desktop", &[]).await.unwrap();
+        check("history", &[]).await.unwrap();
+        check("email:ops@example.com,oncall@example.org", &[])
+            .await
+            .unwrap();
+        let e = check("email:not an address", &[]).await.unwrap_err();
+        assert!(e.message().contains("not an email address"), "{e}");
         let e = check("webhook:http://127.0.0.1:9/h", &[])
             .await
             .unwrap_err();
         assert!(e.message().contains("allow-host 127.0.0.1"), "{e}");
         for bad in [
             "webhook:ftp://example.com/x",
-            "email:me@example.com",
+            "sms:+15550100",
             "webhook:",
             "teams:",
         ] {
@@ -504,6 +583,12 @@ mod tests {
         );
         assert_eq!(redact_channel("webhook:not a url"), "webhook:…");
         assert_eq!(redact_channel("desktop"), "desktop");
+        assert_eq!(redact_channel("history"), "history");
+        assert_eq!(
+            redact_channel("email:ops@example.com"),
+            "email:ops@example.com",
+            "addresses are not secret"
+        );
         assert_eq!(
             redact_channel("teams:https://example.webhook.office.com/webhookb2/SECRET"),
             "teams:https://example.webhook.office.com/…"

@@ -130,6 +130,7 @@ pub async fn update(
     let mut plan: Vec<Result<usize, String>> = Vec::new(); // Ok(old index) | Err(new channel)
     if let Some(chs) = &req.channels {
         let allowed = addresses::allowed_hosts(ctx)?;
+        channels::check_set(ctx, chs)?;
         for c in chs.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
             match shown_old.iter().position(|s| s == c) {
                 Some(i) => plan.push(Ok(i)),

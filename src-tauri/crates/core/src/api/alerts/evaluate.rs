@@ -242,7 +242,7 @@ pub(crate) fn step_series(
             value,
             transition,
             muted: transition && silenced(rule, &s.key, now),
-            message: series_message(rule, cond, &s.name, status, value, window),
+            message: series_message(rule, cond, &s.key, status, value, window),
             each: Vec::new(),
         });
         states.push(SeriesState {
@@ -286,10 +286,12 @@ pub(crate) fn series_message(
     value: Option<f64>,
     window: chrono::Duration,
 ) -> String {
+    // The series by its key (`cpu.last host=web-01`), as history, silences and the `series`
+    // field of every notification name it.
     let who = if series.is_empty() {
         rule.name.clone()
     } else {
-        format!("{} [{series}]", rule.name)
+        format!("{} on {series}", rule.name)
     };
     let text = if rule.threshold.kind == ThresholdKind::Deadman && status != AlertStatus::Ok {
         format!(

@@ -224,7 +224,9 @@ pub async fn silence(
     Ok(out)
 }
 
-/// End a rule's silences (only those of `series` when given).
+/// End a rule's silences: with `series`, only the silence of that series (its key as the
+/// rule's series show it; "" for the silence of the whole rule), and the others stay; without,
+/// every silence. A series that is not muted is refused with the silences there are.
 pub async fn unsilence(
     ctx: &Ctx,
     actor: &Actor,
@@ -233,8 +235,38 @@ pub async fn unsilence(
 ) -> Result<Vec<Silence>> {
     let rules = super::list(ctx).await?;
     let rule = super::find(&rules, alert)?.clone();
+    let series = series.map(str::trim);
+    // The silence a series names: "" is the whole rule's (no series).
+    let names = |s: &Silence, k: &str| s.series.as_deref().unwrap_or("") == k;
+    if let Some(k) = series
+        && !rule.silences.iter().any(|s| names(s, k))
+    {
+        let muted: Vec<String> = rule
+            .silences
+            .iter()
+            .map(|s| s.series.clone().unwrap_or_else(|| "the whole rule".into()))
+            .collect();
+        return Err(Error::NotFound(format!(
+            "alert \"{}\" has no silence on {}: {}",
+            rule.name,
+            if k.is_empty() {
+                "the whole rule".to_string()
+            } else {
+                format!("series \"{k}\"")
+            },
+            if muted.is_empty() {
+                "it is not muted".to_string()
+            } else {
+                format!("its silences are on {}", muted.join(", "))
+            }
+        )));
+    }
     let p = profiles::resolve(ctx, Some(&rule.profile_id)).await?;
-    let what = format!("unmute alert \"{}\"", rule.name);
+    let what = match series {
+        None => format!("unmute alert \"{}\"", rule.name),
+        Some("") => format!("unmute alert \"{}\" (the whole rule)", rule.name),
+        Some(k) => format!("unmute series {k} of alert \"{}\"", rule.name),
+    };
     crate::api::policy::check_write(ctx, actor, &p, &what).await?;
     let id = rule.id.clone();
     let out = ctx.store.update(ALERTS_FILE, |f: &mut AlertsFile| {
@@ -244,7 +276,7 @@ pub async fn unsilence(
             .find(|r| r.id == id)
             .ok_or_else(|| Error::NotFound("the alert was deleted meanwhile".into()))?;
         slot.silences
-            .retain(|s| series.is_some_and(|k| s.series.as_deref() != Some(k)));
+            .retain(|s| series.is_some_and(|k| !names(s, k)));
         Ok(slot.silences.clone())
     })?;
     ctx.emit(actor, "alert.unsilence", what);

@@ -2,7 +2,8 @@
 //! app or `influxdesk serve` (each rule every `every`, at least 10 s, firing after the
 //! condition held for `for`), with states OK / WARN / CRIT and transitions. A transition
 //! notifies the rule's channels (`webhook:<url>` JSON POST, `slack:<webhook url>` Slack
-//! message, `desktop` an event the GUI turns into a notification). Every evaluation's status
+//! message, `teams:`, `pagerduty:`, `email:<address>` a mail through the app's SMTP account,
+//! `desktop` an event the GUI turns into a notification; `history` alone: history only). Every evaluation's status
 //! is written as a point to the `influxdesk_alerts` measurement of the profile's
 //! database/bucket, so history is queryable. The clock is passed in.
 //!
@@ -12,7 +13,7 @@
 //! state per series) and a batch of due rules; `backtest`: the same over past windows;
 //! `edit`: changing a saved rule; `history`: its changes of state and silences; `channels`:
 //! where notifications may go and how (URLs in the keychain, never redirected, never to
-//! private addresses unless allowed); `scheduler`: the loop, of which one runs across
+//! private addresses unless allowed); `email`: the SMTP account and email channels; `scheduler`: the loop, of which one runs across
 //! processes; `view`: the rules list and the backtest chart of the Alerts screen; `server`:
 //! a 2.x server's own checks and notification rules.
 
@@ -21,6 +22,7 @@ mod backtest;
 mod channels;
 mod condition;
 mod edit;
+mod email;
 mod evaluate;
 mod history;
 mod payloads;
@@ -31,6 +33,7 @@ mod view;
 pub use backtest::{Backtest, BacktestChange, BacktestReq, FiringWindow, MAX_STEPS, backtest};
 pub use channels::{ChannelTest, redact_channel};
 pub use edit::{UpdateAlertReq, update};
+pub use email::{SMTP_ACCOUNT, SetSmtpReq, SmtpView, set_smtp, smtp};
 pub use evaluate::{Evaluation, evaluate, evaluate_due, evaluate_due_within};
 pub use history::{AlertChange, AlertHistoryReq, SilenceReq, history, silence, unsilence};
 pub(crate) use scheduler::Lease;
@@ -174,8 +177,11 @@ pub enum Severity {
 #[serde(default)]
 #[ts(export)]
 pub struct Notification {
-    /// Where to send transitions: "webhook:<url>", "slack:<webhook url>", "desktop". On a
-    /// stored rule these are shown without their secret parts (the URLs are in the keychain).
+    /// Where to send transitions: "webhook:<url>", "slack:<webhook url>", "teams:<url>",
+    /// "pagerduty:<routing key>", "email:<address>[,<address>...]" (through the SMTP account
+    /// set in influxdesk), "desktop", or "history" alone (history only: state changes are
+    /// recorded, nobody is notified). On a stored rule these are shown without their secret
+    /// parts (the URLs are in the keychain).
     pub channels: Vec<String>,
     /// The message sent with a transition.
     pub message: String,
@@ -465,6 +471,7 @@ pub async fn create(
     for c in &req.notification.channels {
         channels::check(c, &allowed).await?;
     }
+    channels::check_set(ctx, &req.notification.channels)?;
     // The evaluator runs the query unattended on every tick: it must only read, in the
     // language it will run in (checked again at each evaluation, on the text sent).
     let language = ctx.language_of(&p, req.language).await?;
@@ -621,7 +628,7 @@ pub async fn test(ctx: &Ctx, actor: &Actor, req: TestAlertReq) -> Result<Vec<Cha
     };
     if wanted.is_empty() {
         return Err(Error::invalid(format!(
-            "alert \"{}\" has no channels to test: add a webhook, Slack or desktop channel",
+            "alert \"{}\" has no channels to test: add a webhook, Slack, Teams, PagerDuty, email or desktop channel",
             rule.name
         )));
     }

@@ -5,6 +5,7 @@
 
 mod backtest;
 mod channels;
+mod history_only;
 mod scheduled;
 mod scheduling;
 mod series;
@@ -319,7 +320,7 @@ async fn bad_rules_are_refused_with_what_to_do() {
         "x",
         "SELECT last(v) FROM m",
         th(Operator::Greater, 1.0, ThresholdKind::Threshold),
-        vec!["email:ops@example.com".into()],
+        vec!["sms:+15550100".into()],
         "1m",
         "0s",
     );
@@ -327,6 +328,16 @@ async fn bad_rules_are_refused_with_what_to_do() {
         .await
         .unwrap_err();
     assert!(e.message().contains("webhook:https://"), "{}", e.message());
+    // An email channel needs the SMTP account first.
+    bad.notification.channels = vec!["email:ops@example.com".into()];
+    let e = alerts::create(&c, &Actor::User, bad.clone(), now)
+        .await
+        .unwrap_err();
+    assert!(
+        e.message().contains("influxdesk alert smtp --host"),
+        "{}",
+        e.message()
+    );
     bad.notification.channels = vec!["slack:https://hooks.slack.com/services/T/B/X".into()];
     bad.every = Some("soon".into());
     assert_eq!(

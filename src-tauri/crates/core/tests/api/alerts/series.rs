@@ -63,9 +63,11 @@ async fn each_series_has_its_state_silences_mute_and_history_records() {
     let hooks = got.lock().unwrap().clone();
     assert_eq!(hooks.len(), 1, "{hooks:?}");
     assert_eq!(hooks[0]["status"], "warn");
-    assert!(
-        hooks[0]["series"].as_str().unwrap().contains("host=a"),
-        "{hooks:?}"
+    assert_eq!(hooks[0]["series"], "load.last host=a", "{hooks:?}");
+    assert_eq!(
+        hooks[0]["message"],
+        "load on load.last host=a: WARN (value 75, threshold > 70 warn, > 90 crit). check the web tier",
+        "the text names the series by its key"
     );
 
     // Mute host b, then a: crit, b: crit.
@@ -145,7 +147,62 @@ async fn each_series_has_its_state_silences_mute_and_history_records() {
     .unwrap();
     assert_eq!(crit.len(), 2);
 
-    // Unmute; a silence in the past or on an unknown series is refused.
+    // Unmute per series: with the whole rule and host a muted too, unmuting host a ends only
+    // its silence; "" ends only the whole rule's; host b stays muted.
+    let a_key = b_key.replace("host=b", "host=a");
+    for series in [None, Some(a_key.clone())] {
+        alerts::silence(
+            &c,
+            &Actor::User,
+            SilenceReq {
+                alert: "load".into(),
+                series,
+                for_duration: Some("1h".into()),
+                reason: "deploy".into(),
+                ..SilenceReq::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    let keys = |l: Vec<alerts::Silence>| l.into_iter().map(|s| s.series).collect::<Vec<_>>();
+    let left = alerts::unsilence(&c, &Actor::User, "load", Some(&a_key))
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(left),
+        vec![Some(b_key.clone()), None],
+        "only host a's silence ends"
+    );
+    let left = alerts::unsilence(&c, &Actor::User, "load", Some(""))
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(left),
+        vec![Some(b_key.clone())],
+        "then the whole rule's"
+    );
+    let e = alerts::unsilence(&c, &Actor::User, "load", Some(&a_key))
+        .await
+        .unwrap_err();
+    assert!(
+        e.message().contains("no silence on series") && e.message().contains(&b_key),
+        "{e}"
+    );
+    // Both go crit again: host a notifies, host b is still muted.
+    write(95.0, 95.0, t - 5).await;
+    let r = alerts::list(&c).await.unwrap().remove(0);
+    let e = alerts::evaluate(&c, &r, now + Duration::minutes(4))
+        .await
+        .unwrap();
+    let b = e.each.iter().find(|s| s.series == b_key).unwrap();
+    assert!(b.transition && b.muted, "{b:?}");
+    let hooks = got.lock().unwrap().clone();
+    assert_eq!(hooks.len(), 4, "host a notifies again: {hooks:?}");
+    assert_eq!(hooks[3]["series"], a_key.as_str());
+
+    // Unmute all; a silence in the past or on an unknown series is refused.
     assert!(
         alerts::unsilence(&c, &Actor::User, "load", None)
             .await
