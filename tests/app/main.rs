@@ -18,6 +18,7 @@ mod gui_alerts;
 mod gui_dashboards;
 mod gui_load;
 mod gui_ops;
+mod gui_theme;
 mod gui_v3;
 mod load;
 mod mcp;

@@ -392,6 +392,9 @@ export const onDemo = (cb: (st: DemoStatus) => void) => on<DemoStatus>(DEMO_EVEN
 
 // ---- UI preferences (tauri-plugin-store, ui.json) --------------------------------------------
 
+/** The colour theme the user chose: System follows `prefers-color-scheme`. */
+export type ThemeMode = 'system' | 'light' | 'dark';
+
 export type Screen = 'connections' | 'explore' | 'dashboards' | 'load' | 'admin' | 'alerts' | 'assistant';
 
 /** Everything the UI remembers between runs. Per-profile maps are keyed by profile id. */
@@ -405,6 +408,8 @@ export interface UiPrefs {
   query_text: Record<string, string>;
   query_lang: Record<string, QueryLanguage>;
   query_db: Record<string, string>;
+  /** The colour theme (System, Light or Dark). */
+  theme: ThemeMode;
 }
 
 // Kept by the backend in ui.json (tauri-plugin-store): the webview names keys, never a file.

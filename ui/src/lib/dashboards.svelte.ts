@@ -12,6 +12,7 @@ import type { DashboardInfo } from '../bindings/DashboardInfo';
 import type { Event } from '../bindings/Event';
 import type { ResolvedVariable } from '../bindings/ResolvedVariable';
 import type { TimeRange } from '../bindings/TimeRange';
+import { theme } from './theme.svelte';
 
 /** Height of one grid row in pixels (core draws each cell at its size on this grid). */
 export const ROW_HEIGHT = 80;
@@ -116,6 +117,7 @@ class DashboardsState {
         values: { ...this.values },
         width: Math.round(Math.max(300, Math.min(8000, this.width))),
         row_height: ROW_HEIGHT,
+        theme: theme.effective,
         cells: only,
       });
       if (seq !== this.#seq) return;
