@@ -15,6 +15,7 @@ mod gui;
 mod gui_access;
 mod gui_admin;
 mod gui_alerts;
+mod gui_dash_edit;
 mod gui_dashboards;
 mod gui_load;
 mod gui_ops;
