@@ -20,6 +20,7 @@ mod contract_v2_delete;
 mod contract_v3;
 mod dashboards;
 mod dashboards_import;
+mod dashboards_vars;
 mod demo;
 mod env_profile;
 mod explore;

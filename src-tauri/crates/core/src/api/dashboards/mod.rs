@@ -7,17 +7,19 @@
 //! Here: the types and the user's actions on dashboards (list, get, create, rename, duplicate,
 //! update, delete). `cells`: adding, changing (moving, resizing) and removing cells, with the
 //! grid's rules; `vars`: template variables and their `${name}` substitution, quoted for each
-//! language; `run`: running every cell (concurrently, with a limit) and drawing them, one SVG
+//! language; `choices`: multi-select values and variables that depend on others; `run`: running every cell (concurrently, with a limit) and drawing them, one SVG
 //! per cell or the whole dashboard as one PNG; `transfer`: export and import (our own format,
 //! Chronograf exports, InfluxDB 2 templates). An assistant's changes go through
 //! `policy::check_write`, its reads through `check_read`.
 
 mod cells;
+mod choices;
 mod run;
 mod transfer;
 mod vars;
 
 pub use cells::{AddCellReq, CellReq, NewCell, UpdateCellReq, add_cell, remove_cell, update_cell};
+pub use choices::{Choice, TagDependency};
 pub use run::{
     CellRun, DashboardPng, DashboardRun, MAX_CONCURRENT_CELLS, RenderDashboardReq, RunDashboardReq,
     render_png, run,
@@ -183,6 +185,14 @@ pub struct Variable {
     pub measurement: Option<String>,
     /// query: the tag key.
     pub tag_key: Option<String>,
+    /// custom and query: several values can be chosen at once (written as a list, or as
+    /// alternatives inside a regex).
+    pub multi: bool,
+    /// multi: the chosen values (`selected`, or the first choice, when empty).
+    pub selected_values: Vec<String>,
+    /// query: only the tag values seen with these tags equal to other variables' values
+    /// (e.g. the hosts of the chosen region); resolved after those variables.
+    pub depends_on: Vec<TagDependency>,
 }
 
 /// A dashboard in a listing.

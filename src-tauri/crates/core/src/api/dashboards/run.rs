@@ -47,7 +47,7 @@ pub struct RunDashboardReq {
     /// A range instead of the dashboard's (cells with their own keep theirs).
     pub time_range: Option<TimeRange>,
     /// Variable values by name, instead of the saved choices.
-    pub values: BTreeMap<String, String>,
+    pub values: BTreeMap<String, super::Choice>,
     /// Width of the whole grid in pixels (default 1200).
     pub width: Option<u32>,
     /// Height of one grid row in pixels (default 80).
@@ -67,7 +67,7 @@ pub struct RenderDashboardReq {
     /// The dashboard's id or name.
     pub dashboard: String,
     pub time_range: Option<TimeRange>,
-    pub values: BTreeMap<String, String>,
+    pub values: BTreeMap<String, super::Choice>,
     /// Image width in pixels (default 1200).
     pub width: Option<u32>,
     /// Height of one grid row in pixels (default 80).
@@ -272,7 +272,7 @@ async fn prepare(
     profile: Option<&str>,
     key: &str,
     range: Option<TimeRange>,
-    values: &BTreeMap<String, String>,
+    values: &BTreeMap<String, super::Choice>,
 ) -> Result<Prepared> {
     let p = profiles::resolve(ctx, profile).await?;
     read_access(ctx, actor, &p, &format!("run dashboard \"{key}\"")).await?;
