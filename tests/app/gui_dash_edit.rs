@@ -2,8 +2,10 @@
 //! on a real influxd 1.6.7: the cell's query, database and chart open in a new Explore tab
 //! marked as linked to the cell; the query is changed and run there, and the chart type; "Save to cell"
 //! writes them into the cell (core `update_cell`, seen in the CLI's export) and returns to the
-//! dashboard, which draws the cell with the new query. Screenshot:
-//! `test-artifacts/gui/dashboards-edit-in-explore.png`.
+//! dashboard, which draws the cell with the new query. Then a click on the cell's chart
+//! annotates the dashboard at that time: the marker and its text are drawn on the chart (by
+//! core) and kept in the dashboard's JSON. Screenshots:
+//! `test-artifacts/gui/dashboards-edit-in-explore.png`, `dashboards-annotation.png`.
 
 use fantoccini::Locator;
 use influxdesk_testkit::secret_service::SecretService;
@@ -13,7 +15,7 @@ use crate::support::{influxd, run, scratch, text};
 use crate::webdriver::{click, css, find_css, launch, shot, wait, wait_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn edit_a_cell_in_explore_and_save_it_back() {
+async fn edit_a_cell_in_explore_save_it_back_and_annotate_it() {
     let ss = SecretService::start(true);
     let server = influxd(None);
     let config = scratch("gui-dedit-config-");
@@ -151,6 +153,34 @@ async fn edit_a_cell_in_explore_and_save_it_back() {
         ),
         "the cell was updated in core, its title kept: {cell}"
     );
+    // Annotate: a click on the chart asks for a text at the time under the mouse.
+    find_css(&c, "the cell drawn", chart)
+        .await
+        .click()
+        .await
+        .unwrap();
+    let at = wait_text(&c, "ann-time", "Z").await;
+    crate::webdriver::type_into(&c, "ann-text", "rollout 7").await;
+    click(&c, "ann-add").await;
+    wait(&c, "the annotation drawn on the cell", || async {
+        let el = c.find(Locator::Css(chart)).await.ok()?;
+        let html = el.prop("innerHTML").await.ok()??;
+        html.contains("rollout 7").then_some(())
+    })
+    .await;
+    shot(&c, "dashboards-annotation").await;
+    let saved: serde_json::Value =
+        serde_json::from_str(&ok(&["dashboard", "export", "Edits"], None)).unwrap();
+    let ann = &saved["dashboard"]["annotations"];
+    assert_eq!(
+        ann[0]["text"],
+        json!("rollout 7"),
+        "kept in the JSON: {ann}"
+    );
+    let kept = chrono::DateTime::parse_from_rfc3339(ann[0]["time"].as_str().unwrap()).unwrap();
+    let clicked = chrono::DateTime::parse_from_rfc3339(at.trim()).unwrap();
+    assert_eq!(kept, clicked, "at the clicked time");
+
     // The linked tab is gone from Explore once saved.
     click(&c, "nav-explore").await;
     css(&c, "q-run").await;

@@ -8,7 +8,9 @@ import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { open as openDialog } from '@tauri-apps/plugin-dialog';
 
 import type { ActivityEntry } from './bindings/ActivityEntry';
+import type { AddAnnotationReq } from './bindings/AddAnnotationReq';
 import type { AddCellReq } from './bindings/AddCellReq';
+import type { RemoveAnnotationReq } from './bindings/RemoveAnnotationReq';
 import type { CellReq } from './bindings/CellReq';
 import type { CreateDashboardReq } from './bindings/CreateDashboardReq';
 import type { Dashboard } from './bindings/Dashboard';
@@ -319,6 +321,11 @@ export const dashboardAddCell = (req: AddCellReq) => call<DashboardCell>('dashbo
 export const dashboardUpdateCell = (req: UpdateCellReq) =>
   call<DashboardCell>('dashboard_update_cell', { req });
 export const dashboardRemoveCell = (req: CellReq) => call<null>('dashboard_remove_cell', { req });
+/** Annotate a dashboard at a time (drawn on every time chart cell). */
+export const dashboardAddAnnotation = (req: AddAnnotationReq) =>
+  call<Dashboard>('dashboard_add_annotation', { req });
+export const dashboardRemoveAnnotation = (req: RemoveAnnotationReq) =>
+  call<Dashboard>('dashboard_remove_annotation', { req });
 /** Run the cells (all, or `cells`) and draw each as SVG at its size on the grid. */
 export const dashboardRun = (req: RunDashboardReq) => call<DashboardRun>('dashboard_run', { req });
 export const dashboardVariableValues = (req: VariableValuesReq) =>

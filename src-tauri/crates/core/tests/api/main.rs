@@ -19,6 +19,7 @@ mod contract_v2;
 mod contract_v2_delete;
 mod contract_v3;
 mod dashboards;
+mod dashboards_annotations;
 mod dashboards_import;
 mod dashboards_vars;
 mod demo;
