@@ -2,7 +2,8 @@
 //! host variable narrowed by the chosen region (its tag values asked again, in dependency
 //! order, whatever order the variables are listed in), several hosts chosen at once and
 //! written into a cell's regex, and the refusals: a circle of dependencies, several values for
-//! a single-value variable, a value the narrowed choices do not have.
+//! a single-value variable, a value the narrowed choices do not have. And on the real
+//! InfluxDB 3 Core: the narrowed tag values from SQL, several values as a SQL list.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -224,4 +225,96 @@ async fn dependent_and_multi_select_variables() {
     .await
     .unwrap();
     assert_eq!(d.variables.len(), 2, "the saved variables are unchanged");
+}
+
+/// The same on the real InfluxDB 3 Core (skipped without its binary): the hosts of the chosen
+/// region come from SQL, and several hosts go into a SQL cell as a list.
+#[tokio::test]
+async fn dependent_and_multi_select_variables_on_influxdb3() {
+    let Some(s) = influxdesk_testkit::influxdb3::open() else {
+        return;
+    };
+    let lease = s.database("dvars").await;
+    let db = lease.name.clone();
+    let c = crate::v3::v3_ctx(s, &db).await;
+    let now = chrono::Utc::now().timestamp();
+    let lines: Vec<String> = (1..=5i64)
+        .flat_map(|i| {
+            let t = now - i * 60;
+            [
+                format!("cpu,region=eu,host=eu-1 usage={i} {t}"),
+                format!("cpu,region=eu,host=eu-2 usage={} {t}", 100 + i),
+                format!("cpu,region=us,host=us-1 usage={} {t}", 200 + i),
+            ]
+        })
+        .collect();
+    crate::v3::write_lines(&c, &db, Precision::S, lines.join("\n")).await;
+    let host = Variable {
+        multi: true,
+        depends_on: vec![TagDependency {
+            tag: "region".into(),
+            variable: "region".into(),
+        }],
+        ..tag_var("host", "host")
+    };
+    dashboards::create(
+        &c,
+        &Actor::User,
+        CreateDashboardReq {
+            name: "Regions".into(),
+            variables: vec![tag_var("region", "region"), host],
+            cells: vec![NewCell {
+                title: "Hosts".into(),
+                query: "SELECT usage FROM cpu WHERE host IN (${host}) ORDER BY time".into(),
+                language: Some(QueryLanguage::Sql),
+                ..NewCell::default()
+            }],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let v = dashboards::variable_values(
+        &c,
+        &Actor::User,
+        VariableValuesReq {
+            dashboard: "Regions".into(),
+            values: choices(&[("region", &["us"])]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(v[1].options, ["us-1"], "us's hosts from SQL: {v:?}");
+    let r = dashboards::run(
+        &c,
+        &Actor::User,
+        RunDashboardReq {
+            dashboard: "Regions".into(),
+            values: choices(&[("region", &["eu"]), ("host", &["eu-1", "eu-2"])]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let cell = &r.cells[0];
+    let q = cell.executed_query.as_deref().unwrap_or_default();
+    assert!(
+        q.contains("host IN ('eu-1', 'eu-2')"),
+        "{q} {:?}",
+        cell.error
+    );
+    assert_eq!(
+        cell.summary
+            .as_ref()
+            .map(|s| s.series.iter().map(|x| x.points).sum::<usize>()),
+        Some(10),
+        "five points of each eu host"
+    );
+    assert_eq!(
+        r.variables[1].options,
+        ["eu-1", "eu-2"],
+        "eu's hosts: {:?}",
+        r.variables
+    );
 }
