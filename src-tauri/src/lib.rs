@@ -145,6 +145,8 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::dashboards::dashboard_add_cell,
             commands::dashboards::dashboard_update_cell,
             commands::dashboards::dashboard_remove_cell,
+            commands::dashboards::dashboard_add_annotation,
+            commands::dashboards::dashboard_remove_annotation,
             commands::dashboards::dashboard_run,
             commands::dashboards::dashboard_variable_values,
             commands::dashboards::dashboard_export,

@@ -8,7 +8,9 @@ import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { open as openDialog } from '@tauri-apps/plugin-dialog';
 
 import type { ActivityEntry } from './bindings/ActivityEntry';
+import type { AddAnnotationReq } from './bindings/AddAnnotationReq';
 import type { AddCellReq } from './bindings/AddCellReq';
+import type { RemoveAnnotationReq } from './bindings/RemoveAnnotationReq';
 import type { CellReq } from './bindings/CellReq';
 import type { CreateDashboardReq } from './bindings/CreateDashboardReq';
 import type { Dashboard } from './bindings/Dashboard';
@@ -321,6 +323,11 @@ export const dashboardAddCell = (req: AddCellReq) => call<DashboardCell>('dashbo
 export const dashboardUpdateCell = (req: UpdateCellReq) =>
   call<DashboardCell>('dashboard_update_cell', { req });
 export const dashboardRemoveCell = (req: CellReq) => call<null>('dashboard_remove_cell', { req });
+/** Annotate a dashboard at a time (drawn on every time chart cell). */
+export const dashboardAddAnnotation = (req: AddAnnotationReq) =>
+  call<Dashboard>('dashboard_add_annotation', { req });
+export const dashboardRemoveAnnotation = (req: RemoveAnnotationReq) =>
+  call<Dashboard>('dashboard_remove_annotation', { req });
 /** Run the cells (all, or `cells`) and draw each as SVG at its size on the grid. */
 export const dashboardRun = (req: RunDashboardReq) => call<DashboardRun>('dashboard_run', { req });
 export const dashboardVariableValues = (req: VariableValuesReq) =>
@@ -397,6 +404,9 @@ export const onDemo = (cb: (st: DemoStatus) => void) => on<DemoStatus>(DEMO_EVEN
 
 // ---- UI preferences (tauri-plugin-store, ui.json) --------------------------------------------
 
+/** The colour theme the user chose: System follows `prefers-color-scheme`. */
+export type ThemeMode = 'system' | 'light' | 'dark';
+
 export type Screen = 'connections' | 'explore' | 'dashboards' | 'load' | 'admin' | 'alerts' | 'assistant';
 
 /** Everything the UI remembers between runs. Per-profile maps are keyed by profile id. */
@@ -410,6 +420,8 @@ export interface UiPrefs {
   query_text: Record<string, string>;
   query_lang: Record<string, QueryLanguage>;
   query_db: Record<string, string>;
+  /** The colour theme (System, Light or Dark). */
+  theme: ThemeMode;
 }
 
 // Kept by the backend in ui.json (tauri-plugin-store): the webview names keys, never a file.

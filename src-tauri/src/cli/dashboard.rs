@@ -63,7 +63,8 @@ pub enum DashboardCmd {
         profile: Option<String>,
         #[command(flatten)]
         range: RangeArgs,
-        /// A variable's value, NAME=VALUE (repeatable).
+        /// A variable's value, NAME=VALUE (repeat a NAME for several values of a multi-select
+        /// variable).
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
         /// Image width in pixels (default 1200).
@@ -81,14 +82,29 @@ pub enum DashboardCmd {
     },
 }
 
-fn values(vars: &[String]) -> Result<BTreeMap<String, String>> {
-    vars.iter()
-        .map(|v| {
-            v.split_once('=')
-                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
-                .ok_or_else(|| Error::invalid(format!("--var \"{v}\" must be NAME=VALUE")))
+/// `--var NAME=VALUE`, repeated for several values of a multi-select variable.
+fn values(vars: &[String]) -> Result<BTreeMap<String, dashboards::Choice>> {
+    let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for v in vars {
+        let (k, v) = v
+            .split_once('=')
+            .ok_or_else(|| Error::invalid(format!("--var \"{v}\" must be NAME=VALUE")))?;
+        by_name
+            .entry(k.trim().to_string())
+            .or_default()
+            .push(v.to_string());
+    }
+    Ok(by_name
+        .into_iter()
+        .map(|(k, mut vs)| {
+            let c = if vs.len() == 1 {
+                dashboards::Choice::One(vs.remove(0))
+            } else {
+                dashboards::Choice::Many(vs)
+            };
+            (k, c)
         })
-        .collect()
+        .collect())
 }
 
 pub async fn run(ctx: &Ctx, cmd: DashboardCmd) -> Result<String> {

@@ -3,10 +3,10 @@
 //! `core::api::dashboards` as the user.
 
 use influxdesk_core::api::dashboards::{
-    self, AddCellReq, Cell, CellReq, CreateDashboardReq, Dashboard, DashboardInfo, DashboardReq,
-    DashboardRun, DuplicateDashboardReq, ImportDashboardReq, ImportReport, ListDashboardsReq,
-    RenameDashboardReq, ResolvedVariable, RunDashboardReq, UpdateCellReq, UpdateDashboardReq,
-    VariableValuesReq,
+    self, AddAnnotationReq, AddCellReq, Cell, CellReq, CreateDashboardReq, Dashboard,
+    DashboardInfo, DashboardReq, DashboardRun, DuplicateDashboardReq, ImportDashboardReq,
+    ImportReport, ListDashboardsReq, RemoveAnnotationReq, RenameDashboardReq, ResolvedVariable,
+    RunDashboardReq, UpdateCellReq, UpdateDashboardReq, VariableValuesReq,
 };
 use influxdesk_core::{Actor, Result};
 use tauri::State;
@@ -77,6 +77,22 @@ pub async fn dashboard_update_cell(state: State<'_, AppState>, req: UpdateCellRe
 #[tauri::command]
 pub async fn dashboard_remove_cell(state: State<'_, AppState>, req: CellReq) -> Result<()> {
     guarded(async { dashboards::remove_cell(&state.ctx, &Actor::User, req).await }).await
+}
+
+#[tauri::command]
+pub async fn dashboard_add_annotation(
+    state: State<'_, AppState>,
+    req: AddAnnotationReq,
+) -> Result<Dashboard> {
+    guarded(async { dashboards::add_annotation(&state.ctx, &Actor::User, req).await }).await
+}
+
+#[tauri::command]
+pub async fn dashboard_remove_annotation(
+    state: State<'_, AppState>,
+    req: RemoveAnnotationReq,
+) -> Result<Dashboard> {
+    guarded(async { dashboards::remove_annotation(&state.ctx, &Actor::User, req).await }).await
 }
 
 #[tauri::command]

@@ -10,9 +10,18 @@ export type ResolvedVariable = { name: string, kind: VariableKind,
  */
 options: Array<string>, 
 /**
- * The value in use; none when there is nothing to choose (a tag without values).
+ * The value in use (a multi-select variable: the first chosen); none when there is nothing
+ * to choose (a tag without values).
  */
 value: string | null, 
+/**
+ * Several values can be chosen.
+ */
+multi: boolean, 
+/**
+ * Every value in use (one unless `multi`).
+ */
+values: Array<string>, 
 /**
  * Why the choices could not be had (a query-backed variable whose query failed).
  */

@@ -6,6 +6,7 @@ import type { ChartSpec } from '../bindings/ChartSpec';
 import type { ChartType } from '../bindings/ChartType';
 import type { HoverData } from '../bindings/HoverData';
 import type { ChartOptions } from './tabs';
+import { theme } from './theme.svelte';
 
 export type ChartKind = ChartType;
 
@@ -35,7 +36,8 @@ export function specFor(o: ChartOptions, width: number, height: number): ChartSp
     decimals: o.decimals,
     y_min: null,
     y_max: null,
-    theme: 'light',
+    // The page's theme, so that the SVG matches it (and is drawn again when it changes).
+    theme: theme.effective,
   };
 }
 

@@ -12,6 +12,8 @@ import type { DashboardInfo } from '../bindings/DashboardInfo';
 import type { Event } from '../bindings/Event';
 import type { ResolvedVariable } from '../bindings/ResolvedVariable';
 import type { TimeRange } from '../bindings/TimeRange';
+import type { VariableChoice } from '../bindings/VariableChoice';
+import { theme } from './theme.svelte';
 
 /** Height of one grid row in pixels (core draws each cell at its size on this grid). */
 export const ROW_HEIGHT = 80;
@@ -44,8 +46,8 @@ class DashboardsState {
   /** The last run's cells by cell id. */
   cells = $state.raw<Record<string, CellRun>>({});
   variables = $state<ResolvedVariable[]>([]);
-  /** Chosen variable values (instead of the saved choices). */
-  values = $state<Record<string, string>>({});
+  /** Chosen variable values (instead of the saved choices): a list for a multi-select one. */
+  values = $state<Record<string, VariableChoice>>({});
   running = $state(false);
   runError = $state<AppError | null>(null);
   /** How many runs finished (tests and the UI can tell a new run happened). */
@@ -116,6 +118,7 @@ class DashboardsState {
         values: { ...this.values },
         width: Math.round(Math.max(300, Math.min(8000, this.width))),
         row_height: ROW_HEIGHT,
+        theme: theme.effective,
         cells: only,
       });
       if (seq !== this.#seq) return;
@@ -133,9 +136,23 @@ class DashboardsState {
     }
   }
 
-  /** Choose a variable's value: the cells query again with it. */
-  async choose(name: string, value: string): Promise<void> {
-    this.values = { ...this.values, [name]: value };
+  /** Choose a variable's value(s): the cells query again with it. The variables that depend
+   *  on it (directly or not) lose their choice: core offers them anew for the new value. */
+  async choose(name: string, value: VariableChoice): Promise<void> {
+    const next: Record<string, VariableChoice> = { ...this.values, [name]: value };
+    const vars = this.dash?.variables ?? [];
+    const gone = new Set([name]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const v of vars) {
+        if (!gone.has(v.name) && v.depends_on.some((d) => gone.has(d.variable))) {
+          gone.add(v.name);
+          delete next[v.name];
+          grew = true;
+        }
+      }
+    }
+    this.values = next;
     await this.run();
   }
 

@@ -20,6 +20,7 @@ import {
   newTab,
   sanitizeTabs,
   type BuilderForm,
+  type CellLink,
   type ChartOptions,
   type EditMode,
   type TabDraft,
@@ -44,6 +45,8 @@ export class Tab {
   refresh = $state(0);
   view = $state<ViewMode>('chart');
   chart = $state<ChartOptions>({ type: 'line', unit: '', decimals: null, hidden: [], right: [] });
+  /** The dashboard cell this tab edits ("Save to cell"), if any. */
+  link = $state<CellLink | null>(null);
 
   // ---- not remembered -----------------------------------------------------------------
   running = $state(false);
@@ -73,6 +76,7 @@ export class Tab {
     this.refresh = d.refresh;
     this.view = d.view;
     this.chart = d.chart;
+    this.link = d.link ?? null;
   }
 
   nextQueryId(): string {
@@ -93,6 +97,7 @@ export class Tab {
       refresh: this.refresh,
       view: this.view,
       chart: $state.snapshot(this.chart),
+      link: $state.snapshot(this.link),
     };
   }
 }
@@ -104,6 +109,10 @@ export interface OpenQuery {
   database: string | null;
   /** The time picker's range for it (an alert's history entry opens at its time). */
   time_range?: TimeRange | null;
+  /** The tab's name, chart and link (a dashboard cell opened for editing). */
+  name?: string;
+  chart?: ChartOptions;
+  link?: CellLink;
 }
 
 class ExploreState {
@@ -176,6 +185,12 @@ class ExploreState {
     if (!q) return;
     const tab = this.addTab(lang, db);
     this.loadQuery(tab, q);
+    if (q.name) tab.name = q.name;
+    if (q.chart) {
+      tab.chart = q.chart;
+      tab.view = 'chart';
+    }
+    if (q.link) tab.link = q.link;
   }
 
   snapshot(): { profile: string | null; tabs: TabDraft[]; active: string } {

@@ -49,18 +49,18 @@ export const InfluxSQL = SQLDialect.define({
 
 /** The editor's colors, for all three languages. */
 export const highlightStyle = HighlightStyle.define([
-  { tag: t.keyword, color: '#7c3aed', fontWeight: '600' },
-  { tag: [t.string], color: '#b45309' },
-  { tag: [t.special(t.string)], color: '#0f766e' },
-  { tag: [t.number, t.bool, t.null, t.atom], color: '#0369a1' },
-  { tag: t.special(t.number), color: '#0369a1', fontWeight: '600' },
-  { tag: [t.lineComment, t.blockComment, t.comment], color: '#8a92a1', fontStyle: 'italic' },
-  { tag: [t.function(t.variableName), t.standard(t.name)], color: '#2563eb' },
-  { tag: [t.special(t.name), t.special(t.variableName)], color: '#be185d', fontWeight: '600' },
-  { tag: t.operator, color: '#c026d3' },
-  { tag: t.propertyName, color: '#0f766e' },
-  { tag: t.typeName, color: '#15803d' },
-  { tag: t.invalid, color: '#dc2626' },
+  { tag: t.keyword, color: 'var(--syn-keyword)', fontWeight: '600' },
+  { tag: [t.string], color: 'var(--syn-string)' },
+  { tag: [t.special(t.string)], color: 'var(--syn-string2)' },
+  { tag: [t.number, t.bool, t.null, t.atom], color: 'var(--syn-number)' },
+  { tag: t.special(t.number), color: 'var(--syn-number)', fontWeight: '600' },
+  { tag: [t.lineComment, t.blockComment, t.comment], color: 'var(--syn-comment)', fontStyle: 'italic' },
+  { tag: [t.function(t.variableName), t.standard(t.name)], color: 'var(--syn-function)' },
+  { tag: [t.special(t.name), t.special(t.variableName)], color: 'var(--syn-variable)', fontWeight: '600' },
+  { tag: t.operator, color: 'var(--syn-operator)' },
+  { tag: t.propertyName, color: 'var(--syn-string2)' },
+  { tag: t.typeName, color: 'var(--syn-type)' },
+  { tag: t.invalid, color: 'var(--danger)' },
 ]);
 
 // ---- Flux -------------------------------------------------------------------------------

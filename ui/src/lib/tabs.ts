@@ -32,6 +32,14 @@ export interface ChartOptions {
   right: string[];
 }
 
+/** A tab opened from a dashboard cell ("Edit in Explore"): "Save to cell" writes it back. */
+export interface CellLink {
+  dashboard: string;
+  dashboard_name: string;
+  cell: string;
+  cell_title: string;
+}
+
 export interface TabDraft {
   id: string;
   name: string;
@@ -45,6 +53,8 @@ export interface TabDraft {
   refresh: number;
   view: ViewMode;
   chart: ChartOptions;
+  /** Set when the tab edits a dashboard cell. */
+  link?: CellLink | null;
 }
 
 export interface SavedTabs {
@@ -106,6 +116,17 @@ function sanitizeRange(v: unknown): TimeRange {
   return { ...DEFAULT_RANGE };
 }
 
+function sanitizeLink(v: unknown): CellLink | null {
+  const l = v as Partial<Record<string, unknown>> | null;
+  if (!l || typeof l.dashboard !== 'string' || typeof l.cell !== 'string') return null;
+  return {
+    dashboard: l.dashboard,
+    cell: l.cell,
+    dashboard_name: str(l.dashboard_name, ''),
+    cell_title: str(l.cell_title, ''),
+  };
+}
+
 function sanitizeTab(v: unknown, fallbackLang: QueryLanguage): TabDraft | null {
   if (!v || typeof v !== 'object') return null;
   const t = v as Record<string, unknown>;
@@ -145,6 +166,7 @@ function sanitizeTab(v: unknown, fallbackLang: QueryLanguage): TabDraft | null {
       hidden: strs(c.hidden),
       right: strs(c.right),
     },
+    link: sanitizeLink(t.link),
   };
 }
 

@@ -45,9 +45,10 @@ pub struct GetDashboardParams {
     /// "duration": "24h"}.
     #[serde(default)]
     pub time_range: Option<TimeRange>,
-    /// For the image: variable values by name instead of the saved choices.
+    /// For the image: variable values by name instead of the saved choices (a list of values
+    /// for a multi-select variable).
     #[serde(default)]
-    pub values: BTreeMap<String, String>,
+    pub values: BTreeMap<String, influxdesk_core::api::dashboards::Choice>,
     /// For the image: width in pixels (default 1200).
     #[serde(default)]
     pub width: Option<u32>,

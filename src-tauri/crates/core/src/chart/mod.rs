@@ -33,7 +33,10 @@ use crate::influx::parse::ns_to_rfc3339;
 
 pub use compose::{TILE_HEADER, Tile, TileBody, compose_png, render_rgb};
 pub use decimate::decimate;
-pub use overlay::{MAX_BANDS as OVERLAY_MAX_BANDS, Overlay, OverlayBand, OverlayLine, Tone};
+pub use overlay::{
+    MAX_BANDS as OVERLAY_MAX_BANDS, MAX_MARKERS as OVERLAY_MAX_MARKERS, Overlay, OverlayBand,
+    OverlayLine, OverlayMarker, Tone,
+};
 pub use series::{Series, series_from_frames};
 
 /// Smallest and largest width or height accepted, in pixels.

@@ -1,6 +1,6 @@
 //! Marks drawn over a time chart, given in the [`ChartSpec`](super::ChartSpec): horizontal
-//! lines at fixed values (an alert's warn and crit levels) and shaded time spans (when a rule
-//! was firing). Lines are drawn against the left axis, which stretches to show them; spans are
+//! lines at fixed values (an alert's warn and crit levels), shaded time spans (when a rule
+//! was firing) and vertical markers at times (a dashboard's annotations, alert changes). Lines are drawn against the left axis, which stretches to show them; spans are
 //! clipped to the chart's time axis. Not here: the series themselves (`draw`).
 
 use plotters::element::DashedPathElement;
@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 /// Most lines and spans one chart takes.
 pub const MAX_LINES: usize = 20;
 pub const MAX_BANDS: usize = 2_000;
+pub const MAX_MARKERS: usize = 1_000;
 
 /// Lines and shaded spans over a time chart. Ignored by single stat, gauge and table.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema, TS)]
@@ -27,12 +28,28 @@ pub struct Overlay {
     pub lines: Vec<OverlayLine>,
     /// Shaded time spans across the plot's height.
     pub bands: Vec<OverlayBand>,
+    /// Vertical marks at times across the plot's height (annotations), each with a label.
+    pub markers: Vec<OverlayMarker>,
 }
 
 impl Overlay {
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty() && self.bands.is_empty()
+        self.lines.is_empty() && self.bands.is_empty() && self.markers.is_empty()
     }
+}
+
+/// A vertical mark at a time, e.g. an annotation or an alert's change of state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, TS)]
+#[ts(export)]
+pub struct OverlayMarker {
+    /// RFC 3339.
+    pub at: String,
+    /// Drawn beside the mark near the top, e.g. "deploy v2".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub tone: Tone,
 }
 
 /// A horizontal line, e.g. a threshold.
@@ -90,7 +107,7 @@ fn time_ns(s: &str, what: &str) -> Result<i64> {
         .and_then(|t| t.timestamp_nanos_opt())
         .ok_or_else(|| {
             Error::invalid(format!(
-                "overlay band {what} \"{s}\" is not a time: use RFC 3339, e.g. \
+                "overlay {what} \"{s}\" is not a time: use RFC 3339, e.g. \
                  2026-11-30T12:00:00Z"
             ))
         })
@@ -98,9 +115,9 @@ fn time_ns(s: &str, what: &str) -> Result<i64> {
 
 /// A band's span in nanoseconds (`to` absent: `i64::MAX`).
 fn span(b: &OverlayBand) -> Result<(i64, i64)> {
-    let from = time_ns(&b.from, "from")?;
+    let from = time_ns(&b.from, "band from")?;
     let to = match b.to.as_deref() {
-        Some(t) => time_ns(t, "to")?,
+        Some(t) => time_ns(t, "band to")?,
         None => i64::MAX,
     };
     Ok((from, to))
@@ -119,6 +136,15 @@ pub(super) fn validate(o: &Overlay) -> Result<()> {
             "a chart takes at most {MAX_BANDS} overlay bands ({} given)",
             o.bands.len()
         )));
+    }
+    if o.markers.len() > MAX_MARKERS {
+        return Err(Error::invalid(format!(
+            "a chart takes at most {MAX_MARKERS} overlay markers ({} given)",
+            o.markers.len()
+        )));
+    }
+    for m in &o.markers {
+        time_ns(&m.at, "marker at")?;
     }
     if o.lines.iter().any(|l| !l.value.is_finite()) {
         return Err(Error::invalid(
@@ -166,13 +192,15 @@ pub(super) fn bands<DB: DrawingBackend>(
     chart.draw_series(rects).map(|_| ()).map_err(err)
 }
 
-/// Draw the lines, each with its label near the left end (drawn over the series).
+/// Draw the lines, each with its label near the left end, and the markers, each with its label
+/// beside it near the top (drawn over the series).
 pub(super) fn lines<DB: DrawingBackend>(
     chart: &mut Chart<DB>,
     o: &Overlay,
     (t0, t1): (i64, i64),
     theme: Theme,
 ) -> Result<()> {
+    markers(chart, o, (t0, t1), theme)?;
     for l in &o.lines {
         let c = color(l.tone, theme);
         chart
@@ -189,6 +217,41 @@ pub(super) fn lines<DB: DrawingBackend>(
             let style = font(12.0, c).pos(Pos::new(HPos::Left, VPos::Bottom));
             chart
                 .draw_series([Text::new(label.trim().to_string(), (at, l.value), style)])
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Draw the markers within the time axis: a dashed vertical line each, its label beside it.
+fn markers<DB: DrawingBackend>(
+    chart: &mut Chart<DB>,
+    o: &Overlay,
+    (t0, t1): (i64, i64),
+    theme: Theme,
+) -> Result<()> {
+    let y = chart.y_range();
+    let (ylo, yhi) = (y.start, y.end);
+    for m in &o.markers {
+        let t = time_ns(&m.at, "marker at")?;
+        if t < t0 || t > t1 {
+            continue;
+        }
+        let c = color(m.tone, theme);
+        chart
+            .draw_series([DashedPathElement::new(
+                [(t, ylo), (t, yhi)],
+                4,
+                3,
+                c.stroke_width(2),
+            )])
+            .map_err(err)?;
+        if let Some(label) = m.label.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let label: String = label.chars().take(40).collect();
+            let style = font(11.0, c).pos(Pos::new(HPos::Left, VPos::Top));
+            let at = t.saturating_add((t1.saturating_sub(t0)) / 200);
+            chart
+                .draw_series([Text::new(label, (at, yhi), style)])
                 .map_err(err)?;
         }
     }
@@ -216,6 +279,11 @@ mod tests {
                 tone: Tone::Crit,
             }],
             bands: vec![band("2026-11-30T10:00:00Z", None)],
+            markers: vec![OverlayMarker {
+                at: "2026-11-30T10:30:00Z".into(),
+                label: Some("deploy".into()),
+                tone: Tone::Info,
+            }],
         };
         validate(&ok).unwrap();
         let swapped = Overlay {
@@ -242,6 +310,16 @@ mod tests {
             ..Overlay::default()
         };
         assert!(validate(&nan).is_err());
+        let bad_marker = Overlay {
+            markers: vec![OverlayMarker {
+                at: "soon".into(),
+                label: None,
+                tone: Tone::Neutral,
+            }],
+            ..Overlay::default()
+        };
+        let e = validate(&bad_marker).unwrap_err();
+        assert!(e.message().contains("marker at \"soon\""), "{e}");
         assert_eq!(extent(&ok, 10.0, 50.0), (10.0, 90.0));
     }
 }

@@ -447,9 +447,9 @@ async fn running_a_dashboard_runs_every_cell_with_its_range_and_variables() {
 
     let run = |vals: &[(&str, &str)]| {
         let c = c.clone();
-        let values: BTreeMap<String, String> = vals
+        let values: BTreeMap<String, Choice> = vals
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.to_string(), Choice::from(*v)))
             .collect();
         async move {
             dashboards::run(
@@ -519,7 +519,7 @@ async fn running_a_dashboard_runs_every_cell_with_its_range_and_variables() {
         &u,
         RunDashboardReq {
             dashboard: "CPU".into(),
-            values: [("host".to_string(), "x' OR 1=1".to_string())].into(),
+            values: [("host".to_string(), Choice::from("x' OR 1=1"))].into(),
             ..Default::default()
         },
     )

@@ -211,6 +211,7 @@ pub async fn backtest_chart(
                 tone: tone_of(w.status),
             })
             .collect(),
+        markers: Vec::new(),
     };
     let spec = ChartSpec {
         width: req.width.unwrap_or(900),

@@ -7,17 +7,24 @@
 //! Here: the types and the user's actions on dashboards (list, get, create, rename, duplicate,
 //! update, delete). `cells`: adding, changing (moving, resizing) and removing cells, with the
 //! grid's rules; `vars`: template variables and their `${name}` substitution, quoted for each
-//! language; `run`: running every cell (concurrently, with a limit) and drawing them, one SVG
+//! language; `choices`: multi-select values and variables that depend on others;
+//! `annotations`: notes at times and alert changes, drawn on every time chart cell; `run`: running every cell (concurrently, with a limit) and drawing them, one SVG
 //! per cell or the whole dashboard as one PNG; `transfer`: export and import (our own format,
 //! Chronograf exports, InfluxDB 2 templates). An assistant's changes go through
 //! `policy::check_write`, its reads through `check_read`.
 
+mod annotations;
 mod cells;
+mod choices;
 mod run;
 mod transfer;
 mod vars;
 
+pub use annotations::{
+    AddAnnotationReq, Annotation, RemoveAnnotationReq, add_annotation, remove_annotation,
+};
 pub use cells::{AddCellReq, CellReq, NewCell, UpdateCellReq, add_cell, remove_cell, update_cell};
+pub use choices::{Choice, TagDependency};
 pub use run::{
     CellRun, DashboardPng, DashboardRun, MAX_CONCURRENT_CELLS, RenderDashboardReq, RunDashboardReq,
     render_png, run,
@@ -64,6 +71,8 @@ pub struct Dashboard {
     /// Template variables, used in queries as `${name}`.
     pub variables: Vec<Variable>,
     pub cells: Vec<Cell>,
+    /// Notes at times, drawn on every time chart cell (with the alert rules' changes).
+    pub annotations: Vec<Annotation>,
     /// RFC 3339 of the last change.
     pub updated_at: String,
 }
@@ -77,6 +86,7 @@ impl Default for Dashboard {
             refresh: None,
             variables: Vec::new(),
             cells: Vec::new(),
+            annotations: Vec::new(),
             updated_at: String::new(),
         }
     }
@@ -183,6 +193,14 @@ pub struct Variable {
     pub measurement: Option<String>,
     /// query: the tag key.
     pub tag_key: Option<String>,
+    /// custom and query: several values can be chosen at once (written as a list, or as
+    /// alternatives inside a regex).
+    pub multi: bool,
+    /// multi: the chosen values (`selected`, or the first choice, when empty).
+    pub selected_values: Vec<String>,
+    /// query: only the tag values seen with these tags equal to other variables' values
+    /// (e.g. the hosts of the chosen region); resolved after those variables.
+    pub depends_on: Vec<TagDependency>,
 }
 
 /// A dashboard in a listing.
@@ -484,6 +502,7 @@ pub(crate) fn checked(file: &DashboardsFile, mut d: Dashboard) -> Result<Dashboa
     check_range(&d.time_range)?;
     d.refresh = check_refresh(d.refresh.as_deref())?;
     vars::check_all(&d.variables)?;
+    annotations::check(&mut d.annotations)?;
     if d.cells.len() > MAX_CELLS {
         return Err(Error::invalid(format!(
             "a dashboard holds at most {MAX_CELLS} cells"
@@ -517,6 +536,7 @@ pub async fn create(ctx: &Ctx, actor: &Actor, req: CreateDashboardReq) -> Result
                 refresh: req.refresh.clone(),
                 variables: req.variables.clone(),
                 cells: Vec::new(),
+                annotations: Vec::new(),
                 updated_at: String::new(),
             };
             for c in &req.cells {

@@ -19,8 +19,8 @@ use super::vars::{self, ResolvedVariable};
 use super::{Cell, CellKind, Dashboard, check_range, find, load, read_access};
 use crate::api::{Ctx, profiles, query};
 use crate::chart::{
-    self, ChartSpec, ChartSummary, HoverData, MAX_SIZE, MIN_SIZE, TILE_HEADER, Theme, Tile,
-    TileBody,
+    self, ChartSpec, ChartSummary, HoverData, MAX_SIZE, MIN_SIZE, OVERLAY_MAX_MARKERS,
+    OverlayMarker, TILE_HEADER, Theme, Tile, TileBody,
 };
 use crate::error::{Error, ErrorBody, Result};
 use crate::influx::classify;
@@ -47,7 +47,7 @@ pub struct RunDashboardReq {
     /// A range instead of the dashboard's (cells with their own keep theirs).
     pub time_range: Option<TimeRange>,
     /// Variable values by name, instead of the saved choices.
-    pub values: BTreeMap<String, String>,
+    pub values: BTreeMap<String, super::Choice>,
     /// Width of the whole grid in pixels (default 1200).
     pub width: Option<u32>,
     /// Height of one grid row in pixels (default 80).
@@ -67,7 +67,7 @@ pub struct RenderDashboardReq {
     /// The dashboard's id or name.
     pub dashboard: String,
     pub time_range: Option<TimeRange>,
-    pub values: BTreeMap<String, String>,
+    pub values: BTreeMap<String, super::Choice>,
     /// Image width in pixels (default 1200).
     pub width: Option<u32>,
     /// Height of one grid row in pixels (default 80).
@@ -171,6 +171,7 @@ struct Run<'a> {
     profile: &'a Profile,
     range: &'a TimeRange,
     vars: &'a [ResolvedVariable],
+    markers: &'a [OverlayMarker],
     limit: Arc<Semaphore>,
 }
 
@@ -198,14 +199,25 @@ impl Run<'_> {
     }
 }
 
-fn spec_for(c: &Cell, (w, h): (u32, u32), theme: Theme, titled: bool) -> ChartSpec {
-    ChartSpec {
+fn spec_for(
+    c: &Cell,
+    (w, h): (u32, u32),
+    theme: Theme,
+    titled: bool,
+    markers: &[OverlayMarker],
+) -> ChartSpec {
+    let mut spec = ChartSpec {
         width: w,
         height: h,
         theme,
         title: if titled { c.chart.title.clone() } else { None },
         ..c.chart.clone()
-    }
+    };
+    let room = OVERLAY_MAX_MARKERS.saturating_sub(spec.overlay.markers.len());
+    spec.overlay
+        .markers
+        .extend(markers.iter().take(room).cloned());
+    spec
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -238,7 +250,7 @@ async fn svg_cell(run: &Run<'_>, c: &Cell, grid: Grid, theme: Theme) -> CellRun 
         let r = run.query(c).await?;
         out.executed_query = Some(r.executed_query.clone());
         out.rows = r.rows;
-        let spec = spec_for(c, size, theme, false);
+        let spec = spec_for(c, size, theme, false, run.markers);
         blocking(move || chart::render_svg(&chart::series_from_frames(&r.frames), &spec)).await
     }
     .await;
@@ -264,6 +276,8 @@ struct Prepared {
     dashboard: Dashboard,
     range: TimeRange,
     vars: Vec<ResolvedVariable>,
+    /// Annotations and alert changes, drawn on every time chart.
+    markers: Vec<OverlayMarker>,
 }
 
 async fn prepare(
@@ -272,7 +286,7 @@ async fn prepare(
     profile: Option<&str>,
     key: &str,
     range: Option<TimeRange>,
-    values: &BTreeMap<String, String>,
+    values: &BTreeMap<String, super::Choice>,
 ) -> Result<Prepared> {
     let p = profiles::resolve(ctx, profile).await?;
     read_access(ctx, actor, &p, &format!("run dashboard \"{key}\"")).await?;
@@ -280,11 +294,13 @@ async fn prepare(
     let range = range.unwrap_or_else(|| d.time_range.clone());
     check_range(&range)?;
     let vars = vars::resolve(ctx, &p, &d.variables, values).await?;
+    let markers = super::annotations::markers(ctx, &p, &d, &range).await;
     Ok(Prepared {
         profile: p,
         dashboard: d,
         range,
         vars,
+        markers,
     })
 }
 
@@ -315,6 +331,7 @@ pub async fn run(ctx: &Ctx, actor: &Actor, req: RunDashboardReq) -> Result<Dashb
         profile: &pre.profile,
         range: &pre.range,
         vars: &pre.vars,
+        markers: &pre.markers,
         limit: Arc::new(Semaphore::new(MAX_CONCURRENT_CELLS)),
     };
     let theme = req.theme.unwrap_or_default();
@@ -368,6 +385,7 @@ pub async fn render_png(ctx: &Ctx, actor: &Actor, req: RenderDashboardReq) -> Re
         profile: &pre.profile,
         range: &pre.range,
         vars: &pre.vars,
+        markers: &pre.markers,
         limit: Arc::new(Semaphore::new(MAX_CONCURRENT_CELLS)),
     };
     let drawn: Vec<(Tile, String, bool)> =
@@ -384,7 +402,7 @@ pub async fn render_png(ctx: &Ctx, actor: &Actor, req: RenderDashboardReq) -> Re
                     CellKind::Note => Ok((TileBody::Text(c.note.clone()), "a note".to_string())),
                     CellKind::Query => {
                         let size = grid.chart_size(c);
-                        let spec = spec_for(c, size, theme, true);
+                        let spec = spec_for(c, size, theme, true, run.markers);
                         match run.query(c).await {
                             Ok(r) => {
                                 blocking(move || {

@@ -19,6 +19,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::choices::{self, Choice};
 use super::{Variable, VariableKind};
 use crate::api::{Ctx, schema};
 use crate::error::{Error, Result};
@@ -36,8 +37,13 @@ pub struct ResolvedVariable {
     pub kind: VariableKind,
     /// What can be chosen (a constant: its one value).
     pub options: Vec<String>,
-    /// The value in use; none when there is nothing to choose (a tag without values).
+    /// The value in use (a multi-select variable: the first chosen); none when there is nothing
+    /// to choose (a tag without values).
     pub value: Option<String>,
+    /// Several values can be chosen.
+    pub multi: bool,
+    /// Every value in use (one unless `multi`).
+    pub values: Vec<String>,
     /// Why the choices could not be had (a query-backed variable whose query failed).
     pub error: Option<String>,
 }
@@ -50,8 +56,9 @@ pub struct VariableValuesReq {
     pub profile: Option<String>,
     /// The dashboard's id or name.
     pub dashboard: String,
-    /// Chosen values by variable name (instead of the saved choices).
-    pub values: BTreeMap<String, String>,
+    /// Chosen values by variable name (instead of the saved choices): a string, or a list
+    /// for a multi-select variable.
+    pub values: BTreeMap<String, Choice>,
 }
 
 fn valid_name(n: &str) -> bool {
@@ -62,7 +69,7 @@ fn valid_name(n: &str) -> bool {
 }
 
 /// A value is one line of text: no control characters.
-fn check_value(var: &str, v: &str) -> Result<()> {
+pub(super) fn check_value(var: &str, v: &str) -> Result<()> {
     if v.chars().any(char::is_control) {
         return Err(Error::invalid(format!(
             "variable \"{var}\": the value \"{}\" has a control character (a line break or tab): \
@@ -99,7 +106,7 @@ pub(crate) fn check_all(vars: &[Variable]) -> Result<()> {
                 v.name
             )));
         }
-        for x in v.values.iter().chain(&v.selected) {
+        for x in v.values.iter().chain(&v.selected).chain(&v.selected_values) {
             check_value(&v.name, x)?;
         }
         match v.kind {
@@ -143,15 +150,16 @@ pub(crate) fn check_all(vars: &[Variable]) -> Result<()> {
             )));
         }
     }
-    Ok(())
+    choices::check(vars)
 }
 
 /// The choices and values of `vars` on profile `p`; `chosen` overrides the saved choices.
+/// Variables are resolved after those they depend on; the result keeps the dashboard's order.
 pub(crate) async fn resolve(
     ctx: &Ctx,
     p: &Profile,
     vars: &[Variable],
-    chosen: &BTreeMap<String, String>,
+    chosen: &BTreeMap<String, Choice>,
 ) -> Result<Vec<ResolvedVariable>> {
     for name in chosen.keys() {
         if !vars.iter().any(|v| &v.name == name) {
@@ -171,9 +179,29 @@ pub(crate) async fn resolve(
             )));
         }
     }
-    let mut out = Vec::new();
-    for v in vars {
+    let mut done: Vec<Option<ResolvedVariable>> = vec![None; vars.len()];
+    for i in choices::order(vars)? {
+        let v = &vars[i];
+        let conds: Vec<(String, Vec<String>)> = v
+            .depends_on
+            .iter()
+            .map(|d| {
+                let values = vars
+                    .iter()
+                    .position(|o| o.name == d.variable)
+                    .and_then(|j| done[j].as_ref())
+                    .map(|r| r.values.clone())
+                    .unwrap_or_default();
+                (d.tag.clone(), values)
+            })
+            .collect();
         let (options, error) = match v.kind {
+            VariableKind::Query if !conds.is_empty() => {
+                match choices::tag_values_where(ctx, p, v, &conds, MAX_VALUES).await {
+                    Ok(vals) => (vals, None),
+                    Err(e) => (Vec::new(), Some(format!("{}: {}", e.code(), e.message()))),
+                }
+            }
             VariableKind::Query => {
                 let req = SchemaReq {
                     profile: Some(p.id.clone()),
@@ -190,41 +218,80 @@ pub(crate) async fn resolve(
             }
             _ => (v.values.clone(), None),
         };
-        let value = match chosen.get(&v.name) {
-            Some(c) if v.kind == VariableKind::Constant && Some(c) != v.values.first() => {
+        let values: Vec<String> = match chosen.get(&v.name).map(Choice::values) {
+            Some(cs) if cs.len() != 1 && !v.multi => {
                 return Err(Error::invalid(format!(
-                    "\"{}\" is a constant: its value cannot be chosen",
+                    "variable \"{}\" takes one value ({} given): make it multi-select to choose \
+                     several",
+                    v.name,
+                    cs.len()
+                )));
+            }
+            Some(cs) if cs.is_empty() => {
+                return Err(Error::invalid(format!(
+                    "choose at least one value of variable \"{}\"",
                     v.name
                 )));
             }
-            Some(c) if !options.contains(c) => {
-                check_value(&v.name, c)?;
-                return Err(Error::invalid(format!(
-                    "\"{c}\" is not one of the values of variable \"{}\"{}",
-                    v.name,
-                    if options.is_empty() {
-                        " (it has none)".to_string()
-                    } else {
-                        format!(": choose one of {}", options.join(", "))
-                    }
-                )));
+            Some(cs) => {
+                for c in &cs {
+                    check_choice(v, &options, c)?;
+                }
+                cs
             }
-            Some(c) => Some(c.clone()),
-            None => v
-                .selected
-                .clone()
-                .filter(|s| options.contains(s))
-                .or_else(|| options.first().cloned()),
+            None => {
+                let saved: Vec<String> = v
+                    .selected_values
+                    .iter()
+                    .filter(|s| v.multi && options.contains(s))
+                    .cloned()
+                    .collect();
+                if saved.is_empty() {
+                    v.selected
+                        .clone()
+                        .filter(|s| options.contains(s))
+                        .or_else(|| options.first().cloned())
+                        .into_iter()
+                        .collect()
+                } else {
+                    saved
+                }
+            }
         };
-        out.push(ResolvedVariable {
+        done[i] = Some(ResolvedVariable {
             name: v.name.clone(),
             kind: v.kind,
             options,
-            value,
+            value: values.first().cloned(),
+            multi: v.multi,
+            values,
             error,
         });
     }
-    Ok(out)
+    Ok(done.into_iter().flatten().collect())
+}
+
+/// `c` is one of the choices of `v`.
+fn check_choice(v: &Variable, options: &[String], c: &String) -> Result<()> {
+    if v.kind == VariableKind::Constant && Some(c) != v.values.first() {
+        return Err(Error::invalid(format!(
+            "\"{}\" is a constant: its value cannot be chosen",
+            v.name
+        )));
+    }
+    if !options.contains(c) {
+        check_value(&v.name, c)?;
+        return Err(Error::invalid(format!(
+            "\"{c}\" is not one of the values of variable \"{}\"{}",
+            v.name,
+            if options.is_empty() {
+                " (it has none)".to_string()
+            } else {
+                format!(": choose one of {}", options.join(", "))
+            }
+        )));
+    }
+    Ok(())
 }
 
 /// The current choices of a dashboard's variables (the GUI's variable bar).
@@ -240,7 +307,7 @@ pub async fn variable_values(
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum At {
+pub(super) enum At {
     Bare,
     Single,
     Double,
@@ -284,7 +351,11 @@ pub fn substitute(query: &str, lang: QueryLanguage, vars: &[ResolvedVariable]) -
                             ))
                         })?;
                         check_value(&name, value)?;
-                        out += &quoted(lang, at, v.kind, &name, value)?;
+                        if v.values.len() > 1 {
+                            out += &choices::several(lang, at, &name, &v.values)?;
+                        } else {
+                            out += &quoted(lang, at, v.kind, &name, value)?;
+                        }
                         i = e + 1;
                         continue;
                     }
@@ -350,7 +421,7 @@ fn escape(v: &str, specials: &[char]) -> String {
     s
 }
 
-fn regex(v: &str) -> String {
+pub(super) fn regex(v: &str) -> String {
     escape(
         v,
         &[
@@ -359,7 +430,13 @@ fn regex(v: &str) -> String {
     )
 }
 
-fn quoted(lang: QueryLanguage, at: At, kind: VariableKind, name: &str, v: &str) -> Result<String> {
+pub(super) fn quoted(
+    lang: QueryLanguage,
+    at: At,
+    kind: VariableKind,
+    name: &str,
+    v: &str,
+) -> Result<String> {
     use QueryLanguage::*;
     Ok(match (lang, at) {
         (_, At::Bare) if kind == VariableKind::Interval => {
@@ -402,6 +479,8 @@ mod tests {
             kind,
             options: vec![value.into()],
             value: Some(value.into()),
+            multi: false,
+            values: vec![value.into()],
             error: None,
         }
     }
