@@ -15,8 +15,12 @@ const READER_PW: &str = "Reader-'pw'-\\-5d1e";
 const NEW_PW: &str = "Reader-second-pw-9a0b";
 
 /// The error line (trace logging comes before it on stderr).
-fn last(err: &str) -> &str {
-    err.lines().last().unwrap_or_default()
+/// The CLI's error line. Its log (on here, RUST_LOG=trace) can write lines after it: the
+/// runtime's shutdown logs once the error is printed.
+fn error_line(err: &str) -> &str {
+    err.lines()
+        .rfind(|l| l.starts_with("error["))
+        .unwrap_or_default()
 }
 
 #[test]
@@ -63,7 +67,7 @@ fn users_and_grants_from_the_cli_on_a_real_influxd_with_auth() {
     let (success, _, err) = go(&["user", "create", "reader"], None);
     assert!(!success);
     assert!(
-        last(&err).starts_with("error[InvalidInput]:") && err.contains("--password-stdin"),
+        error_line(&err).starts_with("error[InvalidInput]:") && err.contains("--password-stdin"),
         "{err}"
     );
     let (success, _, err) = go(&["user", "create", "reader", "--password", "x"], None);
@@ -161,7 +165,8 @@ fn users_and_grants_from_the_cli_on_a_real_influxd_with_auth() {
     let (success, _, err) = write_as_reader(2);
     assert!(!success);
     assert!(
-        last(&err).starts_with("error[Forbidden]:") && err.contains("not authorized to write"),
+        error_line(&err).starts_with("error[Forbidden]:")
+            && err.contains("not authorized to write"),
         "{err}"
     );
     ok(
@@ -211,7 +216,7 @@ fn users_and_grants_from_the_cli_on_a_real_influxd_with_auth() {
     assert!(out.contains("dropped user \"reader\""), "{out}");
     let (success, _, err) = go(&["user", "rm", "reader"], None);
     assert!(
-        !success && last(&err).starts_with("error[NotFound]:"),
+        !success && error_line(&err).starts_with("error[NotFound]:"),
         "{err}"
     );
 

@@ -147,7 +147,11 @@ fn a_locked_or_missing_keychain_is_a_clear_error_and_saves_nothing() {
         );
         let (out, err) = text(&o);
         assert_eq!(o.status.code(), Some(2), "{label}: {out}{err}");
-        let line = err.lines().last().unwrap_or_default();
+        // The error line, wherever the log (RUST_LOG=trace) puts lines around it.
+        let line = err
+            .lines()
+            .rfind(|l| l.starts_with("error["))
+            .unwrap_or_default();
         assert!(
             line.starts_with("error[KeychainUnavailable]: "),
             "{label}: {err}"
