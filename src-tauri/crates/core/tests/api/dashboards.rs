@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use influxdesk_core::api::dashboards::{self, *};
-use influxdesk_core::api::{query, write};
+use influxdesk_core::api::write;
 use influxdesk_core::chart::{ChartSpec, ChartType};
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, Ctx, ErrorCode};
 
-use crate::harness::{self, add, ctx, fields, unique_db};
+use crate::harness::{self};
 
 fn assistant() -> Actor {
     Actor::Assistant {
@@ -23,29 +23,7 @@ fn assistant() -> Actor {
 /// A profile on the shared influxd with a database of cpu points (two hosts, one a minute
 /// over the last 30 minutes) as its default.
 async fn seeded(policy: AssistantPolicy) -> (Arc<Ctx>, String, i64) {
-    let c = ctx();
-    let db = unique_db("dash");
-    let f = ProfileFields {
-        assistant_policy: Some(policy),
-        database: Some(db.clone()),
-        ..fields("local", &harness::open_server().url, ApiKind::V1)
-    };
-    add(&c, f, None).await;
-    query::run(
-        &c,
-        &Actor::User,
-        RunQueryReq {
-            profile: None,
-            language: Some(QueryLanguage::Influxql),
-            database: Some(db.clone()),
-            query: format!("CREATE DATABASE \"{db}\""),
-            row_limit: None,
-            time_range: None,
-            query_id: None,
-        },
-    )
-    .await
-    .unwrap();
+    let (c, db) = harness::profile_with_db("dash", Some(policy)).await;
     let now = chrono::Utc::now().timestamp();
     let mut lines = Vec::new();
     for i in 1..=30i64 {

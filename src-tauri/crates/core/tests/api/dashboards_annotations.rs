@@ -9,36 +9,15 @@ use influxdesk_core::api::alerts::{
     self, CreateAlertReq, Notification, Operator, Severity, Threshold, ThresholdKind,
 };
 use influxdesk_core::api::dashboards::{self, *};
-use influxdesk_core::api::{query, write};
+use influxdesk_core::api::write;
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, ErrorCode};
 
-use crate::harness::{self, add, ctx, fields, unique_db};
+use crate::harness::{self};
 
 #[tokio::test]
 async fn annotations_and_alert_changes_are_drawn_on_every_time_chart() {
-    let c = ctx();
-    let db = unique_db("dann");
-    let f = ProfileFields {
-        database: Some(db.clone()),
-        ..fields("local", &harness::open_server().url, ApiKind::V1)
-    };
-    add(&c, f, None).await;
-    query::run(
-        &c,
-        &Actor::User,
-        RunQueryReq {
-            profile: None,
-            language: Some(QueryLanguage::Influxql),
-            database: Some(db.clone()),
-            query: format!("CREATE DATABASE \"{db}\""),
-            row_limit: None,
-            time_range: None,
-            query_id: None,
-        },
-    )
-    .await
-    .unwrap();
+    let (c, db) = harness::profile_with_db("dann", None).await;
     let now = Utc::now();
     // One a minute over the last 30 minutes, and one 5 s ago (the rule's query reads the
     // last minute).

@@ -5,13 +5,13 @@
 //! what does not is listed, and the imported dashboard runs against the real influxd.
 
 use influxdesk_core::api::dashboards::{self, *};
-use influxdesk_core::api::{query, write};
+use influxdesk_core::api::write;
 use influxdesk_core::chart::ChartType;
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, ErrorCode};
 use serde_json::json;
 
-use crate::harness::{self, add, ctx, fields, unique_db};
+use crate::harness::{self, add, ctx, fields};
 
 /// A Chronograf 1.x dashboard export.
 fn chronograf_export(db: &str) -> serde_json::Value {
@@ -107,28 +107,7 @@ fn influxdb2_template() -> serde_json::Value {
 }
 
 async fn profile_with_data() -> (std::sync::Arc<influxdesk_core::Ctx>, String) {
-    let c = ctx();
-    let db = unique_db("dashimp");
-    let f = ProfileFields {
-        database: Some(db.clone()),
-        ..fields("local", &harness::open_server().url, ApiKind::V1)
-    };
-    add(&c, f, None).await;
-    query::run(
-        &c,
-        &Actor::User,
-        RunQueryReq {
-            profile: None,
-            language: Some(QueryLanguage::Influxql),
-            database: Some(db.clone()),
-            query: format!("CREATE DATABASE \"{db}\""),
-            row_limit: None,
-            time_range: None,
-            query_id: None,
-        },
-    )
-    .await
-    .unwrap();
+    let (c, db) = harness::profile_with_db("dashimp", None).await;
     let now = chrono::Utc::now().timestamp();
     let lines: Vec<String> = (1..=12)
         .flat_map(|i| {

@@ -9,36 +9,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use influxdesk_core::api::dashboards::{self, *};
-use influxdesk_core::api::{query, write};
+use influxdesk_core::api::write;
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, Ctx, ErrorCode};
 
-use crate::harness::{self, add, ctx, fields, unique_db};
+use crate::harness::{self};
 
 /// A profile with a database of cpu points: hosts eu-1, eu-2 (region eu) and us-1 (region us).
 async fn seeded() -> (Arc<Ctx>, String) {
-    let c = ctx();
-    let db = unique_db("dvars");
-    let f = ProfileFields {
-        database: Some(db.clone()),
-        ..fields("local", &harness::open_server().url, ApiKind::V1)
-    };
-    add(&c, f, None).await;
-    query::run(
-        &c,
-        &Actor::User,
-        RunQueryReq {
-            profile: None,
-            language: Some(QueryLanguage::Influxql),
-            database: Some(db.clone()),
-            query: format!("CREATE DATABASE \"{db}\""),
-            row_limit: None,
-            time_range: None,
-            query_id: None,
-        },
-    )
-    .await
-    .unwrap();
+    let (c, db) = harness::profile_with_db("dvars", None).await;
     let now = chrono::Utc::now().timestamp();
     let mut lines = Vec::new();
     for i in 1..=10i64 {

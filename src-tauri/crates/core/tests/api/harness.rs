@@ -124,6 +124,35 @@ pub fn unique_db(prefix: &str) -> String {
     )
 }
 
+/// A context with a profile "local" on the shared influxd whose default database is a new,
+/// created database named from `prefix` (the assistant policy as given, else the default).
+pub async fn profile_with_db(prefix: &str, policy: Option<AssistantPolicy>) -> (Arc<Ctx>, String) {
+    let c = ctx();
+    let db = unique_db(prefix);
+    let f = ProfileFields {
+        assistant_policy: policy,
+        database: Some(db.clone()),
+        ..fields("local", &open_server().url, ApiKind::V1)
+    };
+    add(&c, f, None).await;
+    influxdesk_core::api::query::run(
+        &c,
+        &Actor::User,
+        RunQueryReq {
+            profile: None,
+            language: Some(QueryLanguage::Influxql),
+            database: Some(db.clone()),
+            query: format!("CREATE DATABASE \"{db}\""),
+            row_limit: None,
+            time_range: None,
+            query_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    (c, db)
+}
+
 /// Tiny blocking HTTP for harness setup only (not the code under test).
 mod setup_http {
     pub fn post_query(base: &str, q: &str) -> String {
