@@ -177,6 +177,9 @@ pub struct Ctx {
     events: broadcast::Sender<Event>,
     /// Detected API per profile id (for `auto` profiles), so queries do not probe each time.
     detected: Mutex<HashMap<String, ApiKind>>,
+    /// HTTP clients by their settings, shared by every query of the profiles that use them
+    /// (one connection pool; the TLS roots loaded once, not per query).
+    http: Mutex<HashMap<crate::influx::HttpSettings, reqwest::Client>>,
     /// Running queries by query id, for cancel.
     pub(crate) running: Mutex<HashMap<String, CancellationToken>>,
     /// Recent results by query id, for charts and exports.
@@ -247,6 +250,7 @@ impl Ctx {
             data_dir: opts.data_dir,
             events,
             detected: Mutex::new(HashMap::new()),
+            http: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
             results: Mutex::new(ResultCache::default()),
             assistant: Default::default(),
@@ -336,11 +340,13 @@ impl Ctx {
         }
     }
 
-    /// A client for a profile, with `auto` resolved (probed once per profile and cached).
+    /// A client for a profile, with `auto` resolved (probed once per profile and cached), on
+    /// the shared HTTP client for its settings.
     pub(crate) async fn client(&self, p: &Profile) -> Result<Client> {
         let secret = self.secret_of(p).await?;
+        let http = self.http_client(p)?;
         if p.api != ApiKind::Auto {
-            return Client::new(p, secret);
+            return Client::with_http(p, secret, http);
         }
         let cached = self
             .detected
@@ -351,14 +357,28 @@ impl Ctx {
         if let Some(api) = cached {
             let mut resolved = p.clone();
             resolved.api = api;
-            return Client::new(&resolved, secret);
+            return Client::with_http(&resolved, secret, http);
         }
-        let (client, probe) = Client::connect(p, secret).await?;
+        let mut client = Client::with_http(p, secret, http)?;
+        let probe = client.probe().await?;
+        client.resolve_auto(probe.api);
         self.detected
             .lock()
             .expect("detected map")
             .insert(p.id.clone(), probe.api);
         Ok(client)
+    }
+
+    /// The HTTP client for `p`'s settings, built the first time they are seen.
+    fn http_client(&self, p: &Profile) -> Result<reqwest::Client> {
+        let settings = crate::influx::HttpSettings::of(p)?;
+        let mut map = self.http.lock().expect("http clients");
+        if let Some(c) = map.get(&settings) {
+            return Ok(c.clone());
+        }
+        let c = settings.build()?;
+        map.insert(settings, c.clone());
+        Ok(c)
     }
 
     /// The language a query for `p` is in: the one named, or the profile's own (probing an
