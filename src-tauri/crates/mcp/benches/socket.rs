@@ -24,6 +24,8 @@ use serde_json::{Value, json};
 
 const CLIENTS: usize = 50;
 const CALLS: usize = 100;
+/// Calls of the single-client phase.
+const SOLO_CALLS: usize = 300;
 const POINTS: usize = 1000;
 const HOSTS: usize = 4;
 const DB: &str = "bench";
@@ -99,7 +101,7 @@ fn args() -> JsonObject {
 }
 
 /// One client: connect, initialize, `CALLS` calls; per-call latencies and the rows each saw.
-async fn mcp_client(path: PathBuf, i: usize) -> (Vec<Duration>, Vec<usize>) {
+async fn mcp_client(path: PathBuf, i: usize, calls: usize) -> (Vec<Duration>, Vec<usize>) {
     let stream = tokio::net::UnixStream::connect(&path)
         .await
         .expect("connect to the socket");
@@ -110,9 +112,9 @@ async fn mcp_client(path: PathBuf, i: usize) -> (Vec<Duration>, Vec<usize>) {
     .serve(stream)
     .await
     .expect("MCP initialize over the socket");
-    let mut lat = Vec::with_capacity(CALLS);
-    let mut rows = Vec::with_capacity(CALLS);
-    for _ in 0..CALLS {
+    let mut lat = Vec::with_capacity(calls);
+    let mut rows = Vec::with_capacity(calls);
+    for _ in 0..calls {
         let t = Instant::now();
         let r = client
             .call_tool(CallToolRequestParams::new("query-data").with_arguments(args()))
@@ -136,10 +138,15 @@ async fn mcp_client(path: PathBuf, i: usize) -> (Vec<Duration>, Vec<usize>) {
 }
 
 /// One direct task: `CALLS` GETs of `/query`, each answer read and parsed.
-async fn direct_task(http: reqwest::Client, url: String, q: String) -> (Vec<Duration>, Vec<usize>) {
-    let mut lat = Vec::with_capacity(CALLS);
-    let mut rows = Vec::with_capacity(CALLS);
-    for _ in 0..CALLS {
+async fn direct_task(
+    http: reqwest::Client,
+    url: String,
+    q: String,
+    calls: usize,
+) -> (Vec<Duration>, Vec<usize>) {
+    let mut lat = Vec::with_capacity(calls);
+    let mut rows = Vec::with_capacity(calls);
+    for _ in 0..calls {
         let t = Instant::now();
         let resp = http
             .get(&url)
@@ -288,12 +295,16 @@ async fn run(base: &Path, url: String) {
     assert_eq!(expected, POINTS, "the warm-up query reads every point");
 
     // (a) MCP over the socket.
-    let (mcp_lat, mcp_rows, mcp_wall) =
-        phase((0..CLIENTS).map(|i| mcp_client(path.clone(), i)).collect()).await;
+    let (mcp_lat, mcp_rows, mcp_wall) = phase(
+        (0..CLIENTS)
+            .map(|i| mcp_client(path.clone(), i, CALLS))
+            .collect(),
+    )
+    .await;
     // (b) The peer: the same query straight to influxd.
     let (dir_lat, dir_rows, dir_wall) = phase(
         (0..CLIENTS)
-            .map(|_| direct_task(http.clone(), query_url.clone(), executed.clone()))
+            .map(|_| direct_task(http.clone(), query_url.clone(), executed.clone(), CALLS))
             .collect(),
     )
     .await;
@@ -307,6 +318,24 @@ async fn run(base: &Path, url: String) {
     );
     let m = stats(mcp_lat, mcp_wall);
     let d = stats(dir_lat, dir_wall);
+
+    // (c) One client alone, then one direct task alone: the latency MCP adds to a call when
+    // the machine is not saturated (the issue's "< 1 ms p50 added").
+    let (one_lat, one_rows, one_wall) =
+        phase(vec![mcp_client(path.clone(), CLIENTS, SOLO_CALLS)]).await;
+    let (solo_lat, solo_rows, solo_wall) = phase(vec![direct_task(
+        http.clone(),
+        query_url.clone(),
+        executed.clone(),
+        SOLO_CALLS,
+    )])
+    .await;
+    assert!(
+        one_rows.iter().chain(&solo_rows).all(|&n| n == expected),
+        "every single-client call read {expected} rows"
+    );
+    let m1 = stats(one_lat, one_wall);
+    let d1 = stats(solo_lat, solo_wall);
 
     println!(
         "query-data over the MCP socket vs the same InfluxQL straight to influxd /query \
@@ -337,5 +366,23 @@ async fn run(base: &Path, url: String) {
         ms(m.p99) / ms(d.p99),
         ms(m.mean) / ms(d.mean),
         m.per_sec / d.per_sec
+    );
+    println!("one client alone, {SOLO_CALLS} calls in a row on each side:");
+    for (label, s) in [("MCP socket, 1 client", &m1), ("direct HTTP, 1 task", &d1)] {
+        println!(
+            "{:<26} {:>10.2} {:>10.2} {:>10.2} {:>12.0}",
+            label,
+            ms(s.p50),
+            ms(s.p99),
+            ms(s.mean),
+            s.per_sec
+        );
+    }
+    println!(
+        "{:<26} {:>+9.2}  {:>+9.2}  {:>+9.2}   (ms added by MCP; goal: p50 under 1 ms)",
+        "added by MCP",
+        ms(m1.p50) - ms(d1.p50),
+        ms(m1.p99) - ms(d1.p99),
+        ms(m1.mean) - ms(d1.mean),
     );
 }
