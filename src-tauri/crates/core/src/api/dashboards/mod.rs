@@ -28,7 +28,8 @@ mod types;
 mod vars;
 
 pub use annotations::{
-    AddAnnotationReq, Annotation, RemoveAnnotationReq, add_annotation, remove_annotation,
+    AddAnnotationReq, Annotation, RemoveAnnotationReq, add_annotation, list_annotations,
+    remove_annotation,
 };
 pub use cells::{AddCellReq, CellReq, NewCell, UpdateCellReq, add_cell, remove_cell, update_cell};
 pub use choices::{Choice, TagDependency};
