@@ -1,7 +1,7 @@
 //! `influxdesk dashboard` as a user runs it against a real influxd: import a Chronograf
 //! export (written here from its public shape), list, render the whole dashboard to one PNG
-//! with a variable chosen, export it and import the export under another name; bad input
-//! fails with a one-line error and a non-zero exit.
+//! with a variable chosen, annotate it (add, list, remove), export it and import the export
+//! under another name; bad input fails with a one-line error and a non-zero exit.
 
 use influxdesk_testkit::secret_service::SecretService;
 
@@ -143,6 +143,72 @@ fn import_list_render_and_export_dashboards() {
         .map(|d| d["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["Hosts", "Hosts copy"]);
+
+    // Annotations: add, list (table and JSON), remove; a bad time or id is a clear error.
+    let out = ok(
+        &[
+            "dashboard",
+            "annotations",
+            "add",
+            "Hosts",
+            "--time",
+            "2026-11-30T12:00:00Z",
+            "--text",
+            "deploy v2.3",
+        ],
+        None,
+    );
+    assert!(
+        out.contains("annotated dashboard \"Hosts\"") && out.contains("deploy v2.3"),
+        "{out}"
+    );
+    let table = ok(&["dashboard", "annotations", "list", "Hosts"], None);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("2026-11-30T12:00:00.000Z") && l.ends_with("deploy v2.3")),
+        "{table}"
+    );
+    let anns: serde_json::Value = serde_json::from_str(&ok(
+        &["dashboard", "annotations", "list", "Hosts", "--json"],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(anns.as_array().map(Vec::len), Some(1), "{anns}");
+    let id = anns[0]["id"].as_str().unwrap().to_string();
+    let o = run(
+        &[
+            "dashboard",
+            "annotations",
+            "add",
+            "Hosts",
+            "--time",
+            "noon",
+            "--text",
+            "x",
+        ],
+        &env,
+        None,
+    );
+    let (_, err) = text(&o);
+    assert!(!o.status.success() && err.contains("RFC 3339"), "{err}");
+    let out = ok(&["dashboard", "annotations", "remove", "Hosts", &id], None);
+    assert!(out.contains("(0 left)"), "{out}");
+    let o = run(
+        &["dashboard", "annotations", "remove", "Hosts", &id],
+        &env,
+        None,
+    );
+    let (_, err) = text(&o);
+    assert!(
+        !o.status.success()
+            && err.starts_with("error[NotFound]: dashboard \"Hosts\" has no annotation"),
+        "{err}"
+    );
+    assert_eq!(
+        ok(&["dashboard", "annotations", "list", "Hosts"], None),
+        "no annotations (add one with `dashboard annotations add`)\n"
+    );
 
     let o = run(
         &["dashboard", "render", "Nope", "--out", "x.png"],

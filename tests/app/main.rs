@@ -18,6 +18,7 @@ mod gui_admin;
 mod gui_alert_email;
 mod gui_alerts;
 mod gui_dash_edit;
+mod gui_dash_interact;
 mod gui_dashboards;
 mod gui_load;
 mod gui_ops;

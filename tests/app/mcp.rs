@@ -119,6 +119,7 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
     assert_eq!(
         names,
         [
+            "add-annotation",
             "add-cell",
             "backtest-alert",
             "create-alerts",
@@ -132,6 +133,7 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
             "investigate-database",
             "kill-query",
             "list-alerts",
+            "list-annotations",
             "list-dashboards",
             "list-measurements",
             "list-queries",
@@ -141,6 +143,7 @@ async fn stdio_in_process_with_the_env_profile_writes_and_reads_back() {
             "manage-tokens",
             "manage-users",
             "query-data",
+            "remove-annotation",
             "render-chart",
             "test-alert-channel",
             "update-cell",

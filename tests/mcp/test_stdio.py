@@ -113,6 +113,7 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
     async def body(s: ClientSession):
         tools = {t.name: t for t in (await s.list_tools()).tools}
         assert sorted(tools) == [
+            "add-annotation",
             "add-cell",
             "backtest-alert",
             "create-alerts",
@@ -126,6 +127,7 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
             "investigate-database",
             "kill-query",
             "list-alerts",
+            "list-annotations",
             "list-dashboards",
             "list-measurements",
             "list-queries",
@@ -135,6 +137,7 @@ def test_env_profile_write_then_query_returns_the_exact_point(influxd, tmp_path)
             "manage-tokens",
             "manage-users",
             "query-data",
+            "remove-annotation",
             "render-chart",
             "test-alert-channel",
             "update-cell",

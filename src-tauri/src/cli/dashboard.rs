@@ -1,7 +1,8 @@
 //! `influxdesk dashboard`: the dashboards of a profile from the command line: list them,
 //! export one as JSON, import a file (ours, a Chronograf export, an InfluxDB 2 template), and
-//! render one as a single PNG (every cell run and drawn where the grid has it). Each
-//! subcommand is one `core::api::dashboards` call.
+//! render one as a single PNG (every cell run and drawn where the grid has it); its
+//! annotations are in `dashboard_annotations`. Each subcommand is one `core::api::dashboards`
+//! call.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,6 +19,9 @@ use super::output::json;
 
 #[derive(Subcommand)]
 pub enum DashboardCmd {
+    /// A dashboard's annotations: list, add, remove.
+    #[command(subcommand)]
+    Annotations(super::dashboard_annotations::AnnotationCmd),
     /// List the profile's dashboards.
     List {
         #[arg(long)]
@@ -110,6 +114,7 @@ fn values(vars: &[String]) -> Result<BTreeMap<String, dashboards::Choice>> {
 pub async fn run(ctx: &Ctx, cmd: DashboardCmd) -> Result<String> {
     let me = Actor::User;
     match cmd {
+        DashboardCmd::Annotations(a) => super::dashboard_annotations::run(ctx, a).await,
         DashboardCmd::List {
             profile,
             json: as_json,

@@ -7,6 +7,7 @@ mod alert;
 mod alert_server;
 mod alert_smtp;
 mod dashboard;
+mod dashboard_annotations;
 mod import_csv;
 mod ops;
 mod output;
@@ -64,7 +65,8 @@ pub enum Command {
     /// Alert rules: list, send a test notification, delete, allow a private host.
     #[command(subcommand)]
     Alert(alert::AlertCmd),
-    /// Dashboards: list, export, import (also Chronograf and InfluxDB 2), render as one PNG.
+    /// Dashboards: list, export, import (also Chronograf and InfluxDB 2), render as one PNG,
+    /// annotations.
     #[command(subcommand)]
     Dashboard(dashboard::DashboardCmd),
     /// Databases/buckets: list (retention, shard group, series, size), create, edit, rm.

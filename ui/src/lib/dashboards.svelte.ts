@@ -53,6 +53,11 @@ class DashboardsState {
   /** How many runs finished (tests and the UI can tell a new run happened). */
   runs = $state(0);
   presenting = $state(false);
+  /** The time under the mouse on a time chart cell (epoch ms), shared by all cells: each
+   *  draws a line there with its values (null: the mouse is on no chart). */
+  hover = $state<{ t: number; cell: string } | null>(null);
+  /** The ranges before each drag-zoom, latest last ("Reset zoom" goes back to the first). */
+  zoomStack = $state<TimeRange[]>([]);
   /** Grid width in pixels, measured by the view. */
   width = $state(1200);
   #seq = 0;
@@ -82,6 +87,8 @@ class DashboardsState {
 
   async open(id: string): Promise<void> {
     this.values = {};
+    this.zoomStack = [];
+    this.hover = null;
     this.cells = {};
     this.variables = [];
     // The view runs the cells once it knows its width (each cell is drawn at its size).
@@ -93,6 +100,8 @@ class DashboardsState {
     this.dashError = null;
     this.cells = {};
     this.presenting = false;
+    this.zoomStack = [];
+    this.hover = null;
   }
 
   /** Reload the open dashboard's definition (after a change). */
@@ -161,6 +170,39 @@ class DashboardsState {
     if (!d) return;
     this.dash = await ipc.dashboardUpdate({ dashboard: d.id, time_range: r });
     await this.run();
+  }
+
+  /** Drag-zoom: the dashboard's range becomes the absolute span from `t0` to `t1` (epoch ms,
+   *  whole seconds) and every cell queries again; the range before is kept for "Reset zoom".
+   *  Cells with a time range of their own keep it. */
+  async zoom(t0: number, t1: number): Promise<void> {
+    const d = this.dash;
+    if (!d) return;
+    const iso = (t: number) => new Date(Math.round(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const [a, b] = t0 <= t1 ? [t0, t1] : [t1, t0];
+    const from = iso(a);
+    let to = iso(b);
+    if (to === from) to = iso(a + 1000);
+    const before = d.time_range;
+    try {
+      this.hover = null;
+      await this.setRange({ kind: 'absolute', from, to });
+      this.zoomStack = [...this.zoomStack, before];
+    } catch (e) {
+      this.dashError = ipc.toAppError(e);
+    }
+  }
+
+  /** Back to the range before the first drag-zoom. */
+  async resetZoom(): Promise<void> {
+    const first = this.zoomStack[0];
+    if (!first) return;
+    try {
+      await this.setRange(first);
+      this.zoomStack = [];
+    } catch (e) {
+      this.dashError = ipc.toAppError(e);
+    }
   }
 
   async setRefresh(r: string): Promise<void> {

@@ -16,6 +16,7 @@ mod admin_tools;
 mod alert_tools;
 mod alerts;
 mod bucket_params;
+mod dashboard_annotations;
 mod dashboards;
 mod data;
 pub mod http;

@@ -81,7 +81,8 @@ impl InfluxdeskMcp {
                 + Self::admin_router()
                 + Self::alert_router()
                 + Self::ops_router()
-                + Self::dashboards_router(),
+                + Self::dashboards_router()
+                + Self::dashboard_annotations_router(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! The dashboard tools through rmcp's client over the socket, against the real influxd: an
 //! assistant creates a dashboard with a variable and a cell, adds and changes cells, lists
 //! them and gets the dashboard back as its definition and as one PNG; the user sees exactly
-//! that in core; a read-only session reads dashboards but cannot change them.
+//! that in core; it annotates a dashboard, lists and removes the annotation; a read-only
+//! session reads dashboards but cannot change them.
 
 use influxdesk_core::Actor;
 use influxdesk_core::api::dashboards::{self, DashboardReq};
@@ -136,9 +137,77 @@ async fn an_assistant_builds_a_dashboard_the_user_sees() {
         "no image unless asked"
     );
 
+    // Annotations: added, listed, removed; the user sees them in core.
+    let a = mcp
+        .ok(
+            "add-annotation",
+            json!({"dashboard": "Memory", "time": "2026-11-30T12:00:00+01:00", "text": "deploy v2.3"}),
+        )
+        .await;
+    let anns = a["annotations"].as_array().unwrap();
+    assert_eq!(anns.len(), 1);
+    assert_eq!(
+        (anns[0]["time"].as_str(), anns[0]["text"].as_str()),
+        (Some("2026-11-30T11:00:00.000Z"), Some("deploy v2.3")),
+        "the time in UTC"
+    );
+    let id = anns[0]["id"].as_str().unwrap().to_string();
+    let listed = mcp
+        .ok("list-annotations", json!({"dashboard": "Memory"}))
+        .await;
+    assert_eq!(listed["annotations"], a["annotations"]);
+    let e = mcp
+        .err(
+            "add-annotation",
+            json!({"dashboard": "Memory", "time": "yesterday", "text": "x"}),
+        )
+        .await;
+    assert!(
+        e.starts_with("InvalidInput") && e.contains("RFC 3339"),
+        "{e}"
+    );
+    let seen = dashboards::list_annotations(
+        &ctx,
+        &Actor::User,
+        DashboardReq {
+            profile: None,
+            dashboard: "Memory".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].text, "deploy v2.3");
+    let left = mcp
+        .ok(
+            "remove-annotation",
+            json!({"dashboard": "Memory", "annotation": id}),
+        )
+        .await;
+    assert_eq!(left["annotations"], json!([]));
+    let e = mcp
+        .err(
+            "remove-annotation",
+            json!({"dashboard": "Memory", "annotation": id}),
+        )
+        .await;
+    assert!(
+        e.starts_with("NotFound") && e.contains("It has no annotations"),
+        "{e}"
+    );
+
     // A read-only session reads but does not change.
     ctx.set_assistant_read_only(true);
     mcp.ok("list-dashboards", json!({})).await;
+    mcp.ok("list-annotations", json!({"dashboard": "Memory"}))
+        .await;
+    let e = mcp
+        .err(
+            "add-annotation",
+            json!({"dashboard": "Memory", "time": "2026-11-30T12:00:00Z", "text": "x"}),
+        )
+        .await;
+    assert!(e.starts_with("Forbidden"), "{e}");
     let e = mcp
         .err(
             "add-cell",

@@ -55,6 +55,8 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
     assert_eq!(
         table,
         vec![
+            // A note kept in a dashboard influxdesk keeps; the same call twice adds two.
+            (s("add-annotation"), f, f, f, f),
             // Adds a cell to a dashboard influxdesk keeps (nothing on the server).
             (s("add-cell"), f, f, f, f),
             // Runs the rule's read-only query over past windows.
@@ -77,6 +79,7 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             // Stops another client's query; a second kill finds nothing to stop (NotFound).
             (s("kill-query"), f, t, f, f),
             (s("list-alerts"), t, f, t, f),
+            (s("list-annotations"), t, f, t, f),
             (s("list-dashboards"), t, f, t, f),
             (s("list-measurements"), t, f, t, f),
             (s("list-queries"), t, f, t, f),
@@ -92,6 +95,8 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             (s("manage-users"), f, t, f, f),
             // Only reads, under every policy (the statement classifier refuses the rest).
             (s("query-data"), t, f, t, f),
+            // Removes a note from a dashboard; a second remove finds nothing (NotFound).
+            (s("remove-annotation"), f, t, f, f),
             (s("render-chart"), t, f, t, f),
             // Really sends a notification to the alert's channels (webhooks outside).
             (s("test-alert-channel"), f, f, f, t),
@@ -128,6 +133,9 @@ async fn tool_names_and_annotations_are_the_seeds_and_honest() {
             "create-dashboard",
             "add-cell",
             "update-cell",
+            "list-annotations",
+            "add-annotation",
+            "remove-annotation",
         ];
         assert_eq!(
             t.output_schema.is_some(),

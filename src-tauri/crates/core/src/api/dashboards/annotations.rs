@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Dashboard, change, index, new_id, now};
+use super::{Dashboard, DashboardReq, change, find, index, load, new_id, now, read_access};
 use crate::api::{Ctx, alerts, profiles};
 use crate::chart::{OverlayMarker, Tone};
 use crate::error::{Error, Result};
@@ -99,6 +99,23 @@ pub(crate) fn check(list: &mut [Annotation]) -> Result<()> {
     Ok(())
 }
 
+/// A dashboard's annotations, oldest first.
+pub async fn list_annotations(
+    ctx: &Ctx,
+    actor: &Actor,
+    req: DashboardReq,
+) -> Result<Vec<Annotation>> {
+    let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
+    read_access(
+        ctx,
+        actor,
+        &p,
+        &format!("read the annotations of dashboard \"{}\"", req.dashboard),
+    )
+    .await?;
+    Ok(find(&load(ctx, &p)?, &req.dashboard)?.annotations.clone())
+}
+
 pub async fn add_annotation(ctx: &Ctx, actor: &Actor, req: AddAnnotationReq) -> Result<Dashboard> {
     let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
     let id = new_id();
@@ -148,20 +165,36 @@ pub async fn remove_annotation(
         |f| {
             let i = index(f, &req.dashboard)?;
             let d = &mut f.dashboards[i];
-            let before = d.annotations.len();
-            d.annotations.retain(|a| a.id != req.annotation);
-            if d.annotations.len() == before {
+            let key = req.annotation.trim();
+            let Some(at) = d.annotations.iter().position(|a| a.id == key) else {
+                let ids: Vec<String> = d
+                    .annotations
+                    .iter()
+                    .map(|a| format!("{} ({} {})", a.id, a.time, a.text))
+                    .collect();
                 return Err(Error::NotFound(format!(
-                    "dashboard \"{}\" has no annotation \"{}\"",
-                    d.name, req.annotation
+                    "dashboard \"{}\" has no annotation \"{key}\". {}",
+                    d.name,
+                    if ids.is_empty() {
+                        "It has no annotations.".to_string()
+                    } else {
+                        format!("Its annotations: {}.", ids.join(", "))
+                    }
                 )));
-            }
+            };
+            let gone = d.annotations.remove(at);
             d.updated_at = now();
-            Ok(d.clone())
+            Ok((gone, d.clone()))
         },
-        |d| format!("remove an annotation of dashboard \"{}\"", d.name),
+        |(a, d)| {
+            format!(
+                "remove the annotation of dashboard \"{}\" at {}: {}",
+                d.name, a.time, a.text
+            )
+        },
     )
     .await
+    .map(|(_, d)| d)
 }
 
 /// How far back `range` reaches from now, as a duration the alert history takes ("3600s").
