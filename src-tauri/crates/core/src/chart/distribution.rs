@@ -217,14 +217,14 @@ pub(super) fn grid_counts(
     (counts, outside)
 }
 
-/// Room for a y axis' tick labels and its rotated description.
+/// Room for a y axis' tick labels.
 fn y_label_width(labels: &[String], iw: u32) -> u32 {
     let w = labels
         .iter()
         .map(|l| text_width(l, LABEL_SIZE))
         .max()
         .unwrap_or(30);
-    (w as u32 + 34).max(50).min(iw / 3)
+    (w as u32 + 16).max(36).min(iw / 3)
 }
 
 fn too_small(spec: &ChartSpec) -> Error {
@@ -269,7 +269,9 @@ pub(super) fn histogram<DB: DrawingBackend>(
         max_count as f64 * 1.08
     };
 
-    let inner = body.margin(10, 4, 6, 14);
+    // Room above the plot for the y axis' description, drawn level (not every backend turns
+    // text).
+    let inner = body.margin(24, 4, 6, 14);
     let (iw, ih) = inner.dim_in_pixel();
     let y_ticks = ((ih.saturating_sub(X_LABEL_AREA)) / 42).clamp(2, 10) as usize;
     let count_label = |v: &f64| {
@@ -299,7 +301,6 @@ pub(super) fn histogram<DB: DrawingBackend>(
         .x_label_formatter(&x_label)
         .y_label_formatter(&count_label)
         .x_desc("Value")
-        .y_desc("Count")
         .label_style(font(LABEL_SIZE, c.muted))
         .axis_desc_style(font(LABEL_SIZE, c.muted))
         .axis_style(c.axis)
@@ -341,6 +342,12 @@ pub(super) fn histogram<DB: DrawingBackend>(
     let points = rects.len();
     chart.draw_series(rects).map_err(err)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
+    root.draw_text(
+        "Count",
+        &font(LABEL_SIZE, c.muted).pos(Pos::new(HPos::Center, VPos::Bottom)),
+        (px.start, py.start - 8),
+    )
+    .map_err(err)?;
     legend(root, (px, py), &vis, c)?;
     Ok(Drawn {
         hover: None,
@@ -450,7 +457,6 @@ pub(super) fn heatmap<DB: DrawingBackend>(
         .y_labels(y_ticks)
         .y_label_formatter(&y_label)
         .x_desc(x_axis.description())
-        .y_desc("Value")
         .label_style(font(LABEL_SIZE, c.muted))
         .axis_desc_style(font(LABEL_SIZE, c.muted))
         .axis_style(c.axis)
