@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use influxdesk_core::api::{charts, profiles};
-use influxdesk_core::chart::{ChartSpec, ChartType};
+use influxdesk_core::chart::{ChartSpec, ChartType, HistogramLayout};
 use influxdesk_core::format::{self, Format};
 use influxdesk_core::model::*;
 use influxdesk_core::secrets::Secret;
@@ -323,9 +323,24 @@ pub struct ChartArgs {
     /// Database (`db` or `db/rp`) or bucket (default: the profile's).
     #[arg(long)]
     db: Option<String>,
-    /// line, area, step, bar, scatter, single_stat, gauge or table.
+    /// line, area, step, bar, scatter, single_stat, gauge, table, histogram or heatmap.
     #[arg(long = "type", default_value = "line", value_parser = parse_chart_type)]
     chart_type: ChartType,
+    /// histogram: value bins (default 30); heatmap: value rows (default 20).
+    #[arg(long)]
+    bins: Option<u32>,
+    /// heatmap: time columns (default 60).
+    #[arg(long)]
+    time_buckets: Option<u32>,
+    /// histogram, heatmap: the lowest value binned (default the data's).
+    #[arg(long, allow_negative_numbers = true)]
+    bin_min: Option<f64>,
+    /// histogram, heatmap: the highest value binned (default the data's).
+    #[arg(long, allow_negative_numbers = true)]
+    bin_max: Option<f64>,
+    /// histogram: bars of several series side by side instead of stacked.
+    #[arg(long)]
+    side_by_side: bool,
     /// Image width in pixels.
     #[arg(long, default_value_t = 1200)]
     width: u32,
@@ -352,7 +367,7 @@ pub struct ChartArgs {
 
 fn parse_chart_type(s: &str) -> std::result::Result<ChartType, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
-        format!("\"{s}\" is not a chart type: use line, area, step, bar, scatter, single_stat, gauge or table")
+        format!("\"{s}\" is not a chart type: use line, area, step, bar, scatter, single_stat, gauge, table, histogram or heatmap")
     })
 }
 
@@ -559,6 +574,11 @@ async fn dispatch(ctx: &Ctx, cmd: Command) -> Result<String> {
                 title: a.title,
                 unit: a.unit,
                 decimals: a.decimals,
+                bins: a.bins,
+                time_buckets: a.time_buckets,
+                bin_min: a.bin_min,
+                bin_max: a.bin_max,
+                histogram_layout: a.side_by_side.then_some(HistogramLayout::SideBySide),
                 ..ChartSpec::default()
             };
             let req = RunQueryReq {

@@ -3,4 +3,4 @@
 /**
  * How a chart shows its series.
  */
-export type ChartType = "line" | "area" | "step" | "bar" | "scatter" | "single_stat" | "gauge" | "table";
+export type ChartType = "line" | "area" | "step" | "bar" | "scatter" | "single_stat" | "gauge" | "table" | "histogram" | "heatmap";

@@ -26,7 +26,7 @@ language?: QueryLanguage | null,
 database?: string | null, 
 /**
  * How to draw the result (chart_type line, area, step, bar, scatter, single_stat, gauge,
- * table; unit, decimals...). Default: a line chart.
+ * table, histogram, heatmap; unit, decimals, bins...). Default: a line chart.
  */
 chart?: ChartSpec | null, 
 /**

@@ -19,6 +19,8 @@ export const CHART_TYPES: readonly { value: ChartKind; label: string }[] = [
   { value: 'single_stat', label: 'Single stat' },
   { value: 'gauge', label: 'Gauge' },
   { value: 'table', label: 'Table' },
+  { value: 'histogram', label: 'Histogram' },
+  { value: 'heatmap', label: 'Heatmap' },
 ];
 
 /** The backend accepts 100..8000 px per side. */

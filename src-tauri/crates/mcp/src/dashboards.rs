@@ -102,8 +102,8 @@ pub struct UpdateCellParams {
     /// The database or bucket ("" for the connection's default).
     #[serde(default)]
     pub database: Option<String>,
-    /// How to draw it: chart_type (line, area, step, bar, scatter, single_stat, gauge, table),
-    /// unit, decimals, y_min, y_max...
+    /// How to draw it: chart_type (line, area, step, bar, scatter, single_stat, gauge, table,
+    /// histogram, heatmap), unit, decimals, y_min, y_max, bins...
     #[serde(default)]
     pub chart: Option<ChartSpec>,
     /// A time range of the cell's own.

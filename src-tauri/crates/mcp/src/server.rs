@@ -251,7 +251,7 @@ impl InfluxdeskMcp {
     }
 
     /// Run a read-only query and draw its result as the app would: a PNG image (line, area,
-    /// step, bar, scatter, single_stat, gauge or table) plus a text summary of every series
+    /// step, bar, scatter, single_stat, gauge, table, histogram or heatmap) plus a text summary of every series
     /// (points, min, max, mean, last).
     #[tool(
         name = "render-chart",

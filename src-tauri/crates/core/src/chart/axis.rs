@@ -319,7 +319,7 @@ pub(super) fn pad_range(lo: f64, hi: f64, fix_lo: Option<f64>, fix_hi: Option<f6
 /// A value range plotters can put ticks on: finite, increasing, and with a span it can resolve.
 /// Values beyond ±1e300 are clamped, and a span lost in rounding is widened around its middle;
 /// otherwise plotters' tick search does not end.
-fn sane_range(a: f64, b: f64) -> (f64, f64) {
+pub(super) fn sane_range(a: f64, b: f64) -> (f64, f64) {
     const LIMIT: f64 = 1e300;
     let clamp = |v: f64| {
         if v.is_nan() {

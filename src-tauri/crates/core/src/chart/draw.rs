@@ -29,7 +29,7 @@ const FONT: &str = "sans-serif";
 pub(super) static FONT_BYTES: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 pub(super) const LABEL_SIZE: f64 = 13.0;
 /// Height of the x label area: tick labels and the axis description.
-const X_LABEL_AREA: u32 = 46;
+pub(super) const X_LABEL_AREA: u32 = 46;
 pub(super) const LINE_WIDTH: u32 = 2;
 
 /// What drawing produced besides the picture.
@@ -39,6 +39,8 @@ pub(crate) struct Drawn {
     pub points: usize,
     /// Whether some series had more points than were drawn.
     pub decimated: bool,
+    /// Histogram and heatmap: how the points were counted.
+    pub distribution: Option<super::DistributionSummary>,
 }
 
 pub(crate) fn err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> Error {
@@ -70,7 +72,7 @@ pub(super) struct Colors {
     pub(super) track: RGBColor,
 }
 
-fn theme_colors(theme: Theme) -> Colors {
+pub(super) fn theme_colors(theme: Theme) -> Colors {
     match theme {
         Theme::Light => Colors {
             bg: RGBColor(0xFF, 0xFF, 0xFF),
@@ -145,6 +147,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
         ChartType::SingleStat => stat(&body, plan, &c),
         ChartType::Gauge => gauge(&body, plan, &c),
         ChartType::Table => table(&body, plan, &c),
+        ChartType::Histogram => super::distribution::histogram(root, &body, plan, &c),
+        ChartType::Heatmap => super::distribution::heatmap(root, &body, plan, &c),
         _ => time_chart(root, &body, plan, &c),
     }
 }
@@ -452,6 +456,7 @@ fn time_chart<DB: DrawingBackend>(
         hover: Some(hover),
         points,
         decimated,
+        distribution: None,
     })
 }
 
@@ -706,7 +711,7 @@ fn bars<'p, 'a>(
 
 /// The legend, top right inside the plot: a swatch and the name of each visible series, as
 /// many as fit in 60% of the plot's height.
-fn legend<DB: DrawingBackend>(
+pub(super) fn legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     (px, py): (Range<i32>, Range<i32>),
     vis: &[&Entry],

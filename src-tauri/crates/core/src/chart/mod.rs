@@ -2,7 +2,7 @@
 //!
 //! [`series_from_frames`] turns a query result into [`Series`]; [`render_svg`] and
 //! [`render_png`] draw them as a [`ChartSpec`] says: line, stacked area, step, bar, scatter,
-//! single stat, gauge or table, with a legend, an optional right axis, units and decimals.
+//! single stat, gauge, table, histogram or heatmap, with a legend, an optional right axis, units and decimals.
 //! Every series is [`decimate`]d to the plot's pixel columns (min/max per column) before it is
 //! drawn, so drawing time and output size do not grow with the number of points. The SVG comes
 //! with [`HoverData`] (the drawn points and the pixel mapping) so the window can show the point
@@ -17,11 +17,13 @@
 mod axis;
 mod compose;
 mod decimate;
+mod distribution;
 mod draw;
 mod overlay;
 mod panels;
 mod raster;
 mod series;
+mod summary;
 
 use plotters::prelude::*;
 use schemars::JsonSchema;
@@ -33,11 +35,15 @@ use crate::influx::parse::ns_to_rfc3339;
 
 pub use compose::{TILE_HEADER, Tile, TileBody, compose_png, render_rgb};
 pub use decimate::decimate;
+pub use distribution::{
+    Bins, DEFAULT_BINS, DEFAULT_HEATMAP_BINS, DEFAULT_TIME_BUCKETS, MAX_BINS, MAX_HEATMAP_CELLS,
+};
 pub use overlay::{
     MAX_BANDS as OVERLAY_MAX_BANDS, MAX_MARKERS as OVERLAY_MAX_MARKERS, Overlay, OverlayBand,
     OverlayLine, OverlayMarker, Tone,
 };
 pub use series::{Series, series_from_frames};
+pub use summary::{ChartSummary, DistributionSummary, SeriesSummary};
 
 /// Smallest and largest width or height accepted, in pixels.
 pub const MIN_SIZE: u32 = 100;
@@ -68,6 +74,26 @@ pub enum ChartType {
     Gauge,
     /// A table of the last value (and min, max) of each series.
     Table,
+    /// How often each value occurs: the values of the visible series counted into `bins`
+    /// equal bins (default 30) between `bin_min` and `bin_max` (default the data's range),
+    /// stacked per series or side by side (`histogram_layout`).
+    Histogram,
+    /// Values over time as a grid of cells colored by how many points fall in each: time in
+    /// `time_buckets` columns (default 60), values in `bins` rows (default 20), all visible
+    /// series counted together.
+    Heatmap,
+}
+
+/// How a histogram shows several series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum HistogramLayout {
+    /// Each bin's bars stacked, one series on top of the other.
+    #[default]
+    Stacked,
+    /// Each bin's bars next to each other.
+    SideBySide,
 }
 
 impl ChartType {
@@ -81,15 +107,22 @@ impl ChartType {
             ChartType::SingleStat => "single_stat",
             ChartType::Gauge => "gauge",
             ChartType::Table => "table",
+            ChartType::Histogram => "histogram",
+            ChartType::Heatmap => "heatmap",
         }
     }
 
-    /// Whether this type draws along a time axis (and so decimates and has hover data).
+    /// Whether this type draws along a time axis (and so has hover data).
     pub fn is_time_chart(self) -> bool {
         !matches!(
             self,
-            ChartType::SingleStat | ChartType::Gauge | ChartType::Table
+            ChartType::SingleStat | ChartType::Gauge | ChartType::Table | ChartType::Histogram
         )
+    }
+
+    /// Whether this type counts points into bins (histogram, heatmap) instead of drawing them.
+    pub fn is_distribution(self) -> bool {
+        matches!(self, ChartType::Histogram | ChartType::Heatmap)
     }
 }
 
@@ -108,7 +141,8 @@ pub enum Theme {
 #[serde(default)]
 #[ts(export)]
 pub struct ChartSpec {
-    /// line, area (stacked), step, bar, scatter, single_stat, gauge or table. Default line.
+    /// line, area (stacked), step, bar, scatter, single_stat, gauge, table, histogram or
+    /// heatmap. Default line.
     pub chart_type: ChartType,
     /// Image width in pixels, 100 to 8000. Default 1200.
     pub width: u32,
@@ -135,6 +169,28 @@ pub struct ChartSpec {
     #[serde(skip_serializing_if = "Overlay::is_empty")]
     #[ts(as = "Option<Overlay>", optional)]
     pub overlay: Overlay,
+    /// Histogram: the number of value bins (default 30). Heatmap: the number of value rows
+    /// (default 20). 1 to 500.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub bins: Option<u32>,
+    /// Heatmap: the number of time columns, 1 to 500 (default 60); at most 100000 cells in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub time_buckets: Option<u32>,
+    /// Histogram and heatmap: the lowest value binned (smaller values are left out and counted
+    /// as outside). Default the smallest value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub bin_min: Option<f64>,
+    /// Histogram and heatmap: the highest value binned. Default the largest value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub bin_max: Option<f64>,
+    /// Histogram: stacked (default) or side_by_side.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub histogram_layout: Option<HistogramLayout>,
 }
 
 impl Default for ChartSpec {
@@ -152,6 +208,11 @@ impl Default for ChartSpec {
             y_max: None,
             theme: Theme::Light,
             overlay: Overlay::default(),
+            bins: None,
+            time_buckets: None,
+            bin_min: None,
+            bin_max: None,
+            histogram_layout: None,
         }
     }
 }
@@ -236,77 +297,6 @@ pub struct HoverSeries {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub y: Option<Vec<f64>>,
-}
-
-/// What a chart shows, in numbers: for the MCP text result and screen readers.
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct ChartSummary {
-    pub chart_type: ChartType,
-    /// First and last time over the visible series, RFC 3339 UTC.
-    pub start: String,
-    pub end: String,
-    /// Every series given, visible or not.
-    pub series: Vec<SeriesSummary>,
-    /// True when some visible series had more points than were drawn.
-    pub decimated: bool,
-    /// Points drawn over all visible series.
-    pub drawn_points: usize,
-}
-
-/// One series in numbers.
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct SeriesSummary {
-    pub key: String,
-    pub name: String,
-    /// CSS color, `#RRGGBB` (stable for a key within a chart).
-    pub color: String,
-    pub visible: bool,
-    pub axis: Axis,
-    /// Points in the series (before decimation).
-    pub points: usize,
-    pub min: f64,
-    pub max: f64,
-    pub mean: f64,
-    /// The value at the latest time.
-    pub last: f64,
-    pub first_time: String,
-    pub last_time: String,
-}
-
-impl ChartSummary {
-    /// Plain text, one line per series: what an assistant reads with the picture.
-    pub fn text(&self, spec: &ChartSpec) -> String {
-        let f = axis::ValueFormat {
-            decimals: spec.decimals,
-            unit: spec.unit.clone(),
-        };
-        let visible = self.series.iter().filter(|s| s.visible).count();
-        let mut out = format!("{} chart of {} series", self.chart_type.as_str(), visible);
-        out += &format!(" from {} to {}", self.start, self.end);
-        if self.decimated {
-            out += &format!(
-                " ({} points drawn, min/max per pixel column)",
-                self.drawn_points
-            );
-        }
-        out += "\n";
-        for s in &self.series {
-            out += &format!(
-                "- {}{}: {} points, min {}, max {}, mean {}, last {} at {}\n",
-                s.key,
-                if s.visible { "" } else { " (hidden)" },
-                s.points,
-                f.value(s.min),
-                f.value(s.max),
-                f.value(s.mean),
-                f.value(s.last),
-                s.last_time
-            );
-        }
-        out
-    }
 }
 
 /// Draw `series` as SVG.
@@ -504,7 +494,10 @@ impl<'a> Plan<'a> {
         }
         let mut entries = entries;
         // A second axis only makes sense next to a first one.
-        if !entries.iter().any(|e| e.visible && e.axis == Axis::Left) {
+        // Distributions have one value axis.
+        if spec.chart_type.is_distribution()
+            || !entries.iter().any(|e| e.visible && e.axis == Axis::Left)
+        {
             entries.iter_mut().for_each(|e| e.axis = Axis::Left);
         }
         Ok(Plan { spec, entries })
@@ -554,6 +547,7 @@ impl<'a> Plan<'a> {
                 .collect(),
             decimated: drawn.decimated,
             drawn_points: drawn.points,
+            distribution: drawn.distribution.clone(),
         }
     }
 }
@@ -585,6 +579,7 @@ fn validate(spec: &ChartSpec) -> Result<()> {
         )));
     }
     overlay::validate(&spec.overlay)?;
+    distribution::validate(spec)?;
     if spec.decimals.is_some_and(|d| d > 12) {
         return Err(Error::invalid("decimals must be 0 to 12"));
     }

@@ -90,6 +90,7 @@ pub(super) fn stat<DB: DrawingBackend>(
         hover: None,
         points: pts.len(),
         decimated: pts.len() < e.stats.n,
+        distribution: None,
     })
 }
 
@@ -170,6 +171,7 @@ pub(super) fn gauge<DB: DrawingBackend>(
         hover: None,
         points: 1,
         decimated: false,
+        distribution: None,
     })
 }
 
@@ -276,5 +278,6 @@ pub(super) fn table<DB: DrawingBackend>(
         hover: None,
         points: shown,
         decimated: false,
+        distribution: None,
     })
 }

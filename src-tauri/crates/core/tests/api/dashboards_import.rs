@@ -6,7 +6,7 @@
 
 use influxdesk_core::api::dashboards::{self, *};
 use influxdesk_core::api::write;
-use influxdesk_core::chart::ChartType;
+use influxdesk_core::chart::{ChartType, HistogramLayout};
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, ErrorCode};
 use serde_json::json;
@@ -99,7 +99,9 @@ fn influxdb2_template() -> serde_json::Value {
                     },
                     {"kind": "Single_Stat", "name": "Load", "xPos": 4, "yPos": 0, "width": 4, "height": 2, "queries": [{"query": "from(bucket: v.bucket) |> range(start: v.timeRangeStart) |> last()"}]},
                     {"kind": "Markdown", "name": "Notes", "xPos": 8, "yPos": 0, "width": 4, "height": 2, "note": "# Hello <script>alert(1)</script>"},
-                    {"kind": "Heatmap", "name": "Latency", "xPos": 0, "yPos": 4, "width": 12, "height": 4, "queries": [{"query": "from(bucket: v.bucket) |> range(start: -1h)"}]}
+                    {"kind": "Heatmap", "name": "Latency", "xPos": 0, "yPos": 4, "width": 12, "height": 4, "binSize": 10, "yDomain": [0, 500], "queries": [{"query": "from(bucket: v.bucket) |> range(start: -1h)"}]},
+                    {"kind": "Histogram", "name": "Latency spread", "xPos": 0, "yPos": 8, "width": 6, "height": 4, "binCount": 12, "position": "overlaid", "xDomain": [0, 250], "queries": [{"query": "from(bucket: v.bucket) |> range(start: -1h)"}]},
+                    {"kind": "Histogram", "name": "Sizes", "xPos": 6, "yPos": 8, "width": 6, "height": 4, "binCount": 100000, "position": "stacked", "xDomain": [], "queries": [{"query": "from(bucket: v.bucket) |> range(start: -1h)"}]}
                 ]
             }
         }
@@ -238,7 +240,10 @@ async fn an_influxdb2_template_imports_with_what_did_not_map() {
     let d = &rep.dashboard;
     assert_eq!(d.name, "System (v2)");
     let titles: Vec<&str> = d.cells.iter().map(|c| c.title.as_str()).collect();
-    assert_eq!(titles, vec!["CPU", "Load", "Notes", "Latency"]);
+    assert_eq!(
+        titles,
+        vec!["CPU", "Load", "Notes", "Latency", "Latency spread", "Sizes"]
+    );
     let cpu = &d.cells[0];
     assert_eq!(cpu.language, Some(QueryLanguage::Flux));
     assert!(
@@ -261,6 +266,26 @@ async fn an_influxdb2_template_imports_with_what_did_not_map() {
         "kept as text (the GUI escapes it)"
     );
     assert_eq!((d.cells[3].w, d.cells[3].y), (12, 4));
+    let heat = &d.cells[3].chart;
+    assert_eq!(heat.chart_type, ChartType::Heatmap);
+    assert_eq!(
+        (heat.bin_min, heat.bin_max, heat.bins),
+        (Some(0.0), Some(500.0), None),
+        "yDomain is the value range; binSize (pixels) is not a bin count"
+    );
+    let spread = &d.cells[4].chart;
+    assert_eq!(spread.chart_type, ChartType::Histogram);
+    assert_eq!(
+        (spread.bins, spread.bin_min, spread.bin_max),
+        (Some(12), Some(0.0), Some(250.0))
+    );
+    assert_eq!(spread.histogram_layout, Some(HistogramLayout::SideBySide));
+    let sizes = &d.cells[5].chart;
+    assert_eq!(
+        (sizes.bins, sizes.bin_min, sizes.histogram_layout),
+        (Some(500), None, Some(HistogramLayout::Stacked)),
+        "a bin count past the limit is capped; an empty xDomain is the data's range"
+    );
     let host = d.variables.iter().find(|v| v.name == "host").unwrap();
     assert_eq!(host.values, vec!["web-01", "db-01"]);
     assert_eq!(host.selected.as_deref(), Some("db-01"));
@@ -272,7 +297,14 @@ async fn an_influxdb2_template_imports_with_what_did_not_map() {
     );
     let u = rep.unmapped.join("\n");
     assert!(u.contains("Flux query variable"), "{u}");
-    assert!(u.contains("\"Latency\" (Heatmap)"), "{u}");
+    assert!(
+        !u.contains("(Heatmap)") && !u.contains("\"Sizes\""),
+        "heatmaps and histograms map: {u}"
+    );
+    assert!(
+        u.contains("\"Latency spread\" (Histogram): overlaid bars are drawn side by side"),
+        "{u}"
+    );
 
     // The same template again: a name clash says so; with another name it imports.
     let again = dashboards::import(

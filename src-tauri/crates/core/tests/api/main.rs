@@ -15,6 +15,7 @@ mod admin_v1;
 mod admin_v3;
 mod alerts;
 mod buckets;
+mod charts_distribution;
 mod contract_v2;
 mod contract_v2_delete;
 mod contract_v3;

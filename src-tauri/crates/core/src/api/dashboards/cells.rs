@@ -34,7 +34,7 @@ pub struct NewCell {
     /// The database or bucket; the profile's default when absent.
     pub database: Option<String>,
     /// How to draw the result (chart_type line, area, step, bar, scatter, single_stat, gauge,
-    /// table; unit, decimals...). Default: a line chart.
+    /// table, histogram, heatmap; unit, decimals, bins...). Default: a line chart.
     pub chart: Option<ChartSpec>,
     /// A time range for this cell instead of the dashboard's.
     pub time_range: Option<TimeRange>,

@@ -17,7 +17,7 @@ use super::{
     change, checked, find, load, new_id, read_access,
 };
 use crate::api::{Ctx, profiles};
-use crate::chart::{ChartSpec, ChartType};
+use crate::chart::{self, ChartSpec, ChartType, HistogramLayout};
 use crate::error::{Error, Result};
 use crate::model::{Actor, QueryLanguage};
 
@@ -337,6 +337,8 @@ fn chronograf(d: &Value) -> (Dashboard, Vec<String>) {
             ),
             "gauge" => (ChartType::Gauge, None),
             "table" => (ChartType::Table, None),
+            "histogram" => (ChartType::Histogram, None),
+            "heatmap" => (ChartType::Heatmap, None),
             _ => (
                 ChartType::Line,
                 Some("its chart type is drawn as a line chart"),
@@ -537,6 +539,8 @@ fn influxdb2(resources: &[&Value]) -> (Dashboard, Vec<String>) {
             ("gauge", _) => (ChartType::Gauge, None),
             ("table", _) => (ChartType::Table, None),
             ("scatter", _) => (ChartType::Scatter, None),
+            ("histogram", _) => (ChartType::Histogram, None),
+            ("heatmap", _) => (ChartType::Heatmap, None),
             ("single_stat_plus_line", _) => (
                 ChartType::Line,
                 Some("single stat + line is drawn as a line chart"),
@@ -549,6 +553,39 @@ fn influxdb2(resources: &[&Value]) -> (Dashboard, Vec<String>) {
         if let Some(n) = note {
             unmapped.push(format!("cell \"{title}\" ({kind}): {n}"));
         }
+        // Histogram: binCount, xDomain, position; heatmap: yDomain (its binSize is in pixels).
+        let domain = |key: &str| {
+            let d: Vec<f64> = c
+                .get(key)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                .unwrap_or_default();
+            match d[..] {
+                [lo, hi] if lo.is_finite() && hi.is_finite() && lo < hi => (Some(lo), Some(hi)),
+                _ => (None, None),
+            }
+        };
+        let (bin_min, bin_max) = match chart_type {
+            ChartType::Histogram => domain("xDomain"),
+            ChartType::Heatmap => domain("yDomain"),
+            _ => (None, None),
+        };
+        let histogram = chart_type == ChartType::Histogram;
+        let bins = c
+            .get("binCount")
+            .and_then(Value::as_u64)
+            .filter(|_| histogram)
+            .map(|n| n.clamp(1, u64::from(chart::MAX_BINS)) as u32);
+        let histogram_layout = match text(c, "position").as_str() {
+            "stacked" if histogram => Some(HistogramLayout::Stacked),
+            "overlaid" if histogram => {
+                unmapped.push(format!(
+                    "cell \"{title}\" ({kind}): overlaid bars are drawn side by side"
+                ));
+                Some(HistogramLayout::SideBySide)
+            }
+            _ => None,
+        };
         cell.chart = ChartSpec {
             chart_type,
             unit: Some(text(c, "suffix")).filter(|s| !s.is_empty()),
@@ -556,6 +593,10 @@ fn influxdb2(resources: &[&Value]) -> (Dashboard, Vec<String>) {
                 .get("decimalPlaces")
                 .and_then(Value::as_u64)
                 .map(|n| n.min(10) as u8),
+            bins,
+            bin_min,
+            bin_max,
+            histogram_layout,
             ..ChartSpec::default()
         };
         cells.push(cell);
