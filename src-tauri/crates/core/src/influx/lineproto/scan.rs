@@ -11,6 +11,8 @@ use memchr::memchr3;
 pub struct FieldAt {
     pub key: (usize, usize),
     pub kind: &'static str,
+    /// The key holds a `\\` (to unescape before it is compared).
+    pub escaped: bool,
 }
 
 /// A good line: where its (escaped) measurement is, and whether it has a timestamp. Its
@@ -19,6 +21,8 @@ pub struct FieldAt {
 pub struct Scanned {
     pub measurement: (usize, usize),
     pub timestamped: bool,
+    /// The measurement holds a `\\` (to unescape before it is compared).
+    pub escaped: bool,
 }
 
 /// The sections of `line` (separated by unescaped spaces outside quotes, empty ones left
@@ -161,6 +165,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     let (mut i, mut quoted) = (0, false);
     let mut measurement: Option<(usize, usize)> = None;
     let (mut part, mut eqs, mut eq_at) = (0, 0, 0);
+    let mut m_escaped = false;
     let part_ok = |m: &Option<(usize, usize)>, a: usize, b: usize, eqs: usize, eq_at: usize| match m
     {
         None => b > a,
@@ -174,6 +179,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
         }
         match s[i] {
             b'\\' => {
+                m_escaped |= measurement.is_none();
                 i += 2;
                 continue;
             }
@@ -212,14 +218,19 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     // The fields: split on commas outside quotes; each key ends at its first `=`.
     let mut start = i;
     let mut eq: Option<usize> = None;
+    let mut k_escaped = false;
     quoted = false;
-    let mut field = |a: usize, b: usize, eq: Option<usize>| -> bool {
+    let mut field = |a: usize, b: usize, eq: Option<usize>, escaped: bool| -> bool {
         let Some(eq) = eq.filter(|&e| e > a) else {
             return false;
         };
         match kind(&line[eq + 1..b]) {
             Some(kind) => {
-                fields.push(FieldAt { key: (a, eq), kind });
+                fields.push(FieldAt {
+                    key: (a, eq),
+                    kind,
+                    escaped,
+                });
                 true
             }
             None => false,
@@ -228,7 +239,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     loop {
         i = skip(s, i);
         if i >= n {
-            if !field(start, n, eq) {
+            if !field(start, n, eq, k_escaped) {
                 return None;
             }
             i = n;
@@ -236,19 +247,20 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
         }
         match s[i] {
             b'\\' => {
+                k_escaped |= eq.is_none();
                 i += 2;
                 continue;
             }
             b'"' => quoted = !quoted,
             b'=' if eq.is_none() => eq = Some(i),
             b',' if !quoted => {
-                if !field(start, i, eq) {
+                if !field(start, i, eq, k_escaped) {
                     return None;
                 }
-                (start, eq) = (i + 1, None);
+                (start, eq, k_escaped) = (i + 1, None, false);
             }
             b' ' if !quoted => {
-                if !field(start, i, eq) {
+                if !field(start, i, eq, k_escaped) {
                     return None;
                 }
                 break;
@@ -275,6 +287,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     Some(Scanned {
         measurement,
         timestamped,
+        escaped: m_escaped,
     })
 }
 

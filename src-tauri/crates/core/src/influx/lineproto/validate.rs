@@ -190,6 +190,12 @@ impl Validator {
             self.bad(n, "the line is not UTF-8 text".into());
             return Checked::Bad;
         };
+        self.check_text(n, text)
+    }
+
+    /// [`Validator::check`] of a line known to be UTF-8 already (a block of lines checked
+    /// at once).
+    pub fn check_text(&mut self, n: usize, text: &str) -> Checked {
         let Some(line) = content(text) else {
             return Checked::Skip;
         };
@@ -202,7 +208,7 @@ impl Validator {
                 }
                 let m = &line[s.measurement.0..s.measurement.1];
                 let (mut mname, mut fname) = std::mem::take(&mut self.names);
-                let m = if m.contains('\\') {
+                let m = if s.escaped {
                     scan::unescape_into(m, &mut mname);
                     mname.as_str()
                 } else {
@@ -211,7 +217,7 @@ impl Validator {
                 let mut hm = None;
                 for (j, f) in fields.iter().enumerate() {
                     let k = &line[f.key.0..f.key.1];
-                    let k = if k.contains('\\') {
+                    let k = if f.escaped {
                         scan::unescape_into(k, &mut fname);
                         fname.as_str()
                     } else {
