@@ -143,9 +143,34 @@ const SPECIAL: [bool; 256] = {
     t
 };
 
-/// The index of the first special byte of `s` at or after `i` (`s.len()` when none).
+/// The bytes of a word that equal `b`: the high bit of the first such byte is set (bytes
+/// after it may be flagged falsely, by the borrow; the first is exact).
+#[inline(always)]
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let x = w ^ (LO * u64::from(b));
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// The index of the first special byte of `s` at or after `i` (`s.len()` when none): eight
+/// bytes at a time while they are plain.
 #[inline]
 fn skip(s: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(w);
+        let hit = bytes_equal(w, b'\\')
+            | bytes_equal(w, b',')
+            | bytes_equal(w, b'=')
+            | bytes_equal(w, b' ')
+            | bytes_equal(w, b'"');
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
     while i < s.len() && !SPECIAL[s[i] as usize] {
         i += 1;
     }
@@ -343,6 +368,26 @@ mod tests {
         let (m, f, ts) = kinds("we\\ ather\\,x,k\\=x=v  t=-1e3").unwrap();
         assert_eq!((m.as_str(), f[0].1, ts), ("we\\ ather\\,x", "float", false));
         assert!(has_timestamp(b"m v=1 2") && !has_timestamp(b"m v=\"a b\""));
+    }
+
+    #[test]
+    fn skip_finds_the_first_special_byte() {
+        let s = b"abcdefghijklmnop";
+        for (i, special) in [b'\\', b',', b'=', b' ', b'"'].into_iter().enumerate() {
+            for at in 0..s.len() {
+                let mut t = s.to_vec();
+                t[at] = special;
+                // A later special byte (and a byte one above one) must not hide the first.
+                if at + 1 < t.len() {
+                    t[at + 1] = b'"';
+                }
+                for from in 0..=at {
+                    assert_eq!(skip(&t, from), at, "{i} at {at} from {from}");
+                }
+            }
+        }
+        assert_eq!(skip(s, 0), s.len());
+        assert_eq!(skip(b"\xe9\x80\xff-+<>", 0), 8);
     }
 
     #[test]
