@@ -423,7 +423,10 @@ async fn peers(c: &Ctx, url: &str, file: &Path, n: usize) {
         rates
             .iter()
             .find(|r| r.0 == "influx -import")
-            .map_or(String::new(), |r| format!(", influx -import {:.0} points/s", r.1))
+            .map_or(String::new(), |r| format!(
+                ", influx -import {:.0} points/s",
+                r.1
+            ))
     );
     for (name, r) in &rates[1..] {
         println!("load: influxdesk / {name}: {:.2}x", rates[0].1 / r);

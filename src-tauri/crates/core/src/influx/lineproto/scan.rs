@@ -387,7 +387,11 @@ mod tests {
             }
         }
         assert_eq!(skip(s, 0), s.len());
-        assert_eq!(skip(b"\xe9\x80\xff-+<>.", 0), 8, "bytes above 0x7f are plain");
+        assert_eq!(
+            skip(b"\xe9\x80\xff-+<>.", 0),
+            8,
+            "bytes above 0x7f are plain"
+        );
     }
 
     #[test]

@@ -105,8 +105,7 @@ fn verbatim_runs_are_cut_like_line_by_line() {
         "m v=1 1".to_string(),
     ] {
         let mut v = Validator::default();
-        let verbatim =
-            check_lines(&mut LineReader::new(input.as_bytes(), 0, 0), &mut v).unwrap();
+        let verbatim = check_lines(&mut LineReader::new(input.as_bytes(), 0, 0), &mut v).unwrap();
         let shape = Shape::of(&v, verbatim);
         assert_eq!(
             shape,
