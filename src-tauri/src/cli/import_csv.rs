@@ -12,7 +12,7 @@ use clap::Args;
 use influxdesk_core::api::write::csv::{
     self, CsvFieldType, CsvMapping, CsvPreview, ImportCsvReq, PreviewCsvReq,
 };
-use influxdesk_core::api::write::{DEFAULT_BATCH_LINES, WriteHooks};
+use influxdesk_core::api::write::{BatchOptions, DEFAULT_BATCH_LINES, WriteHooks};
 use influxdesk_core::{Actor, Ctx, Result};
 use tokio::sync::mpsc;
 
@@ -127,10 +127,12 @@ pub async fn run(ctx: &Ctx, me: &Actor, a: ImportCsvArgs) -> Result<String> {
         bucket: a.bucket,
         path,
         mapping,
-        resume: a.resume,
-        restart: a.restart,
-        batch_lines: Some(a.batch_lines),
-        retries: None,
+        batch: BatchOptions {
+            resume: a.resume,
+            restart: a.restart,
+            batch_lines: Some(a.batch_lines),
+            retries: None,
+        },
     };
     let result = csv::import(ctx, me, req, hooks).await;
     ctrl_c.abort();

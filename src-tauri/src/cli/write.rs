@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use influxdesk_core::api::write::{
-    self, DEFAULT_BATCH_LINES, WriteFileReq, WriteHooks, WriteStreamReq,
+    self, BatchOptions, DEFAULT_BATCH_LINES, WriteFileReq, WriteHooks, WriteStreamReq,
 };
 use influxdesk_core::model::Precision;
 use influxdesk_core::{Actor, Ctx, Error, Result};
@@ -68,10 +68,12 @@ pub async fn run(ctx: &Ctx, me: &Actor, w: WriteArgs) -> Result<String> {
                 bucket: Some(w.bucket),
                 precision: w.precision,
                 path: path.display().to_string(),
-                resume: w.resume,
-                restart: w.restart,
-                batch_lines: Some(w.batch_lines),
-                retries: None,
+                batch: BatchOptions {
+                    resume: w.resume,
+                    restart: w.restart,
+                    batch_lines: Some(w.batch_lines),
+                    retries: None,
+                },
             };
             let r = write::write_file(ctx, me, req, hooks).await;
             ctrl_c.abort();

@@ -18,15 +18,16 @@ bucket: string | null,
  */
 path: string, mapping: CsvMapping, 
 /**
- * Continue an interrupted import of this file after its last acknowledged batch.
+ * Continue an interrupted import of this file after its last acknowledged batch (from
+ * the start when there is none).
  */
 resume: boolean, 
 /**
- * Import the whole file again although an interrupted import left a checkpoint.
+ * Write the whole file again although an interrupted import of it left a checkpoint.
  */
 restart: boolean, 
 /**
- * Rows per batch (default 5,000).
+ * Lines (CSV: rows) per batch (default 5,000).
  */
 batch_lines: number | null, 
 /**

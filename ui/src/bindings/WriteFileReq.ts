@@ -28,7 +28,7 @@ resume: boolean,
  */
 restart: boolean, 
 /**
- * Lines per batch (default 5,000).
+ * Lines (CSV: rows) per batch (default 5,000).
  */
 batch_lines: number | null, 
 /**

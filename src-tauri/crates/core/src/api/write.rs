@@ -38,7 +38,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::influx::lineproto::Validator;
 use crate::model::{Actor, Precision, Profile, WriteReq, WriteResult};
 use checkpoint::Checkpoint;
-use lines::{FileBatches, Lines, Pool};
+use lines::{FileBatches, Lines, Pool, TextBatches};
 use pump::{IN_FLIGHT, Pump};
 use target::Target;
 
@@ -52,6 +52,27 @@ pub const DEFAULT_BATCH_LINES: usize = 5_000;
 pub const DEFAULT_RETRIES: u32 = 5;
 const MAX_RETRIES: u32 = 20;
 const READ_BUFFER: usize = 256 * 1024;
+
+/// How a file import is sent: in batches, resumably, with retries. The same options for a
+/// line protocol file ([`WriteFileReq`]) and a CSV file ([`csv::ImportCsvReq`]), flattened
+/// into both (the JSON keeps them at the top level).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema, ts_rs::TS)]
+#[ts(export)]
+pub struct BatchOptions {
+    /// Continue an interrupted import of this file after its last acknowledged batch (from
+    /// the start when there is none).
+    #[serde(default)]
+    pub resume: bool,
+    /// Write the whole file again although an interrupted import of it left a checkpoint.
+    #[serde(default)]
+    pub restart: bool,
+    /// Lines (CSV: rows) per batch (default 5,000).
+    #[serde(default)]
+    pub batch_lines: Option<usize>,
+    /// Retries of a batch whose resend is safe (default 5).
+    #[serde(default)]
+    pub retries: Option<u32>,
+}
 
 /// Write a line protocol file of any size: checked whole first, then streamed in batches,
 /// with a checkpoint after each acknowledged batch.
@@ -68,19 +89,9 @@ pub struct WriteFileReq {
     pub precision: Precision,
     /// The line protocol file.
     pub path: String,
-    /// Continue an interrupted import of this file after its last acknowledged batch (from
-    /// the start when there is none).
-    #[serde(default)]
-    pub resume: bool,
-    /// Write the whole file again although an interrupted import of it left a checkpoint.
-    #[serde(default)]
-    pub restart: bool,
-    /// Lines per batch (default 5,000).
-    #[serde(default)]
-    pub batch_lines: Option<usize>,
-    /// Retries of a batch whose resend is safe (default 5).
-    #[serde(default)]
-    pub retries: Option<u32>,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub batch: BatchOptions,
 }
 
 /// Write line protocol from a stream (standard input): checked and sent batch by batch.
@@ -126,9 +137,8 @@ pub async fn write(ctx: &Ctx, actor: &Actor, req: WriteReq) -> Result<WriteResul
     write_with(ctx, actor, req, WriteHooks::default()).await
 }
 
-/// [`write`] with progress and cancel (the Load Data screen's pasted text).
-// (The text is checked whole, then the pump checks each batch again: text in memory is
-// small, and this keeps one path for it.)
+/// [`write`] with progress and cancel (the Load Data screen's pasted text): checked whole,
+/// each line once, then cut into batches without a second check.
 pub async fn write_with(
     ctx: &Ctx,
     actor: &Actor,
@@ -137,8 +147,10 @@ pub async fn write_with(
 ) -> Result<WriteResult> {
     let input = req.lines.as_bytes();
     let mut v = Validator::default();
-    Lines::new(input, 0, 0).validate_all(&mut v).await?;
+    let verbatim = lines::check_lines(&mut lines::LineReader::new(input, 0, 0), &mut v)
+        .map_err(|e| Error::invalid(format!("could not read the input: {e}")))?;
     v.finish()?;
+    let shape = lines::Shape::of(&v, verbatim);
     let (profile, bucket) = target(ctx, req.profile.as_deref(), req.bucket.as_deref()).await?;
     let n = v.points;
     // The approval shows the count and the first points, as they will be sent.
@@ -162,7 +174,7 @@ pub async fn write_with(
         return Err(extend(e, nothing_more(None)));
     }
     let mut pump = Pump::new(target, &hooks, None, Some(input.len() as u64));
-    pump.run(&mut Lines::new(input, 0, 0), DEFAULT_BATCH_LINES)
+    pump.run(&mut TextBatches::new(input, shape), DEFAULT_BATCH_LINES)
         .await?;
     let r = &pump.result;
     if r.points == 0 && r.dropped > 0 && r.uncertain == 0 {
@@ -198,11 +210,11 @@ pub async fn write_file(
         "",
         req.precision,
         "",
-        resume(&req),
+        (req.batch.resume, req.batch.restart),
     )
     .await?;
     let (offset, line) = start.as_ref().map_or((0, 0), |c| (c.offset, c.line));
-    let (v, end) = lines::validate_file(&path, offset, line).await?;
+    let (v, end, shape) = lines::validate_file(&path, offset, line).await?;
     if let Some(p) = v.problems() {
         return Err(Error::invalid(format!(
             "{p} {}",
@@ -219,7 +231,7 @@ pub async fn write_file(
         file.path
     );
     policy::check_write(ctx, actor, &profile, &what).await?;
-    let retries = req.retries;
+    let retries = req.batch.retries;
     let mut target = Target::open(ctx, profile, bucket.clone(), req.precision, retries).await?;
     if let Err(e) = target.check(&v).await {
         return Err(extend(e, nothing_more(start.as_ref())));
@@ -238,12 +250,12 @@ pub async fn write_file(
         pump.result = cp.tally(&bucket);
     }
     pump.checkpoint = Some((at.clone(), cp));
-    let max_lines = req.batch_lines.unwrap_or(DEFAULT_BATCH_LINES);
+    let max_lines = req.batch.batch_lines.unwrap_or(DEFAULT_BATCH_LINES);
     let pool = std::sync::Arc::new(Pool::default());
     let mut batches = FileBatches::start(
         &path,
         (offset, line, end),
-        &v,
+        shape,
         max_lines,
         IN_FLIGHT,
         pool.clone(),
@@ -280,10 +292,6 @@ pub async fn write_stream<R: AsyncRead + Unpin + Send>(
         ));
     }
     Ok(pump.finish(ctx, actor))
-}
-
-fn resume(req: &WriteFileReq) -> (bool, bool) {
-    (req.resume, req.restart)
 }
 
 /// Where the checkpoint of importing `file` (as `kind`: "" for line protocol) into `bucket`

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use influxdesk_core::api::query;
-use influxdesk_core::api::write::{self, WriteFileReq, WriteHooks, WriteStreamReq};
+use influxdesk_core::api::write::{self, BatchOptions, WriteFileReq, WriteHooks, WriteStreamReq};
 use influxdesk_core::local;
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, Ctx, ErrorCode};
@@ -293,9 +293,12 @@ async fn a_file_import_survives_a_server_crash_and_resumes_exactly() {
         bucket: Some(db.into()),
         precision: Precision::S,
         path: file.display().to_string(),
-        resume,
-        batch_lines: Some(5_000),
-        retries: Some(1),
+        batch: BatchOptions {
+            resume,
+            batch_lines: Some(5_000),
+            retries: Some(1),
+            ..BatchOptions::default()
+        },
         ..WriteFileReq::default()
     };
 
@@ -415,9 +418,12 @@ async fn a_batch_refused_while_later_ones_land_keeps_the_checkpoint_before_it() 
         bucket: Some(db.into()),
         precision: Precision::S,
         path: file.display().to_string(),
-        resume,
-        batch_lines: Some(100),
-        retries: Some(1),
+        batch: BatchOptions {
+            resume,
+            batch_lines: Some(100),
+            retries: Some(1),
+            ..BatchOptions::default()
+        },
         ..WriteFileReq::default()
     };
     let e = write::write_file(&c, &Actor::User, req(false), WriteHooks::default())

@@ -8,7 +8,7 @@ use std::io::Write as _;
 use influxdesk_core::api::write::csv::{
     self, CsvFieldType, CsvMapping, CsvRole, ImportCsvReq, PreviewCsvReq,
 };
-use influxdesk_core::api::write::{self, WriteFileReq, WriteHooks};
+use influxdesk_core::api::write::{self, BatchOptions, WriteFileReq, WriteHooks};
 use influxdesk_core::model::Precision;
 use influxdesk_core::{Actor, ErrorCode};
 use serde_json::{Value, json};
@@ -20,7 +20,10 @@ fn req(db: &str, path: &std::path::Path, mapping: CsvMapping) -> ImportCsvReq {
         bucket: Some(db.into()),
         path: path.display().to_string(),
         mapping,
-        batch_lines: Some(2),
+        batch: BatchOptions {
+            batch_lines: Some(2),
+            ..BatchOptions::default()
+        },
         ..ImportCsvReq::default()
     }
 }
@@ -193,7 +196,7 @@ async fn an_annotated_csv_and_a_gzip_file_are_read_as_they_are() {
         ..CsvMapping::default()
     };
     let mut r = req(&db, &gz, mapping);
-    r.batch_lines = None;
+    r.batch.batch_lines = None;
     let r = csv::import(&c, &Actor::User, r, WriteHooks::default())
         .await
         .unwrap_or_else(|e| panic!("gzip: {}", e.message()));
@@ -423,8 +426,11 @@ async fn a_cancelled_csv_import_resumes_from_its_checkpoint_exactly() {
         bucket: Some(db.clone()),
         path: file.display().to_string(),
         mapping: mapping.clone(),
-        resume,
-        batch_lines: Some(1_000),
+        batch: BatchOptions {
+            resume,
+            batch_lines: Some(1_000),
+            ..BatchOptions::default()
+        },
         ..ImportCsvReq::default()
     };
     // Progress through a channel of one; cancel once the first batch is acknowledged.

@@ -18,7 +18,8 @@ use super::checkpoint::Checkpoint;
 use super::pump::Pump;
 use super::target::Target;
 use super::{
-    DEFAULT_BATCH_LINES, WriteHooks, checkpoint, nothing_more, plural, start_from, target,
+    BatchOptions, DEFAULT_BATCH_LINES, WriteHooks, checkpoint, nothing_more, plural, start_from,
+    target,
 };
 use crate::api::{Ctx, policy};
 use crate::error::{Error, Result};
@@ -41,18 +42,9 @@ pub struct ImportCsvReq {
     pub path: String,
     #[serde(default)]
     pub mapping: CsvMapping,
-    /// Continue an interrupted import of this file after its last acknowledged batch.
-    #[serde(default)]
-    pub resume: bool,
-    /// Import the whole file again although an interrupted import left a checkpoint.
-    #[serde(default)]
-    pub restart: bool,
-    /// Rows per batch (default 5,000).
-    #[serde(default)]
-    pub batch_lines: Option<usize>,
-    /// Retries of a batch whose resend is safe (default 5).
-    #[serde(default)]
-    pub retries: Option<u32>,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub batch: BatchOptions,
 }
 
 /// Show how a CSV file would be imported, without writing.
@@ -180,22 +172,31 @@ fn raw_head(path: &Path, mapping: &CsvMapping) -> Result<(Vec<String>, Vec<Vec<S
     ))
 }
 
-/// Every row after line `skip` checked: bad rows (the first [`MAX_REPORTED`]) and their
-/// count, and the validator holding the points' field types.
-fn check_all(
-    path: &Path,
-    mapping: &CsvMapping,
-    skip: usize,
-) -> Result<(Validator, Vec<RowError>, usize)> {
+/// What the check of every row found.
+struct CheckedRows {
+    /// The points' field types, and any bad converted line.
+    v: Validator,
+    /// Bad rows (the first [`MAX_REPORTED`]) and their count.
+    bad: Vec<RowError>,
+    count: usize,
+    /// The last line read.
+    last_line: usize,
+}
+
+/// Every row after line `skip` checked, each once (the import then sends them converted
+/// again, without a second check).
+fn check_all(path: &Path, mapping: &CsvMapping, skip: usize) -> Result<CheckedRows> {
     let mut rows = Rows::open(path, mapping, skip)?;
     let mut v = Validator::default();
-    let (mut bad, mut count) = (Vec::new(), 0);
+    let (mut bad, mut count, mut last_line) = (Vec::new(), 0, skip);
     while let Some(row) = rows.next_row(path)? {
         match row {
             Row::Point(n, lp) => {
-                v.check(n, lp.as_bytes());
+                last_line = n;
+                v.check_text(n, &lp);
             }
             Row::Bad(line, reason) => {
+                last_line = line;
                 count += 1;
                 if bad.len() < MAX_REPORTED {
                     bad.push(RowError { line, reason });
@@ -203,7 +204,12 @@ fn check_all(
             }
         }
     }
-    Ok((v, bad, count))
+    Ok(CheckedRows {
+        v,
+        bad,
+        count,
+        last_line,
+    })
 }
 
 /// Import a CSV file, resumably (see [`ImportCsvReq`]).
@@ -229,11 +235,16 @@ pub async fn import(
         "csv:",
         precision,
         &options,
-        (req.resume, req.restart),
+        (req.batch.resume, req.batch.restart),
     )
     .await?;
     let skip = start.as_ref().map_or(0, |c| c.line);
-    let (v, bad, count) = {
+    let CheckedRows {
+        v,
+        bad,
+        count,
+        last_line,
+    } = {
         let (p, m) = (path.clone(), req.mapping.clone());
         tokio::task::spawn_blocking(move || check_all(&p, &m, skip))
             .await
@@ -276,7 +287,8 @@ pub async fn import(
         file.path
     );
     policy::check_write(ctx, actor, &profile, &what).await?;
-    let mut target = Target::open(ctx, profile, bucket.clone(), precision, req.retries).await?;
+    let mut target =
+        Target::open(ctx, profile, bucket.clone(), precision, req.batch.retries).await?;
     if let Err(e) = target.check(&v).await {
         return Err(super::extend(e, nothing_more(start.as_ref())));
     }
@@ -296,13 +308,14 @@ pub async fn import(
             .await
             .map_err(|e| Error::Internal(format!("the CSV reader failed: {e}")))??
     };
-    let mut source = CsvSource::start(rows, path);
+    let stamps = super::lines::Shape::of(&v, false).stamps;
+    let mut source = CsvSource::start(rows, path, stamps, last_line);
     let mut pump = Pump::new(target, &hooks, None, Some(file.size));
     if resumed {
         pump.result = cp.tally(&bucket);
     }
     pump.checkpoint = Some((at.clone(), cp));
-    let max_lines = req.batch_lines.unwrap_or(DEFAULT_BATCH_LINES);
+    let max_lines = req.batch.batch_lines.unwrap_or(DEFAULT_BATCH_LINES);
     pump.run(&mut source, max_lines).await?;
     checkpoint::remove(&at).await?;
     Ok(pump.finish(ctx, actor))

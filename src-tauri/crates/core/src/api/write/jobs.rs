@@ -99,3 +99,45 @@ pub async fn cancel(ctx: &Ctx, actor: &Actor, id: &str) -> Result<bool> {
         None => false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::write::BatchOptions;
+
+    /// The batch options are one struct in Rust but stay at the top level of the JSON the
+    /// UI sends, for a file and for a CSV import alike.
+    #[test]
+    fn batch_options_keep_the_wire_shape() {
+        let want = BatchOptions {
+            resume: true,
+            restart: false,
+            batch_lines: Some(10),
+            retries: Some(2),
+        };
+        let file: LoadJob = serde_json::from_str(
+            r#"{"kind":"file","profile":null,"bucket":"db","precision":"s","path":"a.lp",
+                "resume":true,"restart":false,"batch_lines":10,"retries":2}"#,
+        )
+        .unwrap();
+        let LoadJob::File(f) = file else {
+            panic!("not a file job")
+        };
+        assert_eq!((f.path.as_str(), &f.batch), ("a.lp", &want));
+        let csv: LoadJob = serde_json::from_str(
+            r#"{"kind":"csv","path":"a.csv","mapping":{},"resume":true,"batch_lines":10,
+                "retries":2}"#,
+        )
+        .unwrap();
+        let LoadJob::Csv(c) = csv else {
+            panic!("not a CSV job")
+        };
+        assert_eq!((c.path.as_str(), &c.batch), ("a.csv", &want));
+        // Left out, they take their defaults.
+        let LoadJob::File(f) = serde_json::from_str(r#"{"kind":"file","path":"b.lp"}"#).unwrap()
+        else {
+            panic!("not a file job")
+        };
+        assert_eq!(f.batch, BatchOptions::default());
+    }
+}

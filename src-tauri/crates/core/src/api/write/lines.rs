@@ -4,9 +4,12 @@
 //! counted but not sent.
 //!
 //! A file is read twice, each line checked once: [`validate_file`] checks every line (so
-//! nothing is sent from a file with a bad line), then [`FileBatches`] cuts the same bytes into
-//! batches on a blocking thread without checking them again, reusing the bodies the pump hands
-//! back ([`Pool`]). A stream ([`Lines`], standard input) is checked batch by batch as it is
+//! nothing is sent from a file with a bad line), a block of whole lines at a time with one
+//! UTF-8 check per block, then [`FileBatches`] cuts the same bytes into batches on a blocking
+//! thread without checking them again, reusing the bodies the pump hands back ([`Pool`]):
+//! when every line is a point sent as it is ([`Shape::verbatim`]), a batch is copied as whole
+//! runs of lines, not line by line. Text in memory is checked and cut the same way
+//! ([`TextBatches`]). A stream ([`Lines`], standard input) is checked batch by batch as it is
 //! read.
 
 use std::io::Read;
@@ -19,6 +22,10 @@ use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
 use crate::influx::lineproto::{Checked, Validator, has_timestamp};
+
+mod reader;
+pub use reader::LineReader;
+use reader::strip_end;
 
 /// Bytes of line protocol in one batch at most (1.x refuses bodies over 25 MB by default).
 pub const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
@@ -62,15 +69,6 @@ impl Batch {
     }
 }
 
-/// `raw` without the line ending's `\r`s and `\n`s.
-fn strip_end(raw: &[u8]) -> &[u8] {
-    let mut end = raw.len();
-    while end > 0 && matches!(raw[end - 1], b'\n' | b'\r') {
-        end -= 1;
-    }
-    &raw[..end]
-}
-
 /// Batch bodies handed back by the pump once sent, for the reader to fill again.
 #[derive(Default)]
 pub struct Pool(Mutex<Vec<Vec<u8>>>);
@@ -95,71 +93,6 @@ impl Pool {
     }
 }
 
-/// A blocking reader as numbered lines, read a chunk at a time.
-pub struct LineReader<R> {
-    reader: R,
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-    eof: bool,
-    /// Bytes consumed so far (from the start of the input, resumed offset included).
-    pub offset: u64,
-    /// Lines consumed so far.
-    pub line: usize,
-}
-
-impl<R: Read> LineReader<R> {
-    /// Read `reader`, which starts at byte `offset`, line `line` of the input.
-    pub fn new(reader: R, offset: u64, line: usize) -> Self {
-        LineReader {
-            reader,
-            buf: vec![0; CHUNK],
-            start: 0,
-            end: 0,
-            eof: false,
-            offset,
-            line,
-        }
-    }
-
-    /// The next line without its line ending, and its number; `None` at the end.
-    pub fn next_line(&mut self) -> std::io::Result<Option<(usize, &[u8])>> {
-        let (a, b) = loop {
-            if let Some(i) = memchr(b'\n', &self.buf[self.start..self.end]) {
-                let a = self.start;
-                self.start += i + 1;
-                break (a, a + i);
-            }
-            if self.eof {
-                if self.start == self.end {
-                    return Ok(None);
-                }
-                let a = self.start;
-                self.start = self.end;
-                break (a, self.end);
-            }
-            if self.start > 0 {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            if self.end == self.buf.len() {
-                // A line longer than the buffer.
-                self.buf.resize(self.buf.len() * 2, 0);
-            }
-            match self.reader.read(&mut self.buf[self.end..]) {
-                Ok(0) => self.eof = true,
-                Ok(n) => self.end += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        };
-        self.offset += (self.start - a) as u64;
-        self.line += 1;
-        Ok(Some((self.line, strip_end(&self.buf[a..b]))))
-    }
-}
-
 fn open_at(path: &Path, offset: u64) -> Result<std::fs::File> {
     use std::io::Seek;
     let mut f = std::fs::File::open(path)
@@ -173,18 +106,58 @@ fn read_error(path: &Path, e: std::io::Error) -> Error {
     Error::invalid(format!("could not read {}: {e}", path.display()))
 }
 
+/// Check every remaining line of `lines` into `v`, a block of whole lines at a time (UTF-8
+/// checked once per block; a block that is not UTF-8 is checked line by line, to name the
+/// lines). Whether every line is a point to send as it is (no blank line, no comment, no
+/// `\r\n`), so that batches can be cut as whole runs of bytes ([`Shape::verbatim`]).
+pub fn check_lines<R: Read>(lines: &mut LineReader<R>, v: &mut Validator) -> std::io::Result<bool> {
+    let mut verbatim = true;
+    while let Some((first, block)) = lines.next_block()? {
+        let mut n = first;
+        match std::str::from_utf8(block) {
+            Ok(text) => {
+                let mut rest = text;
+                while !rest.is_empty() {
+                    let (line, next) = match memchr(b'\n', rest.as_bytes()) {
+                        Some(i) => (&rest[..i], &rest[i + 1..]),
+                        None => (rest, ""),
+                    };
+                    rest = next;
+                    verbatim &= line.as_bytes().last() != Some(&b'\r');
+                    verbatim &= v.check_text(n, line) != Checked::Skip;
+                    n += 1;
+                }
+            }
+            Err(_) => {
+                for raw in block
+                    .strip_suffix(b"\n")
+                    .unwrap_or(block)
+                    .split(|&b| b == b'\n')
+                {
+                    verbatim &= v.check(n, strip_end(raw)) != Checked::Skip;
+                    n += 1;
+                }
+            }
+        }
+    }
+    Ok(verbatim)
+}
+
 /// Check every line of the file at `path` after byte `offset` (line `line`), on a blocking
-/// thread: the validator's findings (nothing else is kept), and the offset where the file
-/// ended, which is as far as [`FileBatches`] will read.
-pub async fn validate_file(path: &Path, offset: u64, line: usize) -> Result<(Validator, u64)> {
+/// thread: the validator's findings (nothing else is kept), the offset where the file
+/// ended, which is as far as [`FileBatches`] will read, and the [`Shape`] to cut it by.
+pub async fn validate_file(
+    path: &Path,
+    offset: u64,
+    line: usize,
+) -> Result<(Validator, u64, Shape)> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let mut v = Validator::default();
         let mut lines = LineReader::new(open_at(&path, offset)?, offset, line);
-        while let Some((n, raw)) = lines.next_line().map_err(|e| read_error(&path, e))? {
-            v.check(n, raw);
-        }
-        Ok((v, lines.offset))
+        let verbatim = check_lines(&mut lines, &mut v).map_err(|e| read_error(&path, e))?;
+        let shape = Shape::of(&v, verbatim);
+        Ok((v, lines.offset, shape))
     })
     .await
     .map_err(|e| Error::Internal(format!("the file reader failed: {e}")))?
@@ -198,20 +171,19 @@ pub struct FileBatches {
 
 impl FileBatches {
     /// Start cutting the file at `path` from byte `offset` (line `line`) up to byte `end`
-    /// into batches of at most `max_lines` lines. `v` and `end` are what [`validate_file`]
-    /// found: `v` says whether every point, none or only some have a timestamp, and nothing
-    /// after `end` (bytes appended since the check) is read. `ahead` batches wait at most.
+    /// into batches of at most `max_lines` lines. `end` and `shape` are what
+    /// [`validate_file`] found: nothing after `end` (bytes appended since the check) is read.
+    /// `ahead` batches wait at most.
     pub fn start(
         path: &Path,
         (offset, line, end): (u64, usize, u64),
-        v: &Validator,
+        shape: Shape,
         max_lines: usize,
         ahead: usize,
         pool: std::sync::Arc<Pool>,
     ) -> FileBatches {
         let (tx, rx) = mpsc::channel(ahead.max(1));
         let path = path.to_path_buf();
-        let stamps = stamps(v);
         tokio::task::spawn_blocking(move || {
             let mut lines = match open_at(&path, offset) {
                 Ok(f) => LineReader::new(f.take(end.saturating_sub(offset)), offset, line),
@@ -221,7 +193,7 @@ impl FileBatches {
                 }
             };
             loop {
-                let b = match cut(&mut lines, stamps, max_lines, pool.take()) {
+                let b = match cut(&mut lines, shape, max_lines, pool.take()) {
                     Ok(Some(b)) => b,
                     Ok(None) => return,
                     Err(e) => {
@@ -244,35 +216,72 @@ impl FileBatches {
     }
 }
 
-/// Whether every point of a checked input has a timestamp (`Some(true)`), none has
-/// (`Some(false)`), or only some (`None`: asked line by line when batches are cut).
-pub fn stamps(v: &Validator) -> Option<bool> {
-    match (v.without_timestamp, v.points) {
-        (0, _) => Some(true),
-        (w, p) if w == p => Some(false),
-        _ => None,
+/// What the check of an input found that lets its batches be cut without a second check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Whether every point has a timestamp (`Some(true)`), none has (`Some(false)`), or
+    /// only some (`None`: asked line by line when batches are cut).
+    pub stamps: Option<bool>,
+    /// Every line is a point sent as it is (no blank line, no comment, no `\r\n`): a batch
+    /// is a run of whole lines copied at once.
+    pub verbatim: bool,
+}
+
+impl Shape {
+    /// The shape of an input checked into `v` ([`check_lines`] says `verbatim`).
+    pub fn of(v: &Validator, verbatim: bool) -> Shape {
+        let stamps = match (v.without_timestamp, v.points) {
+            (0, _) => Some(true),
+            (w, p) if w == p => Some(false),
+            _ => None,
+        };
+        Shape { stamps, verbatim }
     }
 }
 
 /// The next batch of an input checked already: at most `max_lines` lines, filled into `body`
-/// (emptied first); `None` at the end. `stamps` is [`stamps`] of the input.
+/// (emptied first); `None` at the end. `shape` is what the check found.
 pub fn cut<R: Read>(
     lines: &mut LineReader<R>,
-    stamps: Option<bool>,
+    shape: Shape,
     max_lines: usize,
     mut body: Vec<u8>,
 ) -> std::io::Result<Option<Batch>> {
     body.clear();
     let mut b = Batch::empty(body, lines.line, lines.offset);
     let mut taken = 0;
-    while taken < max_lines.max(1) && b.body.len() < MAX_BATCH_BYTES {
-        let Some((_, raw)) = lines.next_line()? else {
-            break;
-        };
-        taken += 1;
-        if is_point(raw) {
-            let ts = stamps.unwrap_or_else(|| has_timestamp(raw));
-            b.push(raw, ts);
+    let max_lines = max_lines.max(1);
+    match shape {
+        Shape {
+            stamps: Some(stamped),
+            verbatim: true,
+        } => {
+            // Whole runs of lines, each copied at once, line endings and all.
+            while taken < max_lines && b.body.len() < MAX_BATCH_BYTES {
+                let budget = MAX_BATCH_BYTES - b.body.len();
+                let Some((n, run)) = lines.take_lines(max_lines - taken, budget)? else {
+                    break;
+                };
+                taken += n;
+                b.body.extend_from_slice(run);
+            }
+            if b.body.last() == Some(&b'\n') {
+                b.body.pop();
+            }
+            b.points = taken;
+            b.timestamped = stamped;
+        }
+        _ => {
+            while taken < max_lines && b.body.len() < MAX_BATCH_BYTES {
+                let Some((_, raw)) = lines.next_line()? else {
+                    break;
+                };
+                taken += 1;
+                if is_point(raw) {
+                    let ts = shape.stamps.unwrap_or_else(|| has_timestamp(raw));
+                    b.push(raw, ts);
+                }
+            }
         }
     }
     if taken == 0 {
@@ -281,6 +290,28 @@ pub fn cut<R: Read>(
     b.last_line = lines.line;
     b.end_offset = lines.offset;
     Ok(Some(b))
+}
+
+/// Text in memory checked whole already ([`check_lines`]), cut into batches without a
+/// second check (the Load Data screen's pasted text, the MCP write).
+pub struct TextBatches<'a> {
+    lines: LineReader<&'a [u8]>,
+    shape: Shape,
+}
+
+impl<'a> TextBatches<'a> {
+    pub fn new(text: &'a [u8], shape: Shape) -> Self {
+        TextBatches {
+            lines: LineReader::new(text, 0, 0),
+            shape,
+        }
+    }
+
+    /// The next batch of at most `max_lines` lines; `None` at the end.
+    pub fn next(&mut self, max_lines: usize) -> Result<Option<Batch>> {
+        cut(&mut self.lines, self.shape, max_lines, Vec::new())
+            .map_err(|e| Error::invalid(format!("could not read the input: {e}")))
+    }
 }
 
 /// Whether a line (of a file checked already) holds a point: not blank, not a comment.
@@ -364,93 +395,4 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-
-    #[tokio::test]
-    async fn batches_cut_by_lines_keep_offsets_and_numbers() {
-        let input = b"# header\r\nm v=1 1\r\nm v=2\n\nm v=3 3\nm v=4 4";
-        let mut lines = Lines::new(&input[..], 0, 0);
-        let mut v = Validator::default();
-        let a = lines.batch(&mut v, 3).await.unwrap().unwrap();
-        assert_eq!(a.body, b"m v=1 1\nm v=2", "comment skipped, CR LF cut");
-        assert_eq!((a.points, a.timestamped), (2, false));
-        assert_eq!((a.first_line, a.last_line, a.end_offset), (1, 3, 25));
-        let b = lines.batch(&mut v, 3).await.unwrap().unwrap();
-        assert_eq!(b.body, b"m v=3 3\nm v=4 4");
-        assert_eq!((b.points, b.timestamped), (2, true));
-        assert_eq!((b.first_line, b.last_line), (4, 6));
-        assert_eq!(b.end_offset, input.len() as u64);
-        assert!(lines.batch(&mut v, 3).await.unwrap().is_none());
-        assert!(!v.has_errors());
-
-        // Resuming at an offset numbers lines on from there.
-        let mut lines = Lines::new(&input[25..], 25, 3);
-        let c = lines.batch(&mut v, 10).await.unwrap().unwrap();
-        assert_eq!((c.first_line, c.last_line, c.points), (4, 6, 2));
-    }
-
-    #[tokio::test]
-    async fn a_file_is_cut_into_the_same_batches_without_a_second_check() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("in.lp");
-        // A line longer than the read buffer, too.
-        let long = format!("m s=\"{}\" 9", "x".repeat(CHUNK + 10));
-        let input = format!("# header\r\nm v=1 1\r\nm v=2\n\n  m v=3 3\n{long}\nm v=4 4");
-        std::fs::write(&path, &input).unwrap();
-        let (v, end) = validate_file(&path, 0, 0).await.unwrap();
-        assert_eq!((v.points, v.without_timestamp, v.bad_lines()), (5, 1, 0));
-        assert_eq!(end, input.len() as u64);
-        // Bytes appended after the check are not sent.
-        std::fs::write(&path, format!("{input}\nm v=5 5\n")).unwrap();
-        let pool = Arc::new(Pool::default());
-        let mut batches = FileBatches::start(&path, (0, 0, end), &v, 3, 2, pool.clone());
-        let a = batches.next().await.unwrap().unwrap();
-        assert_eq!(a.body, b"m v=1 1\nm v=2");
-        assert_eq!(
-            (a.points, a.timestamped),
-            (2, false),
-            "mixed: asked per line"
-        );
-        assert_eq!((a.first_line, a.last_line, a.end_offset), (1, 3, 25));
-        pool.give(a.body);
-        let b = batches.next().await.unwrap().unwrap();
-        assert_eq!(b.body, format!("  m v=3 3\n{long}").as_bytes());
-        assert_eq!((b.points, b.timestamped), (2, true));
-        assert_eq!((b.first_line, b.last_line), (4, 6));
-        let c = batches.next().await.unwrap().unwrap();
-        assert_eq!(
-            (c.body.as_slice(), c.first_line, c.last_line),
-            (&b"m v=4 4"[..], 7, 7)
-        );
-        assert_eq!(c.end_offset, input.len() as u64);
-        assert!(batches.next().await.unwrap().is_none());
-
-        // Resuming at an offset numbers lines on from there.
-        std::fs::write(&path, &input).unwrap();
-        let (v, end) = validate_file(&path, 25, 3).await.unwrap();
-        assert_eq!(v.points, 3);
-        let mut batches = FileBatches::start(&path, (25, 3, end), &v, 10, 2, pool);
-        let c = batches.next().await.unwrap().unwrap();
-        assert_eq!((c.first_line, c.last_line, c.points), (4, 7, 3));
-    }
-
-    #[tokio::test]
-    async fn bad_lines_are_recorded_with_their_numbers() {
-        let input = b"m v=1 1\nm\n\xff v=1\n";
-        let mut v = Validator::default();
-        Lines::new(&input[..], 0, 0)
-            .validate_all(&mut v)
-            .await
-            .unwrap();
-        let e = v.finish().unwrap_err();
-        assert!(e.message().contains("line 2: no fields"), "{}", e.message());
-        assert!(
-            e.message().contains("line 3: the line is not UTF-8"),
-            "{}",
-            e.message()
-        );
-    }
-}
+mod tests;

@@ -27,7 +27,7 @@ use tokio::io::AsyncBufRead;
 use tokio_util::sync::CancellationToken;
 
 use super::checkpoint::{self, Checkpoint};
-use super::lines::{Batch, FileBatches, Lines, Pool};
+use super::lines::{Batch, FileBatches, Lines, Pool, TextBatches};
 use super::target::Target;
 use super::{WriteHooks, WriteProgress, extend, plural};
 use crate::api::Ctx;
@@ -75,6 +75,20 @@ impl Source for FileBatches {
         _: usize,
     ) -> impl Future<Output = Result<Option<Batch>>> + Send {
         self.next()
+    }
+
+    fn checks(&self) -> bool {
+        false
+    }
+}
+
+impl Source for TextBatches<'_> {
+    fn batch(
+        &mut self,
+        _: &mut Validator,
+        max_lines: usize,
+    ) -> impl Future<Output = Result<Option<Batch>>> + Send {
+        std::future::ready(self.next(max_lines))
     }
 
     fn checks(&self) -> bool {

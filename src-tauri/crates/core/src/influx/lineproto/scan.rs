@@ -11,6 +11,8 @@ use memchr::memchr3;
 pub struct FieldAt {
     pub key: (usize, usize),
     pub kind: &'static str,
+    /// The key holds a `\\` (to unescape before it is compared).
+    pub escaped: bool,
 }
 
 /// A good line: where its (escaped) measurement is, and whether it has a timestamp. Its
@@ -19,6 +21,8 @@ pub struct FieldAt {
 pub struct Scanned {
     pub measurement: (usize, usize),
     pub timestamped: bool,
+    /// The measurement holds a `\\` (to unescape before it is compared).
+    pub escaped: bool,
 }
 
 /// The sections of `line` (separated by unescaped spaces outside quotes, empty ones left
@@ -139,9 +143,34 @@ const SPECIAL: [bool; 256] = {
     t
 };
 
-/// The index of the first special byte of `s` at or after `i` (`s.len()` when none).
+/// The bytes of a word that equal `b`: the high bit of the first such byte is set (bytes
+/// after it may be flagged falsely, by the borrow; the first is exact).
+#[inline(always)]
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let x = w ^ (LO * u64::from(b));
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// The index of the first special byte of `s` at or after `i` (`s.len()` when none): eight
+/// bytes at a time while they are plain.
 #[inline]
 fn skip(s: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(w);
+        let hit = bytes_equal(w, b'\\')
+            | bytes_equal(w, b',')
+            | bytes_equal(w, b'=')
+            | bytes_equal(w, b' ')
+            | bytes_equal(w, b'"');
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
     while i < s.len() && !SPECIAL[s[i] as usize] {
         i += 1;
     }
@@ -161,6 +190,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     let (mut i, mut quoted) = (0, false);
     let mut measurement: Option<(usize, usize)> = None;
     let (mut part, mut eqs, mut eq_at) = (0, 0, 0);
+    let mut m_escaped = false;
     let part_ok = |m: &Option<(usize, usize)>, a: usize, b: usize, eqs: usize, eq_at: usize| match m
     {
         None => b > a,
@@ -174,6 +204,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
         }
         match s[i] {
             b'\\' => {
+                m_escaped |= measurement.is_none();
                 i += 2;
                 continue;
             }
@@ -212,14 +243,19 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     // The fields: split on commas outside quotes; each key ends at its first `=`.
     let mut start = i;
     let mut eq: Option<usize> = None;
+    let mut k_escaped = false;
     quoted = false;
-    let mut field = |a: usize, b: usize, eq: Option<usize>| -> bool {
+    let mut field = |a: usize, b: usize, eq: Option<usize>, escaped: bool| -> bool {
         let Some(eq) = eq.filter(|&e| e > a) else {
             return false;
         };
         match kind(&line[eq + 1..b]) {
             Some(kind) => {
-                fields.push(FieldAt { key: (a, eq), kind });
+                fields.push(FieldAt {
+                    key: (a, eq),
+                    kind,
+                    escaped,
+                });
                 true
             }
             None => false,
@@ -228,7 +264,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     loop {
         i = skip(s, i);
         if i >= n {
-            if !field(start, n, eq) {
+            if !field(start, n, eq, k_escaped) {
                 return None;
             }
             i = n;
@@ -236,19 +272,20 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
         }
         match s[i] {
             b'\\' => {
+                k_escaped |= eq.is_none();
                 i += 2;
                 continue;
             }
             b'"' => quoted = !quoted,
             b'=' if eq.is_none() => eq = Some(i),
             b',' if !quoted => {
-                if !field(start, i, eq) {
+                if !field(start, i, eq, k_escaped) {
                     return None;
                 }
-                (start, eq) = (i + 1, None);
+                (start, eq, k_escaped) = (i + 1, None, false);
             }
             b' ' if !quoted => {
-                if !field(start, i, eq) {
+                if !field(start, i, eq, k_escaped) {
                     return None;
                 }
                 break;
@@ -275,6 +312,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     Some(Scanned {
         measurement,
         timestamped,
+        escaped: m_escaped,
     })
 }
 
@@ -330,6 +368,30 @@ mod tests {
         let (m, f, ts) = kinds("we\\ ather\\,x,k\\=x=v  t=-1e3").unwrap();
         assert_eq!((m.as_str(), f[0].1, ts), ("we\\ ather\\,x", "float", false));
         assert!(has_timestamp(b"m v=1 2") && !has_timestamp(b"m v=\"a b\""));
+    }
+
+    #[test]
+    fn skip_finds_the_first_special_byte() {
+        let s = b"abcdefghijklmnop";
+        for (i, special) in [b'\\', b',', b'=', b' ', b'"'].into_iter().enumerate() {
+            for at in 0..s.len() {
+                let mut t = s.to_vec();
+                t[at] = special;
+                // A later special byte (and a byte one above one) must not hide the first.
+                if at + 1 < t.len() {
+                    t[at + 1] = b'"';
+                }
+                for from in 0..=at {
+                    assert_eq!(skip(&t, from), at, "{i} at {at} from {from}");
+                }
+            }
+        }
+        assert_eq!(skip(s, 0), s.len());
+        assert_eq!(
+            skip(b"\xe9\x80\xff-+<>.", 0),
+            8,
+            "bytes above 0x7f are plain"
+        );
     }
 
     #[test]

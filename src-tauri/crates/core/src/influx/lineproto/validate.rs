@@ -83,6 +83,12 @@ fn hash(mut h: u64, b: &[u8]) -> u64 {
     (h.rotate_left(5) ^ b.len() as u64).wrapping_mul(K)
 }
 
+/// `a == b` for the short keys of a line, inline (no call into `memcmp`).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// One field of one measurement and the types it was given.
 #[derive(Debug)]
 struct Slot {
@@ -158,8 +164,8 @@ pub struct Validator {
     table: Table,
     /// Reused per line by [`Validator::check`].
     fields: Vec<FieldAt>,
-    /// The slots of the previous line's fields, by position: a line like the one before it
-    /// finds its fields without hashing.
+    /// The slots of the previous good line's fields, by position (all of its measurement):
+    /// a line like the one before it finds its fields without hashing.
     last: Vec<usize>,
     names: (String, String),
 }
@@ -190,6 +196,12 @@ impl Validator {
             self.bad(n, "the line is not UTF-8 text".into());
             return Checked::Bad;
         };
+        self.check_text(n, text)
+    }
+
+    /// [`Validator::check`] of a line known to be UTF-8 already (a block of lines checked
+    /// at once).
+    pub fn check_text(&mut self, n: usize, text: &str) -> Checked {
         let Some(line) = content(text) else {
             return Checked::Skip;
         };
@@ -202,26 +214,30 @@ impl Validator {
                 }
                 let m = &line[s.measurement.0..s.measurement.1];
                 let (mut mname, mut fname) = std::mem::take(&mut self.names);
-                let m = if m.contains('\\') {
+                let m = if s.escaped {
                     scan::unescape_into(m, &mut mname);
                     mname.as_str()
                 } else {
                     m
                 };
                 let mut hm = None;
+                // The previous line's slots hold for this one while its measurement and keys
+                // are the same, position by position.
+                let same_m = self.last.first().is_some_and(|&i| {
+                    same(self.table.slots[i].measurement.as_bytes(), m.as_bytes())
+                });
                 for (j, f) in fields.iter().enumerate() {
                     let k = &line[f.key.0..f.key.1];
-                    let k = if k.contains('\\') {
+                    let k = if f.escaped {
                         scan::unescape_into(k, &mut fname);
                         fname.as_str()
                     } else {
                         k
                     };
-                    let same = self.last.get(j).copied().filter(|&i| {
-                        let s = &self.table.slots[i];
-                        s.field == k && s.measurement == m
+                    let known = self.last.get(j).copied().filter(|&i| {
+                        same_m && same(self.table.slots[i].field.as_bytes(), k.as_bytes())
                     });
-                    let slot = match same {
+                    let slot = match known {
                         Some(i) => i,
                         None => {
                             let hm = *hm.get_or_insert_with(|| hash(0, m.as_bytes()));
@@ -236,6 +252,8 @@ impl Validator {
                     };
                     self.table.record(slot, n, f.kind);
                 }
+                // Every slot kept is of this line (so of one measurement).
+                self.last.truncate(fields.len());
                 self.names = (mname, fname);
                 Checked::Point(s.timestamped)
             }
@@ -457,6 +475,25 @@ mod tests {
             ]
         );
         assert_eq!(fast.check(9, b"\xff v=1"), Bad);
+    }
+
+    #[test]
+    fn a_slot_kept_by_position_is_never_another_measurements() {
+        let mut v = Validator::default();
+        for (n, l) in ["x a=1,b=1", "y c=1", "y c=1,b=\"s\""].iter().enumerate() {
+            assert_eq!(v.check(n + 1, l.as_bytes()), Checked::Point(false));
+        }
+        assert_eq!(
+            v.problems(),
+            None,
+            "x.b is a float, y.b a string: no conflict"
+        );
+        let mut t: Vec<_> = v
+            .field_types()
+            .map(|(m, f, u)| format!("{m}.{f}:{}", u[0].kind))
+            .collect();
+        t.sort();
+        assert_eq!(t, ["x.a:float", "x.b:float", "y.b:string", "y.c:float"]);
     }
 
     /// Lines near the grammar: good ones, and good ones with one special byte put in.

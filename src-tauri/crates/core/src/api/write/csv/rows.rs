@@ -18,7 +18,7 @@ use super::layout::{self, CsvMapping, DEFAULT_INFER_ROWS, Layout};
 use crate::api::write::lines::{Batch, MAX_BATCH_BYTES};
 use crate::api::write::pump::Source;
 use crate::error::{Error, Result};
-use crate::influx::lineproto::{Checked, Validator};
+use crate::influx::lineproto::{Validator, has_timestamp};
 
 /// One data row: its line of line protocol, or why it has none.
 #[derive(Debug, Clone, PartialEq)]
@@ -233,16 +233,29 @@ fn strip_bom(rec: &mut StringRecord) {
 /// Rows per message from the reading thread.
 const CHUNK: usize = 1024;
 
-/// The rows of a CSV file, read on a blocking thread, as batches for the pump.
+/// The rows of a CSV file checked whole already, read again on a blocking thread, as
+/// batches for the pump (converted, not checked a second time).
 pub struct CsvSource {
     rx: mpsc::Receiver<Result<Vec<Row>>>,
     buf: VecDeque<Row>,
     read: Arc<AtomicU64>,
+    /// Whether every point has a timestamp, none has, or only some (asked per row).
+    stamps: Option<bool>,
+    /// The last line the check read: rows after it (appended since) are not sent.
+    last_line: usize,
+    path: std::path::PathBuf,
 }
 
 impl CsvSource {
-    /// Start reading `rows` (opened already) on a blocking thread.
-    pub fn start(mut rows: Rows, path: std::path::PathBuf) -> CsvSource {
+    /// Start reading `rows` (opened already) on a blocking thread. `stamps` and `last_line`
+    /// are what the check of the same rows found.
+    pub fn start(
+        mut rows: Rows,
+        path: std::path::PathBuf,
+        stamps: Option<bool>,
+        last_line: usize,
+    ) -> CsvSource {
+        let shown = path.clone();
         let (tx, rx) = mpsc::channel(4);
         let read = rows.read.clone();
         tokio::task::spawn_blocking(move || {
@@ -274,6 +287,9 @@ impl CsvSource {
             rx,
             buf: VecDeque::new(),
             read,
+            stamps,
+            last_line,
+            path: shown,
         }
     }
 
@@ -288,7 +304,7 @@ impl CsvSource {
         Ok(self.buf.pop_front())
     }
 
-    async fn next_batch(&mut self, v: &mut Validator, max_lines: usize) -> Result<Option<Batch>> {
+    async fn next_batch(&mut self, max_lines: usize) -> Result<Option<Batch>> {
         let mut b: Option<Batch> = None;
         let mut taken = 0;
         while taken < max_lines.max(1) {
@@ -298,10 +314,16 @@ impl CsvSource {
             let Some(row) = self.next().await? else {
                 break;
             };
-            taken += 1;
             let n = match &row {
                 Row::Point(n, _) | Row::Bad(n, _) => *n,
             };
+            if n > self.last_line {
+                // Appended after the check: not sent.
+                self.buf.clear();
+                self.last_line = 0;
+                break;
+            }
+            taken += 1;
             let batch = b.get_or_insert_with(|| Batch {
                 body: Vec::new(),
                 points: 0,
@@ -313,17 +335,22 @@ impl CsvSource {
             batch.last_line = n;
             match row {
                 Row::Bad(n, why) => {
-                    v.bad(n, why);
+                    // The check passed every row: the file changed since.
+                    return Err(Error::invalid(format!(
+                        "{} changed while it was imported: line {n} is now wrong ({why}). \
+                         Lines {}-{n} and the rest were not written.",
+                        self.path.display(),
+                        batch.first_line
+                    )));
                 }
-                Row::Point(n, lp) => {
-                    if let Checked::Point(ts) = v.check(n, lp.as_bytes()) {
-                        batch.points += 1;
-                        batch.timestamped &= ts;
-                        if !batch.body.is_empty() {
-                            batch.body.push(b'\n');
-                        }
-                        batch.body.extend_from_slice(lp.as_bytes());
+                Row::Point(_, lp) => {
+                    batch.points += 1;
+                    batch.timestamped &=
+                        self.stamps.unwrap_or_else(|| has_timestamp(lp.as_bytes()));
+                    if !batch.body.is_empty() {
+                        batch.body.push(b'\n');
                     }
+                    batch.body.extend_from_slice(lp.as_bytes());
                 }
             }
         }
@@ -337,9 +364,13 @@ impl CsvSource {
 impl Source for CsvSource {
     fn batch(
         &mut self,
-        v: &mut Validator,
+        _: &mut Validator,
         max_lines: usize,
     ) -> impl Future<Output = Result<Option<Batch>>> + Send {
-        self.next_batch(v, max_lines)
+        self.next_batch(max_lines)
+    }
+
+    fn checks(&self) -> bool {
+        false
     }
 }
