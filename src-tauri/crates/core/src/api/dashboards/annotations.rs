@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Dashboard, DashboardReq, change, find, index, load, new_id, now, read_access};
+use super::{Dashboard, DashboardReq, change, find, index, load, new_id, now, read_one};
 use crate::api::{Ctx, alerts, profiles};
 use crate::chart::{OverlayMarker, Tone};
 use crate::error::{Error, Result};
@@ -105,15 +105,9 @@ pub async fn list_annotations(
     actor: &Actor,
     req: DashboardReq,
 ) -> Result<Vec<Annotation>> {
-    let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
-    read_access(
-        ctx,
-        actor,
-        &p,
-        &format!("read the annotations of dashboard \"{}\"", req.dashboard),
-    )
-    .await?;
-    Ok(find(&load(ctx, &p)?, &req.dashboard)?.annotations.clone())
+    Ok(read_one(ctx, actor, &req, "read the annotations of")
+        .await?
+        .annotations)
 }
 
 pub async fn add_annotation(ctx: &Ctx, actor: &Actor, req: AddAnnotationReq) -> Result<Dashboard> {

@@ -2,7 +2,8 @@
 //! (time range, auto-refresh, variables) and delete.
 
 use super::store::{
-    change, check_range, check_refresh, find, index, load, new_id, now, read_access, unique_name,
+    change, check_range, check_refresh, find, index, load, new_id, now, read_access, read_one,
+    unique_name,
 };
 use super::types::default_range;
 use super::{
@@ -33,15 +34,7 @@ pub async fn list(ctx: &Ctx, actor: &Actor, req: ListDashboardsReq) -> Result<Ve
 }
 
 pub async fn get(ctx: &Ctx, actor: &Actor, req: DashboardReq) -> Result<Dashboard> {
-    let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
-    read_access(
-        ctx,
-        actor,
-        &p,
-        &format!("read dashboard \"{}\"", req.dashboard),
-    )
-    .await?;
-    find(&load(ctx, &p)?, &req.dashboard).cloned()
+    read_one(ctx, actor, &req, "read").await
 }
 
 /// A dashboard checked whole: name, range, refresh, variables, cells (new ids where missing).

@@ -44,4 +44,4 @@ pub use vars::{ResolvedVariable, VariableValuesReq, substitute, variable_values}
 
 pub(crate) use crud::checked;
 pub(crate) use store::{change, check_range, clean_text, find};
-use store::{find_mut, index, load, new_id, now, read_access};
+use store::{find_mut, index, load, new_id, now, read_access, read_one};

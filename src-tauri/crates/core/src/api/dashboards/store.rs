@@ -3,8 +3,8 @@
 //! [`change`], which checks a change on a copy, asks the policy, then applies it under the
 //! file's lock.
 
-use super::{DASHBOARDS_DIR, Dashboard, DashboardsFile, MAX_NAME, MIN_REFRESH_SECS};
-use crate::api::{Ctx, policy};
+use super::{DASHBOARDS_DIR, Dashboard, DashboardReq, DashboardsFile, MAX_NAME, MIN_REFRESH_SECS};
+use crate::api::{Ctx, policy, profiles};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Profile, TimeRange};
 use crate::store::{CURRENT_VERSION, Store};
@@ -144,6 +144,19 @@ pub(super) fn check_refresh(r: Option<&str>) -> Result<Option<String>> {
 /// Read-only access of an assistant to a profile's dashboards.
 pub(super) async fn read_access(ctx: &Ctx, actor: &Actor, p: &Profile, what: &str) -> Result<()> {
     policy::check_read(ctx, actor, p, what).await
+}
+
+/// One dashboard of `req`'s profile, read under the policy as "`verb` dashboard \"NAME\"".
+pub(super) async fn read_one(
+    ctx: &Ctx,
+    actor: &Actor,
+    req: &DashboardReq,
+    verb: &str,
+) -> Result<Dashboard> {
+    let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
+    let what = format!("{verb} dashboard \"{}\"", req.dashboard);
+    read_access(ctx, actor, &p, &what).await?;
+    find(&load(ctx, &p)?, &req.dashboard).cloned()
 }
 
 /// Apply a change to a profile's dashboards: first on a copy (so bad input is refused before

@@ -14,7 +14,7 @@ use ts_rs::TS;
 
 use super::{
     Cell, CellKind, Dashboard, DashboardReq, GRID_COLUMNS, MAX_CELL_HEIGHT, Variable, VariableKind,
-    change, checked, find, load, new_id, read_access,
+    change, checked, new_id, read_one,
 };
 use crate::api::{Ctx, profiles};
 use crate::chart::{self, ChartSpec, ChartType, HistogramLayout};
@@ -56,15 +56,7 @@ struct ExportFile {
 
 /// A dashboard as our JSON (ids kept; an import gives new ones).
 pub async fn export(ctx: &Ctx, actor: &Actor, req: DashboardReq) -> Result<String> {
-    let p = profiles::resolve(ctx, req.profile.as_deref()).await?;
-    read_access(
-        ctx,
-        actor,
-        &p,
-        &format!("export dashboard \"{}\"", req.dashboard),
-    )
-    .await?;
-    let d = find(&load(ctx, &p)?, &req.dashboard)?.clone();
+    let d = read_one(ctx, actor, &req, "export").await?;
     serde_json::to_string_pretty(&ExportFile {
         influxdesk_dashboard: EXPORT_VERSION,
         dashboard: d,
