@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Dashboard, DashboardReq, change, find, index, load, new_id, now, read_one};
+use super::{Dashboard, DashboardReq, change, index, new_id, now, read_one};
 use crate::api::{Ctx, alerts, profiles};
 use crate::chart::{OverlayMarker, Tone};
 use crate::error::{Error, Result};
