@@ -8,42 +8,16 @@
 //! `test-artifacts/gui/dashboards-edit-in-explore.png`, `dashboards-annotation.png`.
 
 use fantoccini::Locator;
-use influxdesk_testkit::secret_service::SecretService;
 use serde_json::json;
 
-use crate::support::{influxd, run, scratch, text};
+use crate::support::GuiWorld;
 use crate::webdriver::{click, css, find_css, launch, shot, wait, wait_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edit_a_cell_in_explore_save_it_back_and_annotate_it() {
-    let ss = SecretService::start(true);
-    let server = influxd(None);
-    let config = scratch("gui-dedit-config-");
-    let data = scratch("gui-dedit-data-");
-    let mut env = ss.env();
-    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
-    env.push(("INFLUXDESK_DATA_DIR".into(), data.display().to_string()));
-    let ok = |args: &[&str], stdin: Option<&str>| -> String {
-        let o = run(args, &env, stdin);
-        let (out, err) = text(&o);
-        assert!(o.status.success(), "influxdesk {args:?}: {err}");
-        out
-    };
-    ok(
-        &[
-            "profile",
-            "add",
-            "local",
-            "--url",
-            &server.url(),
-            "--api",
-            "v1",
-            "--database",
-            "de",
-        ],
-        None,
-    );
-    ok(&["db", "create", "de"], None);
+    let w = GuiWorld::v1("gui-dedit-", "de", &[]);
+    let (ss, config, data) = (&w.ss, w.config.clone(), w.data.clone());
+    let ok = |args: &[&str], stdin: Option<&str>| w.ok(args, stdin);
     let now = chrono::Utc::now().timestamp();
     let lines: String = (1..=30)
         .map(|i| format!("mem,host=a used={} {}\n", 100 + i, now - i * 60))

@@ -10,10 +10,9 @@
 //! `dashboards-zoom-band.png`, `dashboards-variables-multi.png`.
 
 use fantoccini::Locator;
-use influxdesk_testkit::secret_service::SecretService;
 use serde_json::json;
 
-use crate::support::{influxd, run, scratch, text};
+use crate::support::GuiWorld;
 use crate::webdriver::{click, css, find_css, js, launch, shot, wait, wait_text};
 
 fn chart(title: &str) -> String {
@@ -63,34 +62,9 @@ async fn pointer(c: &fantoccini::Client, title: &str, events: &[(&str, f64)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn variables_hover_line_drag_zoom_and_annotations() {
-    let ss = SecretService::start(true);
-    let server = influxd(None);
-    let config = scratch("gui-dint-config-");
-    let data = scratch("gui-dint-data-");
-    let mut env = ss.env();
-    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
-    env.push(("INFLUXDESK_DATA_DIR".into(), data.display().to_string()));
-    let ok = |args: &[&str], stdin: Option<&str>| -> String {
-        let o = run(args, &env, stdin);
-        let (out, err) = text(&o);
-        assert!(o.status.success(), "influxdesk {args:?}: {err}");
-        out
-    };
-    ok(
-        &[
-            "profile",
-            "add",
-            "local",
-            "--url",
-            &server.url(),
-            "--api",
-            "v1",
-            "--database",
-            "dint",
-        ],
-        None,
-    );
-    ok(&["db", "create", "dint"], None);
+    let w = GuiWorld::v1("gui-dint-", "dint", &[]);
+    let (ss, config, data) = (&w.ss, w.config.clone(), w.data.clone());
+    let ok = |args: &[&str], stdin: Option<&str>| w.ok(args, stdin);
     // Two hosts in eu, one in us; each host's own values (web-1 11..40, web-2 41..70,
     // db-1 81..110), one point a minute over the last half hour.
     let now = chrono::Utc::now().timestamp();

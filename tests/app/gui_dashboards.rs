@@ -9,10 +9,9 @@
 use std::process::Stdio;
 
 use fantoccini::Locator;
-use influxdesk_testkit::secret_service::SecretService;
 use serde_json::json;
 
-use crate::support::{BIN, influxd, run, scratch, text};
+use crate::support::{BIN, GuiWorld, run};
 use crate::webdriver::{click, css, find_css, js, launch, shot, wait, wait_text};
 
 async fn type_into(c: &fantoccini::Client, testid: &str, s: &str) {
@@ -35,34 +34,10 @@ async fn cell_query(c: &fantoccini::Client, title: &str, want: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_from_explore_variables_presentation_and_an_assistants_dashboard() {
-    let ss = SecretService::start(true);
-    let server = influxd(None);
-    let config = scratch("gui-dash-config-");
-    let data = scratch("gui-dash-data-");
-    let mut env = ss.env();
-    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
-    env.push(("INFLUXDESK_DATA_DIR".into(), data.display().to_string()));
-    let ok = |args: &[&str], stdin: Option<&str>| {
-        let o = run(args, &env, stdin);
-        assert!(o.status.success(), "influxdesk {args:?}: {:?}", text(&o));
-    };
-    ok(
-        &[
-            "profile",
-            "add",
-            "local",
-            "--url",
-            &server.url(),
-            "--api",
-            "v1",
-            "--database",
-            "gd",
-            "--assistant-policy",
-            "allow",
-        ],
-        None,
-    );
-    ok(&["db", "create", "gd"], None);
+    let w = GuiWorld::v1("gui-dash-", "gd", &["--assistant-policy", "allow"]);
+    let (ss, config, data) = (&w.ss, w.config.clone(), w.data.clone());
+    let env = w.env.clone();
+    let ok = |args: &[&str], stdin: Option<&str>| w.ok(args, stdin);
     let now = chrono::Utc::now().timestamp();
     let lines: String = (1..=40)
         .map(|i| {

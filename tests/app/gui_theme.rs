@@ -4,10 +4,9 @@
 //! choice is kept in the UI preferences across a restart; Light brings everything back.
 //! Screenshots: `test-artifacts/gui/theme-dark-*.png`.
 
-use influxdesk_testkit::secret_service::SecretService;
 use serde_json::json;
 
-use crate::support::{influxd, run, scratch, text};
+use crate::support::GuiWorld;
 use crate::webdriver::{click, css, find_css, js, launch, shot, wait, wait_text};
 
 /// The mean of r, g, b (0..255) of the page's background, of Explore's chart SVG and of each
@@ -58,32 +57,9 @@ async fn wait_shade(c: &fantoccini::Client, key: &str, dark: bool) -> serde_json
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dark_theme_darkens_the_page_and_the_charts_and_is_kept() {
-    let ss = SecretService::start(true);
-    let server = influxd(None);
-    let config = scratch("gui-theme-config-");
-    let data = scratch("gui-theme-data-");
-    let mut env = ss.env();
-    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
-    env.push(("INFLUXDESK_DATA_DIR".into(), data.display().to_string()));
-    let ok = |args: &[&str], stdin: Option<&str>| {
-        let o = run(args, &env, stdin);
-        assert!(o.status.success(), "influxdesk {args:?}: {:?}", text(&o));
-    };
-    ok(
-        &[
-            "profile",
-            "add",
-            "local",
-            "--url",
-            &server.url(),
-            "--api",
-            "v1",
-            "--database",
-            "th",
-        ],
-        None,
-    );
-    ok(&["db", "create", "th"], None);
+    let w = GuiWorld::v1("gui-theme-", "th", &[]);
+    let (ss, config, data) = (&w.ss, w.config.clone(), w.data.clone());
+    let ok = |args: &[&str], stdin: Option<&str>| w.ok(args, stdin);
     let now = chrono::Utc::now().timestamp();
     let lines: String = (1..=40)
         .map(|i| {

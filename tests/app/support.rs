@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use influxdesk_core::local::{LocalConfig, LocalServer};
+use influxdesk_testkit::secret_service::SecretService;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_influxdesk");
 
@@ -70,6 +71,53 @@ pub fn text(o: &Output) -> (String, String) {
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
+}
+
+/// What a GUI test starts from: a private Secret Service, a real influxd, the app's config and
+/// data dirs, and the CLI's view of them (`env`) with a v1 profile `local` whose default
+/// database exists. Kept alive for the whole test (dropping it stops the servers).
+pub struct GuiWorld {
+    pub ss: SecretService,
+    pub server: LocalServer,
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub env: Vec<(String, String)>,
+}
+
+impl GuiWorld {
+    /// Set up through the CLI: `profile add local --api v1 --database DB EXTRA...`, then
+    /// `db create DB`. `name` prefixes the scratch dirs.
+    pub fn v1(name: &str, database: &str, extra: &[&str]) -> GuiWorld {
+        let ss = SecretService::start(true);
+        let server = influxd(None);
+        let config = scratch(&format!("{name}config-"));
+        let data = scratch(&format!("{name}data-"));
+        let mut env = ss.env();
+        env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
+        env.push(("INFLUXDESK_DATA_DIR".into(), data.display().to_string()));
+        let w = GuiWorld {
+            ss,
+            server,
+            config,
+            data,
+            env,
+        };
+        let url = w.server.url();
+        let mut add = vec!["profile", "add", "local", "--url", &url];
+        add.extend(["--api", "v1", "--database", database]);
+        add.extend(extra);
+        w.ok(&add, None);
+        w.ok(&["db", "create", database], None);
+        w
+    }
+
+    /// Run the CLI in this world; it must succeed. Its stdout.
+    pub fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let o = run(args, &self.env, stdin);
+        let (out, err) = text(&o);
+        assert!(o.status.success(), "influxdesk {args:?}: {err}");
+        out
+    }
 }
 
 /// Every file under `dir` (recursively) whose bytes contain `needle`.
