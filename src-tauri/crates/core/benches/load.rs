@@ -12,8 +12,8 @@
 //! `INFLUXDESK_LOAD_LINES` (default 1,000,000), `INFLUXDESK_LOAD_RSS_MB` (the large file for
 //! the RSS measurement, default 256; 2048 for the 2 GB file: skipped when the disk
 //! would keep less than 20 GB free), `INFLUXDESK_BENCH_PYTHON` (a python with `influxdb`;
-//! skipped with a notice without it), `INFLUXDESK_LOAD_ONLY=encode` (the one-core part only)
-//! or `rss` (the RSS part only).
+//! skipped with a notice without it), `INFLUXDESK_LOAD_ONLY=encode` (the one-core part only),
+//! `import` (the imports next to their peers only) or `rss` (the RSS part only).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -319,8 +319,11 @@ async fn main() {
     }
     drop(text);
 
-    if only.is_empty() {
+    if only.is_empty() || only == "import" {
         peers(&c, &url, &file, n).await;
+    }
+    if only == "import" {
+        return;
     }
     rss(&c, dir.path(), &url, size as f64 / n as f64, rss_mb).await;
 }

@@ -15,8 +15,8 @@
 //! - Retried where that is safe: a batch that never reached the server, or whose every point
 //!   has a timestamp (a resend rewrites the same points), with bounded backoff. A batch
 //!   without timestamps whose answer was lost is not resent: the error says it is uncertain.
-//! - Resumable: a file import writes a checkpoint after each acknowledged batch (see
-//!   `checkpoint`), so `--resume` continues after the last acknowledged batch.
+//! - Resumable: a file import keeps a checkpoint of the acknowledged batches, written in the
+//!   background (see `checkpoint::Saver`), so `--resume` continues after the last one saved.
 
 mod check;
 mod checkpoint;

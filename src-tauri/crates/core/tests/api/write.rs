@@ -315,7 +315,14 @@ async fn a_file_import_survives_a_server_crash_and_resumes_exactly() {
     };
     let first = rx.recv().await.expect("a first batch is acknowledged");
     assert_eq!((first.batches, first.points, first.line), (1, 4_999, 5_000));
-    let cp = checkpoints(c.data_dir());
+    // The checkpoint is written in the background: wait until it is on disk.
+    let cp = loop {
+        let cp = checkpoints(c.data_dir());
+        if !cp.is_empty() {
+            break cp;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
     assert_eq!(cp.len(), 1, "one checkpoint: {cp:?}");
     assert!(
         cp[0]["line"].as_u64().unwrap() >= 5_000,

@@ -174,6 +174,105 @@ pub async fn save(at: &Path, cp: &Checkpoint) -> Result<()> {
         .map_err(|e| Error::Internal(format!("the checkpoint writer failed: {e}")))?
 }
 
+/// Saves an import's checkpoints off the send path: the newest one offered wins, and one
+/// write (temp file, fsync, rename) runs at a time in the background, so an acknowledged
+/// batch does not wait for the disk before the next one is sent.
+///
+/// A checkpoint that lags by a batch or two is still exact to resume from: a batch sent
+/// alongside others has a timestamp on every point, so resending it rewrites the same points.
+/// A batch with points that take the server's clock is saved with [`Saver::save`], which
+/// waits until that checkpoint is on disk (resending it would store its points twice).
+/// [`Saver::finish`] waits for the newest checkpoint to be written: when a write stops, the
+/// checkpoint on disk is the one its error names.
+pub struct Saver {
+    tx: tokio::sync::watch::Sender<Pending>,
+    written: tokio::sync::watch::Receiver<u64>,
+    failed: std::sync::Arc<std::sync::Mutex<Option<Error>>>,
+    task: tokio::task::JoinHandle<()>,
+    version: u64,
+}
+
+#[derive(Clone, Default)]
+struct Pending {
+    version: u64,
+    cp: Option<Checkpoint>,
+}
+
+impl Saver {
+    /// Start the writer of the checkpoint at `at`.
+    pub fn start(at: PathBuf) -> Saver {
+        let (tx, mut rx) = tokio::sync::watch::channel(Pending::default());
+        let (done, written) = tokio::sync::watch::channel(0u64);
+        let failed = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let slot = failed.clone();
+        let task = tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                let p = rx.borrow_and_update().clone();
+                if let Some(cp) = p.cp
+                    && let Err(e) = save(&at, &cp).await
+                {
+                    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    // Wake whoever waits for this version: they find the error.
+                    done.send_replace(u64::MAX);
+                    return;
+                }
+                done.send_replace(p.version);
+            }
+        });
+        Saver {
+            tx,
+            written,
+            failed,
+            task,
+            version: 0,
+        }
+    }
+
+    fn error(&self) -> Option<Error> {
+        self.failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Hand `cp` to the writer without waiting for the disk; an earlier write's failure is
+    /// returned here.
+    pub fn offer(&mut self, cp: &Checkpoint) -> Result<()> {
+        if let Some(e) = self.error() {
+            return Err(e);
+        }
+        self.version += 1;
+        self.tx.send_replace(Pending {
+            version: self.version,
+            cp: Some(cp.clone()),
+        });
+        Ok(())
+    }
+
+    /// Hand `cp` to the writer and wait until it (or a newer one) is on disk.
+    pub async fn save(&mut self, cp: &Checkpoint) -> Result<()> {
+        self.offer(cp)?;
+        self.wait().await
+    }
+
+    async fn wait(&mut self) -> Result<()> {
+        let want = self.version;
+        let reached = self.written.wait_for(|v| *v >= want).await.is_ok();
+        match (self.error(), reached) {
+            (Some(e), _) => Err(e),
+            (None, true) => Ok(()),
+            (None, false) => Err(Error::Internal("the checkpoint writer stopped".into())),
+        }
+    }
+
+    /// Wait until the newest checkpoint offered is on disk, and stop the writer.
+    pub async fn finish(mut self) -> Result<()> {
+        let r = self.wait().await;
+        self.task.abort();
+        r
+    }
+}
+
 /// Remove the checkpoint (the import completed, or starts over).
 pub async fn remove(at: &Path) -> Result<()> {
     match tokio::fs::remove_file(at).await {
@@ -201,6 +300,46 @@ mod tests {
             "parts are separated"
         );
         assert_eq!(fnv1a(&[]), 0xcbf2_9ce4_8422_2325);
+    }
+
+    #[tokio::test]
+    async fn the_saver_ends_with_the_newest_checkpoint_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = dir.path().join("imports").join("s.json");
+        let mut saver = Saver::start(at.clone());
+        let cp = |line: usize| Checkpoint {
+            version: 1,
+            offset: line as u64 * 10,
+            line,
+            ..Checkpoint::default()
+        };
+        for line in 1..=200 {
+            saver.offer(&cp(line)).unwrap();
+        }
+        saver.finish().await.unwrap();
+        let back = load(&at).await.unwrap().unwrap();
+        assert_eq!((back.line, back.offset), (200, 2000), "the newest one won");
+
+        // save() waits for its own checkpoint.
+        let mut saver = Saver::start(at.clone());
+        saver.offer(&cp(201)).unwrap();
+        saver.save(&cp(202)).await.unwrap();
+        assert_eq!(load(&at).await.unwrap().unwrap().line, 202);
+        saver.finish().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failed_save_is_reported_by_the_next_offer_and_by_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        // The checkpoint's directory is a file: every write fails.
+        std::fs::write(dir.path().join("imports"), "not a dir").unwrap();
+        let at = dir.path().join("imports").join("s.json");
+        let mut saver = Saver::start(at.clone());
+        let cp = Checkpoint::default();
+        let e = saver.save(&cp).await.unwrap_err();
+        assert_eq!(e.code(), crate::error::ErrorCode::Storage, "{e}");
+        assert!(saver.offer(&cp).is_err(), "a later offer says so too");
+        assert!(saver.finish().await.is_err());
     }
 
     #[tokio::test]

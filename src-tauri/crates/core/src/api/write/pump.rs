@@ -1,5 +1,6 @@
 //! The sending side of a write: the [`Pump`] that sends batches with safe retries, keeps the tally,
-//! writes the checkpoint after each acknowledged batch and reports progress. Errors say what
+//! updates the checkpoint after each acknowledged batch (written in the background, see
+//! [`checkpoint::Saver`]) and reports progress. Errors say what
 //! had landed before them.
 //!
 //! Up to [`IN_FLIGHT`] batches are on their way at once, answered in any order but taken in
@@ -202,6 +203,8 @@ pub(super) struct Pump<'a> {
     pub(super) result: WriteResult,
     total_bytes: Option<u64>,
     pub(super) checkpoint: Option<(PathBuf, Checkpoint)>,
+    /// Writes the checkpoint in the background while [`Pump::run`] runs.
+    saver: Option<checkpoint::Saver>,
     /// Where sent bodies go back for reuse (a file's batches).
     pub(super) pool: Option<Arc<Pool>>,
 }
@@ -231,6 +234,7 @@ impl<'a> Pump<'a> {
             result,
             total_bytes,
             checkpoint,
+            saver: None,
             pool: None,
         }
     }
@@ -245,6 +249,10 @@ impl<'a> Pump<'a> {
         // A batch failed: later answers are not acknowledged.
         let mut broken = false;
         let mut beyond = Beyond::default();
+        self.saver = self
+            .checkpoint
+            .as_ref()
+            .map(|(at, _)| checkpoint::Saver::start(at.clone()));
         loop {
             while stop.is_none() && flight.len() < IN_FLIGHT {
                 let batch = match held.take() {
@@ -281,6 +289,20 @@ impl<'a> Pump<'a> {
             };
             self.answered(done, &mut broken, &mut stop, &mut beyond)
                 .await;
+        }
+        // The checkpoint on disk is the newest one before anything is said about it.
+        if let Some(saver) = self.saver.take()
+            && let Err(e) = saver.finish().await
+        {
+            self.checkpoint = None;
+            stop = Some(match stop {
+                None => Stop::Failed(e, "The checkpoint could not be saved.".into()),
+                Some(Stop::Cancelled) => Stop::Failed(e, "The write was cancelled.".into()),
+                Some(Stop::Failed(first, note)) => Stop::Failed(
+                    first,
+                    format!("{note} The checkpoint could not be saved either ({e})."),
+                ),
+            });
         }
         let beyond = self.beyond_note(&beyond);
         match stop {
@@ -368,7 +390,7 @@ impl<'a> Pump<'a> {
                     self.account(&place, stored);
                 }
                 self.result.lines = place.last_line;
-                if let Err(e) = self.acknowledged(place.end_offset).await {
+                if let Err(e) = self.acknowledged(place.end_offset, place.timestamped).await {
                     *broken = true;
                     *stop = Some(Stop::Failed(e, String::new()));
                 }
@@ -485,13 +507,20 @@ impl<'a> Pump<'a> {
         }
     }
 
-    /// After a batch was answered: the checkpoint, then the progress.
-    async fn acknowledged(&mut self, offset: u64) -> Result<()> {
-        if let Some((at, cp)) = &mut self.checkpoint {
+    /// After a batch was answered: the checkpoint (written in the background, unless the
+    /// batch had points without a timestamp: see [`checkpoint::Saver`]), then the progress.
+    async fn acknowledged(&mut self, offset: u64, timestamped: bool) -> Result<()> {
+        if let Some((_, cp)) = &mut self.checkpoint {
             cp.offset = offset;
             cp.line = self.result.lines;
             cp.record(&self.result);
-            checkpoint::save(at, cp).await?;
+            if let Some(saver) = &mut self.saver {
+                if timestamped {
+                    saver.offer(cp)?;
+                } else {
+                    saver.save(cp).await?;
+                }
+            }
         }
         if let Some(tx) = &self.hooks.progress {
             let p = WriteProgress {
