@@ -31,6 +31,8 @@ const HOSTS: usize = 4;
 const DB: &str = "bench";
 const QUERY: &str = "SELECT usage_user, usage_system FROM cpu GROUP BY host";
 const TIME_RANGE: &str = "-1h";
+/// Runs of each stage timed in the breakdown.
+const STAGE_RUNS: usize = 101;
 
 fn scratch(base: &Path, name: &str) -> PathBuf {
     let d = base.join(name);
@@ -384,5 +386,99 @@ async fn run(base: &Path, url: String) {
         ms(m1.p50) - ms(d1.p50),
         ms(m1.p99) - ms(d1.p99),
         ms(m1.mean) - ms(d1.mean),
+    );
+
+    // Where the MCP side's own time goes, stage by stage, on the same answer.
+    let body = http
+        .get(&query_url)
+        .query(&[("q", executed.as_str()), ("db", DB), ("epoch", "ns")])
+        .send()
+        .await
+        .expect("influxd answers")
+        .bytes()
+        .await
+        .expect("body");
+    breakdown(&body, &executed);
+}
+
+/// The median time of `f` over `STAGE_RUNS` runs, in ms.
+fn median_ms(mut f: impl FnMut()) -> f64 {
+    let mut t: Vec<f64> = (0..STAGE_RUNS)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// Times each stage of one `query-data` call in this process, on influxd's answer `body`:
+/// what the direct peer does with it, and what the MCP path does on top (core's parse, the
+/// result as JSON with its text copy, the JSON-RPC encoding, the rmcp client's decoding).
+fn breakdown(body: &[u8], executed: &str) {
+    use influxdesk_core::influx::parse::{Budget, v1_json};
+    use influxdesk_core::model::QueryLanguage;
+    use influxdesk_mcp::params::{QueryDataResult, Table};
+    use rmcp::model::{CallToolResult, NumberOrString, ServerJsonRpcMessage, ServerResult};
+
+    let frames = || v1_json(body, &mut Budget::new(POINTS)).expect("core parses the answer");
+    let result = |frames| {
+        let r = QueryDataResult {
+            language: QueryLanguage::Influxql,
+            rows: POINTS,
+            truncated: false,
+            limit: POINTS,
+            executed_query: executed.to_string(),
+            note: None,
+            tables: Some(Table::from_frames(frames)),
+            text: None,
+        };
+        CallToolResult::structured(r.into_value())
+    };
+    let message = |r| {
+        ServerJsonRpcMessage::response(ServerResult::CallToolResult(r), NumberOrString::Number(1))
+    };
+    let wire = serde_json::to_vec(&message(result(frames()))).expect("encodes");
+
+    let direct = median_ms(|| {
+        let v: Value = serde_json::from_slice(body).expect("JSON");
+        std::hint::black_box(v);
+    });
+    let parse = median_ms(|| {
+        std::hint::black_box(frames());
+    });
+    let build = {
+        let mut input: Vec<_> = (0..STAGE_RUNS).map(|_| frames()).collect();
+        median_ms(|| {
+            std::hint::black_box(result(input.pop().unwrap()));
+        })
+    };
+    let encode = {
+        let mut input: Vec<_> = (0..STAGE_RUNS).map(|_| message(result(frames()))).collect();
+        median_ms(|| {
+            let m = input.pop().unwrap();
+            std::hint::black_box(serde_json::to_vec(&m).expect("encodes"));
+        })
+    };
+    let decode = median_ms(|| {
+        let m: ServerJsonRpcMessage = serde_json::from_slice(&wire).expect("rmcp decodes");
+        std::hint::black_box(m);
+    });
+    println!(
+        "where the time goes, one call's stages in this process (median of {STAGE_RUNS}; \
+         influxd's answer {:.0} KB, the MCP response {:.0} KB with its text copy):",
+        body.len() as f64 / 1e3,
+        wire.len() as f64 / 1e3
+    );
+    println!("  direct side: influxd's answer parsed into a JSON value      {direct:>7.3} ms");
+    println!("  MCP side:    core's parse of the answer into frames         {parse:>7.3} ms");
+    println!("               the result as JSON + its text copy (server)    {build:>7.3} ms");
+    println!("               JSON-RPC encoding (server)                     {encode:>7.3} ms");
+    println!("               rmcp client decoding the response              {decode:>7.3} ms");
+    println!(
+        "               MCP's work beyond the direct side's parse      {:>+7.3} ms",
+        parse + build + encode + decode - direct
     );
 }

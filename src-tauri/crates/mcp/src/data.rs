@@ -9,9 +9,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, SecondsFormat, Utc};
 use influxdesk_core::api::{charts, profiles, query, settings};
 use influxdesk_core::format;
-use influxdesk_core::model::{
-    ApiKind, ExportFormat, QueryLanguage, QueryResult, RunQueryReq, TimeRange,
-};
+use influxdesk_core::model::{ApiKind, ExportFormat, QueryLanguage, RunQueryReq, TimeRange};
 use influxdesk_core::{Actor, Ctx, Error, Result};
 
 use crate::params::{DataFormat, QueryDataParams, QueryDataResult, RenderChartParams, Table};
@@ -128,39 +126,21 @@ pub async fn query_data(
         ));
     }
     let format = p.format.unwrap_or_default();
+    let text = match format {
+        DataFormat::Json => None,
+        DataFormat::Csv => Some(format::csv(&r)),
+        DataFormat::Table => Some(format::table(&r)),
+    };
     Ok(QueryDataResult {
         language: r.language,
         rows: r.rows,
         truncated: r.truncated,
         limit,
-        executed_query: r.executed_query.clone(),
         note: (!notes.is_empty()).then(|| notes.join("; ")),
-        text: match format {
-            DataFormat::Json => None,
-            DataFormat::Csv => Some(format::csv(&r)),
-            DataFormat::Table => Some(format::table(&r)),
-        },
-        tables: (format == DataFormat::Json).then(|| tables(&r)),
+        text,
+        tables: (format == DataFormat::Json).then(|| Table::from_frames(r.frames)),
+        executed_query: r.executed_query,
     })
-}
-
-fn tables(r: &QueryResult) -> Vec<Table> {
-    r.frames
-        .iter()
-        .map(|f| Table {
-            name: f.name.clone(),
-            tags: f.tags.clone(),
-            columns: f.columns.iter().map(|c| c.name.clone()).collect(),
-            rows: (0..f.rows())
-                .map(|i| {
-                    f.columns
-                        .iter()
-                        .map(|c| c.values.get(i).cloned().unwrap_or_default())
-                        .collect()
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 /// Run `render-chart`: the PNG and the text summary of what it shows.
@@ -190,11 +170,65 @@ pub async fn render_chart(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use influxdesk_core::model::Frame;
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn rows_moved_into_json_match_the_serialized_result() {
+        use influxdesk_core::model::{Column, ColumnType};
+        use serde_json::json;
+        let col = |name: &str, values: Vec<serde_json::Value>| Column {
+            name: name.into(),
+            kind: ColumnType::Float,
+            values,
+        };
+        let frames = vec![
+            Frame {
+                name: "cpu".into(),
+                tags: [("host".to_string(), "a \"quoted\" host".to_string())].into(),
+                columns: vec![
+                    col(
+                        "time",
+                        vec![json!("2024-05-01T00:00:00Z"), json!("2024-05-01T00:00:10Z")],
+                    ),
+                    col("v", vec![json!(1.5), serde_json::Value::Null]),
+                    // A short column: the missing value is null.
+                    col("s", vec![json!("x")]),
+                ],
+            },
+            Frame {
+                name: String::new(),
+                tags: Default::default(),
+                columns: vec![],
+            },
+        ];
+        for (note, text) in [
+            (None, None),
+            (Some("capped".to_string()), Some("a,b\n".to_string())),
+        ] {
+            let r = QueryDataResult {
+                language: QueryLanguage::Influxql,
+                rows: 2,
+                truncated: note.is_some(),
+                limit: 1000,
+                executed_query: "SELECT v FROM cpu".into(),
+                note,
+                tables: Some(Table::from_frames(frames.clone())),
+                text,
+            };
+            let expected = serde_json::to_value(&r).unwrap();
+            assert_eq!(r.into_value(), expected);
+        }
+        let t = &Table::from_frames(frames)[0];
+        assert_eq!(
+            t.rows[1],
+            vec![json!("2024-05-01T00:00:10Z"), json!(null), json!(null)]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use influxdesk_core::chart::ChartSpec;
-use influxdesk_core::model::{Precision, QueryLanguage};
+use influxdesk_core::model::{Frame, Precision, QueryLanguage};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -175,6 +175,70 @@ pub struct QueryDataResult {
     /// The result as text (format csv or table).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+impl Table {
+    /// The frames row by row, their values moved, not copied.
+    pub fn from_frames(frames: Vec<Frame>) -> Vec<Table> {
+        frames
+            .into_iter()
+            .map(|f| {
+                let n = f.rows();
+                let mut rows: Vec<Vec<serde_json::Value>> = (0..n)
+                    .map(|_| Vec::with_capacity(f.columns.len()))
+                    .collect();
+                let mut columns = Vec::with_capacity(f.columns.len());
+                for c in f.columns {
+                    columns.push(c.name);
+                    let mut values = c.values.into_iter();
+                    for row in &mut rows {
+                        row.push(values.next().unwrap_or_default());
+                    }
+                }
+                Table {
+                    name: f.name,
+                    tags: f.tags,
+                    columns,
+                    rows,
+                }
+            })
+            .collect()
+    }
+}
+
+impl QueryDataResult {
+    /// The result as the JSON its `Serialize` gives, built by moving the rows in rather than
+    /// copying them (a result holds thousands of values; `serde_json::to_value` would clone
+    /// each one).
+    pub fn into_value(self) -> Value {
+        let mut m = serde_json::Map::new();
+        m.insert("language".into(), serde_json::json!(self.language));
+        m.insert("rows".into(), self.rows.into());
+        m.insert("truncated".into(), self.truncated.into());
+        m.insert("limit".into(), self.limit.into());
+        m.insert("executed_query".into(), self.executed_query.into());
+        if let Some(note) = self.note {
+            m.insert("note".into(), note.into());
+        }
+        if let Some(tables) = self.tables {
+            let tables = tables.into_iter().map(|t| {
+                let mut o = serde_json::Map::new();
+                o.insert("name".into(), t.name.into());
+                let tags = t.tags.into_iter().map(|(k, v)| (k, Value::String(v)));
+                o.insert("tags".into(), Value::Object(tags.collect()));
+                let columns = t.columns.into_iter().map(Value::String).collect();
+                o.insert("columns".into(), Value::Array(columns));
+                let rows = t.rows.into_iter().map(Value::Array).collect();
+                o.insert("rows".into(), Value::Array(rows));
+                Value::Object(o)
+            });
+            m.insert("tables".into(), Value::Array(tables.collect()));
+        }
+        if let Some(text) = self.text {
+            m.insert("text".into(), text.into());
+        }
+        Value::Object(m)
+    }
 }
 
 pub use crate::bucket_params::*;

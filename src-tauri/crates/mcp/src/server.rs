@@ -156,14 +156,13 @@ impl InfluxdeskMcp {
         let r = data::query_data(&self.ctx, &actor(&rc), self.profile(), api, p)
             .await
             .map_err(failed)?;
-        let value = serde_json::to_value(&r).map_err(|e| failed(Error::Internal(e.to_string())))?;
-        let mut out = CallToolResult::structured(value);
-        if format != DataFormat::Json {
-            // The text a person would read; the structured result carries the same.
-            let mut text = r.text.clone().unwrap_or_default();
-            if let Some(note) = &r.note {
-                text = format!("{text}\nnote: {note}\n");
-            }
+        // The text a person would read (csv, table); the structured result carries the same.
+        let text = (format != DataFormat::Json).then(|| match &r.note {
+            Some(note) => format!("{}\nnote: {note}\n", r.text.as_deref().unwrap_or_default()),
+            None => r.text.clone().unwrap_or_default(),
+        });
+        let mut out = CallToolResult::structured(r.into_value());
+        if let Some(text) = text {
             out.content = vec![ContentBlock::text(text)];
         }
         Ok(out)
