@@ -9,10 +9,9 @@ use std::sync::Mutex;
 use chrono::{DateTime, SecondsFormat, Utc};
 use influxdesk_core::api::{charts, profiles, query, settings};
 use influxdesk_core::format;
-use influxdesk_core::model::{
-    ApiKind, ExportFormat, QueryLanguage, QueryResult, RunQueryReq, TimeRange,
-};
+use influxdesk_core::model::{ApiKind, ExportFormat, Frame, QueryLanguage, RunQueryReq, TimeRange};
 use influxdesk_core::{Actor, Ctx, Error, Result};
+use serde_json::Value;
 
 use crate::params::{DataFormat, QueryDataParams, QueryDataResult, RenderChartParams, Table};
 
@@ -128,37 +127,46 @@ pub async fn query_data(
         ));
     }
     let format = p.format.unwrap_or_default();
+    let text = match format {
+        DataFormat::Json => None,
+        DataFormat::Csv => Some(format::csv(&r)),
+        DataFormat::Table => Some(format::table(&r)),
+    };
     Ok(QueryDataResult {
         language: r.language,
         rows: r.rows,
         truncated: r.truncated,
         limit,
-        executed_query: r.executed_query.clone(),
+        executed_query: r.executed_query,
         note: (!notes.is_empty()).then(|| notes.join("; ")),
-        text: match format {
-            DataFormat::Json => None,
-            DataFormat::Csv => Some(format::csv(&r)),
-            DataFormat::Table => Some(format::table(&r)),
-        },
-        tables: (format == DataFormat::Json).then(|| tables(&r)),
+        text,
+        tables: (format == DataFormat::Json).then(|| tables(r.frames)),
     })
 }
 
-fn tables(r: &QueryResult) -> Vec<Table> {
-    r.frames
-        .iter()
-        .map(|f| Table {
-            name: f.name.clone(),
-            tags: f.tags.clone(),
-            columns: f.columns.iter().map(|c| c.name.clone()).collect(),
-            rows: (0..f.rows())
-                .map(|i| {
-                    f.columns
-                        .iter()
-                        .map(|c| c.values.get(i).cloned().unwrap_or_default())
-                        .collect()
-                })
-                .collect(),
+/// The frames as row-major tables, moving each value (no copy of the result).
+fn tables(frames: Vec<Frame>) -> Vec<Table> {
+    frames
+        .into_iter()
+        .map(|f| {
+            let n = f.rows();
+            let mut rows: Vec<Vec<Value>> = (0..n)
+                .map(|_| Vec::with_capacity(f.columns.len()))
+                .collect();
+            let mut columns = Vec::with_capacity(f.columns.len());
+            for c in f.columns {
+                let mut values = c.values.into_iter();
+                for row in &mut rows {
+                    row.push(values.next().unwrap_or_default());
+                }
+                columns.push(c.name);
+            }
+            Table {
+                name: f.name,
+                tags: f.tags,
+                columns,
+                rows,
+            }
         })
         .collect()
 }
