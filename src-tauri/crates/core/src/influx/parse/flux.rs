@@ -29,6 +29,9 @@ pub struct FluxCsv {
     /// (result, table) cells of the frame being filled
     current: Option<(Vec<u8>, Vec<u8>)>,
     record: csv::ByteRecord,
+    /// Per column of the current frame, the bytes of its last time cell: the same bytes again
+    /// (`_start` and `_stop` repeat on every row of a table) copy the value above.
+    last_times: Vec<Vec<u8>>,
 }
 
 /// A table's header row.
@@ -133,9 +136,24 @@ impl FluxCsv {
         let Some(frame) = self.frames.last_mut() else {
             return Ok(());
         };
-        for (col, &i) in frame.columns.iter_mut().zip(&header.kept) {
-            col.values
-                .push(flux_value(col.kind, cell(i).unwrap_or_default()));
+        self.last_times.resize(frame.columns.len(), Vec::new());
+        for ((col, &i), last) in frame
+            .columns
+            .iter_mut()
+            .zip(&header.kept)
+            .zip(&mut self.last_times)
+        {
+            let field = cell(i).unwrap_or_default();
+            let v = match col.values.last() {
+                Some(above) if col.kind == ColumnType::Time && last[..] == *field => above.clone(),
+                _ if col.kind == ColumnType::Time => {
+                    last.clear();
+                    last.extend_from_slice(field);
+                    flux_value(col.kind, field)
+                }
+                _ => flux_value(col.kind, field),
+            };
+            col.values.push(v);
         }
         Ok(())
     }

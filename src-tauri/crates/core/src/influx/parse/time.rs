@@ -10,7 +10,7 @@ pub fn ns_to_rfc3339(ns: i64) -> String {
     let mut buf = [0u8; 32];
     let n = format_ns(ns, &mut buf);
     // The buffer holds ASCII digits and separators only.
-    String::from_utf8_lossy(&buf[..n]).into_owned()
+    std::str::from_utf8(&buf[..n]).map_or_else(|_| String::new(), str::to_owned)
 }
 
 /// Write `ns` as RFC 3339 into `out`, returning the length (at most 30 bytes).
