@@ -80,7 +80,7 @@ impl FluxCsv {
             if budget.truncated {
                 break Ok(());
             }
-            if let Err(e) = std::str::from_utf8(rec.as_slice()) {
+            if let Err(e) = check_utf8(&rec) {
                 break Err(bad_csv(&e));
             }
             if let Err(e) = self.record(&rec, budget) {
@@ -188,6 +188,19 @@ impl FluxCsv {
             tags,
             columns,
         }
+    }
+}
+
+/// Every field of `rec` is UTF-8 (as a string record would check): the fields' bytes as a
+/// whole are, and no field starts inside a character of the one before.
+fn check_utf8(rec: &csv::ByteRecord) -> std::result::Result<(), String> {
+    let all = std::str::from_utf8(rec.as_slice()).map_err(|e| format!("invalid UTF-8: {e}"))?;
+    match (0..rec.len()).find(|&i| {
+        rec.range(i)
+            .is_some_and(|r| !all.is_char_boundary(r.start) || !all.is_char_boundary(r.end))
+    }) {
+        Some(i) => Err(format!("invalid UTF-8 in field {i}")),
+        None => Ok(()),
     }
 }
 
