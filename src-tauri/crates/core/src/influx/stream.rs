@@ -9,7 +9,6 @@
 use std::time::Instant;
 
 use reqwest::{Method, Response};
-use serde_json::Value;
 
 use super::parse::{self, Budget};
 use super::{Client, contains_word, split_db_rp};
@@ -143,7 +142,7 @@ impl LineBuffer {
     fn feed(&mut self, bytes: &[u8], mut f: impl FnMut(&[u8]) -> Result<bool>) -> Result<()> {
         self.pending.extend_from_slice(bytes);
         let mut start = 0;
-        while let Some(i) = self.pending[start..].iter().position(|b| *b == b'\n') {
+        while let Some(i) = memchr::memchr(b'\n', &self.pending[start..]) {
             let go_on = f(&self.pending[start..start + i])?;
             start += i + 1;
             if !go_on {
@@ -200,44 +199,14 @@ impl V1Chunks {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
-        let v: Value = serde_json::from_slice(line).map_err(|e| {
-            Error::Internal(format!(
-                "InfluxDB sent a query response that is not JSON: {e}"
-            ))
-        })?;
-        if let Some(err) = v.get("error").and_then(Value::as_str) {
-            return Err(parse::classify_v1_error(err));
-        }
-        for result in v
-            .get("results")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(err) = result.get("error").and_then(Value::as_str) {
-                return Err(parse::classify_v1_error(err));
+        let (frames, continues) = (&mut self.frames, &mut self.continues);
+        parse::v1_objects(line, budget, &mut |frame, partial| {
+            match frames.last_mut() {
+                Some(last) if *continues && same_series(last, &frame) => append(last, frame),
+                _ => frames.push(frame),
             }
-            for series in result
-                .get("series")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let partial = series
-                    .get("partial")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
-                let frame = parse::v1_series(series, budget);
-                match self.frames.last_mut() {
-                    Some(last) if self.continues && same_series(last, &frame) => {
-                        append(last, frame)
-                    }
-                    _ => self.frames.push(frame),
-                }
-                self.continues = partial;
-            }
-        }
-        Ok(())
+            *continues = partial;
+        })
     }
 }
 

@@ -1,37 +1,13 @@
-//! Response parsers into the one result model ([`Frame`]): v1 InfluxQL JSON, v2 Flux annotated
-//! CSV, v3 JSON Lines. Each stops at a row limit and reports whether it cut rows. Times become
-//! RFC 3339 UTC strings (nanosecond precision kept).
+//! The serde_json path the parsers replaced (a JSON tree, then copies into columns; chrono
+//! for every time), kept as the reference the tests compare the new parsers with.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::{Budget, classify_v1_error, kind_of};
 use crate::error::{Error, Result};
 use crate::model::{Column, ColumnType, Frame};
-
-/// Rows kept so far against the limit.
-pub struct Budget {
-    pub left: usize,
-    pub truncated: bool,
-}
-
-impl Budget {
-    pub fn new(limit: usize) -> Self {
-        Budget {
-            left: limit,
-            truncated: false,
-        }
-    }
-    /// How many of `n` rows may be kept.
-    fn take(&mut self, n: usize) -> usize {
-        let k = n.min(self.left);
-        if k < n {
-            self.truncated = true;
-        }
-        self.left -= k;
-        k
-    }
-}
 
 /// Format epoch nanoseconds as RFC 3339 UTC.
 pub fn ns_to_rfc3339(ns: i64) -> String {
@@ -45,66 +21,7 @@ pub fn ns_to_rfc3339(ns: i64) -> String {
 
 /// Parse an RFC 3339 (or zone-less, taken as UTC) timestamp to epoch nanoseconds.
 pub fn parse_time_ns(s: &str) -> Option<i64> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return t.timestamp_nanos_opt();
-    }
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .and_then(|t| t.and_utc().timestamp_nanos_opt())
-}
-
-fn kind_of(values: &[Value]) -> ColumnType {
-    let mut kind = ColumnType::Unknown;
-    for v in values {
-        let k = match v {
-            Value::Null => continue,
-            Value::Bool(_) => ColumnType::Boolean,
-            Value::String(_) => ColumnType::String,
-            Value::Number(n) if n.is_i64() => ColumnType::Integer,
-            Value::Number(n) if n.is_u64() => ColumnType::Unsigned,
-            Value::Number(_) => ColumnType::Float,
-            _ => ColumnType::String,
-        };
-        kind = join_kinds(kind, k);
-    }
-    kind
-}
-
-/// The kind of a column holding values of kinds `a` and `b`.
-pub(crate) fn join_kinds(a: ColumnType, b: ColumnType) -> ColumnType {
-    match (a, b) {
-        (ColumnType::Unknown, k) | (k, ColumnType::Unknown) => k,
-        (a, b) if a == b => a,
-        (ColumnType::Integer | ColumnType::Unsigned, ColumnType::Float)
-        | (ColumnType::Float, ColumnType::Integer | ColumnType::Unsigned) => ColumnType::Float,
-        _ => ColumnType::String,
-    }
-}
-
-/// A server-side error inside a v1 result, with the statement's text kept.
-pub fn classify_v1_error(msg: &str) -> Error {
-    let lower = msg.to_ascii_lowercase();
-    if lower.contains("error parsing query")
-        || lower.contains("found ") && lower.contains("expected")
-    {
-        Error::QuerySyntax(format!(
-            "InfluxQL error: {msg}. Fix the query and run it again."
-        ))
-    } else if lower.contains("database not found") || lower.contains("retention policy not found") {
-        Error::NotFound(format!(
-            "{msg}. Pick an existing database (SHOW DATABASES lists them) or create it first."
-        ))
-    } else if lower.contains("not authorized") || lower.contains("requires admin") {
-        Error::Forbidden(format!("{msg}. Use a user with the needed privileges."))
-    } else if lower.contains("authorization failed")
-        || lower.contains("unable to parse authentication")
-    {
-        Error::Unauthorized(format!(
-            "{msg}. Check the username and password of the profile."
-        ))
-    } else {
-        Error::QuerySyntax(format!("InfluxDB could not run the query: {msg}"))
-    }
+    super::time::chrono_parse(s)
 }
 
 /// v1 `/query` JSON (with `epoch=ns`): `{"results":[{"series":[...],"error":...}]}`.
@@ -139,7 +56,7 @@ pub fn v1_json(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
     Ok(frames)
 }
 
-pub(crate) fn v1_series(series: &Value, budget: &mut Budget) -> Frame {
+pub fn v1_series(series: &Value, budget: &mut Budget) -> Frame {
     let name = series
         .get("name")
         .and_then(Value::as_str)
@@ -455,106 +372,5 @@ impl JsonlFrames {
             }
         }
         self.frames
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn v1_json_series_become_frames_with_rfc3339_times() {
-        let body = br#"{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"host":"a"},
-            "columns":["time","usage","n"],"values":[[1700000000000000001,0.5,3],[1700000001000000000,null,4]]}]}]}"#;
-        let mut b = Budget::new(10);
-        let f = v1_json(body, &mut b).unwrap();
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].name, "cpu");
-        assert_eq!(f[0].tags["host"], "a");
-        let t = f[0].column("time").unwrap();
-        assert_eq!(t.kind, ColumnType::Time);
-        assert_eq!(
-            t.values[0], "2023-11-14T22:13:20.000000001Z",
-            "nanoseconds are kept"
-        );
-        assert_eq!(f[0].column("usage").unwrap().kind, ColumnType::Float);
-        assert_eq!(f[0].column("n").unwrap().kind, ColumnType::Integer);
-        assert!(!b.truncated);
-    }
-
-    #[test]
-    fn v1_statement_errors_are_classified() {
-        let e = v1_json(
-            br#"{"results":[{"statement_id":0,"error":"database not found: nope"}]}"#,
-            &mut Budget::new(1),
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), crate::error::ErrorCode::NotFound);
-        let e = v1_json(
-            br#"{"error":"error parsing query: found FORM, expected FROM at line 1, char 10"}"#,
-            &mut Budget::new(1),
-        )
-        .unwrap_err();
-        assert_eq!(e.code(), crate::error::ErrorCode::QuerySyntax);
-        assert!(
-            e.message()
-                .contains("found FORM, expected FROM at line 1, char 10"),
-            "server text kept"
-        );
-    }
-
-    #[test]
-    fn row_limit_truncates_and_says_so() {
-        let body = br#"{"results":[{"series":[{"name":"m","columns":["time","v"],"values":[[1,1],[2,2],[3,3]]}]}]}"#;
-        let mut b = Budget::new(2);
-        let f = v1_json(body, &mut b).unwrap();
-        assert_eq!(f[0].rows(), 2);
-        assert!(b.truncated);
-    }
-
-    #[test]
-    fn flux_annotated_csv_tables_become_frames() {
-        let csv = "#group,false,false,true,true,false,false,true,true,true\r\n\
-#datatype,string,long,dateTime:RFC3339,dateTime:RFC3339,dateTime:RFC3339,double,string,string,string\r\n\
-#default,_result,,,,,,,,\r\n\
-,result,table,_start,_stop,_time,_value,_field,_measurement,host\r\n\
-,,0,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,2024-01-01T00:00:10Z,1.5,usage,cpu,a\r\n\
-,,0,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,2024-01-01T00:00:20Z,2.5,usage,cpu,a\r\n\
-,,1,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,2024-01-01T00:00:10Z,7,usage,cpu,b\r\n\r\n";
-        let f = flux_csv(csv.as_bytes(), &mut Budget::new(100)).unwrap();
-        assert_eq!(f.len(), 2, "one frame per Flux table");
-        assert_eq!(f[0].name, "cpu");
-        assert_eq!(f[0].tags.get("host").map(String::as_str), Some("a"));
-        assert_eq!(f[0].tags.get("_field").map(String::as_str), Some("usage"));
-        assert_eq!(
-            f[0].column("_value").unwrap().values,
-            vec![Value::from(1.5), Value::from(2.5)]
-        );
-        assert_eq!(f[1].column("_time").unwrap().kind, ColumnType::Time);
-        assert_eq!(f[1].rows(), 1);
-    }
-
-    #[test]
-    fn flux_error_table_is_an_error() {
-        let csv = "#datatype,string,string\n#group,true,true\n#default,,\n,error,reference\n,\"type error 1:1-1:5: undefined identifier x\",\n";
-        let e = flux_csv(csv.as_bytes(), &mut Budget::new(10)).unwrap_err();
-        assert_eq!(e.code(), crate::error::ErrorCode::QuerySyntax);
-        assert!(e.message().contains("undefined identifier x"));
-    }
-
-    #[test]
-    fn jsonl_rows_fill_sparse_columns_with_null() {
-        let body = b"{\"host\":\"a\",\"time\":\"2024-01-01T00:00:00\",\"v\":1.5}\n{\"host\":\"b\",\"time\":\"2024-01-01T00:00:01\"}\n";
-        let f = jsonl(body, &mut Budget::new(10)).unwrap();
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].rows(), 2);
-        assert_eq!(
-            f[0].column("v").unwrap().values,
-            vec![Value::from(1.5), Value::Null]
-        );
-        assert_eq!(
-            f[0].column("time").unwrap().values[0],
-            "2024-01-01T00:00:00Z"
-        );
     }
 }
