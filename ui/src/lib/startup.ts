@@ -9,9 +9,10 @@ const sent = new Set<string>();
 export function markPainted(mark: 'connections'): void {
   if (sent.has(mark)) return;
   sent.add(mark);
+  const ready = performance.now();
   requestAnimationFrame(() =>
     requestAnimationFrame(() => {
-      ipc.startupMark(mark).catch(() => {
+      ipc.startupMark(mark, ready).catch(() => {
         // Only a log line for the bench: nothing to show the user.
       });
     }),
