@@ -92,6 +92,10 @@ def memory(pid):
     return rss, pss
 
 
+class NoMark(Exception):
+    pass
+
+
 class Run:
     """One start of the app: spawn, wait for the mark, wait for quiet, read memory, stop."""
 
@@ -132,7 +136,7 @@ class Run:
         if not self.got_mark.wait(timeout):
             self.stop()
             tail = "\n".join(self.lines[-20:])
-            sys.exit(f"error: no start-up mark within {timeout} s; the app's stderr ends with:\n{tail}")
+            raise NoMark(f"no start-up mark within {timeout} s; the app's stderr ends with:\n{tail}")
         return self.mark
 
     def wait_quiet(self, timeout=180):
@@ -253,11 +257,20 @@ def main():
             # without compositing shows what that costs.
             off = {"WEBKIT_DISABLE_COMPOSITING_MODE": "1"}
             runs.append(("release build, WEBKIT_DISABLE_COMPOSITING_MODE=1 (no GL compositing)", binary, off))
+    failed = False
     for n, (label, binary, extra_env) in enumerate(runs):
-        starts, mems = bench(binary, f"{scratch}/user{n}", extra_env)
+        try:
+            starts, mems = bench(binary, f"{scratch}/user{n}", extra_env)
+        except NoMark as e:
+            # A build from before the start-up mark (an old debug build) never logs it.
+            print(f"\n{label}\n  error: {e}")
+            failed = True
+            continue
         report(label, starts, mems)
     with open("/proc/loadavg") as f:
         print(f"\nload average at the end: {' '.join(f.read().split()[:3])}")
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
