@@ -39,6 +39,7 @@ pub const DEMO_EVENT: &str = "influxdesk://demo";
 
 /// Open the desktop app. Returns when the last window closes.
 pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
+    commands::startup::started();
     let ctx = Ctx::new(CtxOptions::from_env()?);
     let approvals = Arc::new(Approvals::new(approval::TIMEOUT));
     let app = tauri::Builder::default()
@@ -178,6 +179,7 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::profiles::profile_import_cli,
             commands::profiles::profile_import_env,
             commands::query::query_run,
+            commands::startup::startup_mark,
             commands::load::load_check,
             commands::load::load_run,
             commands::load::load_cancel,

@@ -173,6 +173,12 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const appInfo = () => call<AppInfo>('app_info');
 export const demoStatus = () => call<DemoStatus>('demo_status');
+/** The window painted something useful for the first time (logged for the app bench). */
+export const startupMark = (mark: 'connections', readyMs: number) =>
+  call<null>('startup_mark', {
+    mark,
+    page: { origin_ms: performance.timeOrigin, ready_ms: readyMs, now_ms: performance.now() },
+  });
 
 export const profileList = () => call<ProfileList>('profile_list');
 export const profileAdd = (req: AddProfileReq) => call<Profile>('profile_add', { req });

@@ -12,6 +12,7 @@ pub mod mcp;
 pub mod ops;
 pub mod profiles;
 pub mod query;
+pub mod startup;
 
 use std::future::Future;
 

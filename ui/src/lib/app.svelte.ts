@@ -16,6 +16,8 @@ class AppState {
   profiles = $state<Profile[]>([]);
   activeId = $state<string | null>(null);
   listError = $state<AppError | null>(null);
+  /** The profile list has been loaded (or failed to load) at least once. */
+  listLoaded = $state(false);
   status = $state<ConnectionStatus | null>(null);
   statusLoading = $state(false);
   demo = $state<DemoStatus>({ state: 'off' });
@@ -35,6 +37,7 @@ class AppState {
     } catch (e) {
       this.listError = ipc.toAppError(e);
     }
+    this.listLoaded = true;
   }
 
   /** Health of the active profile. Late answers for a previous profile are dropped. */
@@ -85,6 +88,9 @@ class AppState {
 
   /** Load everything and subscribe to backend events. Returns a cleanup function. */
   async start(): Promise<() => void> {
+    // The list at once, alongside the rest: it is what the first screen shows. (Loaded again
+    // below, once the listeners are on, so a demo that got ready in between is not missed.)
+    const listed = this.refreshProfiles();
     const fromHash = screenOf(location.hash.slice(1));
     if (fromHash) {
       this.screen = fromHash;
@@ -112,6 +118,7 @@ class AppState {
     const [info, demo] = await Promise.allSettled([ipc.appInfo(), ipc.demoStatus()]);
     if (info.status === 'fulfilled') this.info = info.value;
     if (demo.status === 'fulfilled') this.demo = demo.value;
+    await listed;
     await this.refreshProfiles();
     await this.refreshStatus();
 
