@@ -165,6 +165,35 @@ async fn direct_task(
     (lat, rows)
 }
 
+/// `calls` runs of the query through core's `query::run` as an assistant, in this process.
+async fn core_task(ctx: Arc<Ctx>, calls: usize) -> (Vec<Duration>, Vec<usize>) {
+    use influxdesk_core::api::query;
+    use influxdesk_core::model::{QueryLanguage, RunQueryReq, TimeRange};
+    let actor = Actor::Assistant {
+        client: "bench-core".into(),
+    };
+    let mut lat = Vec::with_capacity(calls);
+    let mut rows = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let req = RunQueryReq {
+            profile: None,
+            language: Some(QueryLanguage::Influxql),
+            database: Some(DB.into()),
+            query: QUERY.into(),
+            row_limit: Some(POINTS),
+            time_range: Some(TimeRange::Relative {
+                duration: TIME_RANGE.trim_start_matches('-').into(),
+            }),
+            query_id: None,
+        };
+        let t = Instant::now();
+        let r = query::run(&ctx, &actor, req).await.expect("core query");
+        lat.push(t.elapsed());
+        rows.push(r.rows);
+    }
+    (lat, rows)
+}
+
 /// Run `CLIENTS` tasks at once; all latencies, every row count, and the wall time.
 async fn phase<F>(tasks: Vec<F>) -> (Vec<Duration>, Vec<usize>, Duration)
 where
@@ -336,8 +365,48 @@ async fn run(base: &Path, url: String) {
         one_rows.iter().chain(&solo_rows).all(|&n| n == expected),
         "every single-client call read {expected} rows"
     );
+    // (d) core's query::run alone, as the assistant, in this process: the MCP path without
+    // JSON-RPC, the socket and the client (what the profile, the policy, the streaming reader
+    // and the history cost over the direct query).
+    let (core_lat, core_rows, core_wall) = phase(vec![core_task(ctx.clone(), SOLO_CALLS)]).await;
+    assert!(
+        core_rows.iter().all(|&n| n == expected),
+        "every core call read {expected} rows"
+    );
+    // The server's own time for the single client's calls, from core's activity log.
+    let served = {
+        let mut d: Vec<f64> = influxdesk_core::api::activity::list(&ctx)
+            .into_iter()
+            .filter(|e| e.client == format!("bench-client-{CLIENTS}"))
+            .map(|e| e.duration_ms)
+            .collect();
+        d.sort_by(f64::total_cmp);
+        d.get(d.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    // (e) The bare JSON-RPC round trip over the socket: resources/list, which reads nothing.
+    let rt = {
+        let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
+        let client = ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new("bench-roundtrip", "1.0.0"),
+        )
+        .serve(stream)
+        .await
+        .unwrap();
+        let mut lat = Vec::with_capacity(SOLO_CALLS);
+        for _ in 0..SOLO_CALLS {
+            let t = Instant::now();
+            let r = client.list_resources(None).await.expect("resources/list");
+            lat.push(t.elapsed());
+            assert_eq!(r.resources.len(), 2);
+        }
+        let _ = client.cancel().await;
+        let wall = lat.iter().sum();
+        stats(lat, wall)
+    };
     let m1 = stats(one_lat, one_wall);
     let d1 = stats(solo_lat, solo_wall);
+    let c1 = stats(core_lat, core_wall);
 
     println!(
         "query-data over the MCP socket vs the same InfluxQL straight to influxd /query \
@@ -370,7 +439,12 @@ async fn run(base: &Path, url: String) {
         m.per_sec / d.per_sec
     );
     println!("one client alone, {SOLO_CALLS} calls in a row on each side:");
-    for (label, s) in [("MCP socket, 1 client", &m1), ("direct HTTP, 1 task", &d1)] {
+    for (label, s) in [
+        ("MCP socket, 1 client", &m1),
+        ("core query::run, 1 task", &c1),
+        ("MCP resources/list", &rt),
+        ("direct HTTP, 1 task", &d1),
+    ] {
         println!(
             "{:<26} {:>10.2} {:>10.2} {:>10.2} {:>12.0}",
             label,
@@ -380,6 +454,10 @@ async fn run(base: &Path, url: String) {
             s.per_sec
         );
     }
+    println!(
+        "{:<26} {served:>10.2}   (p50 of the tool calls' time inside the server, activity log)",
+        "MCP server's own part"
+    );
     println!(
         "{:<26} {:>+9.2}  {:>+9.2}  {:>+9.2}   (ms added by MCP; goal: p50 under 1 ms)",
         "added by MCP",
