@@ -84,6 +84,18 @@ fn stats(mut lat: Vec<Duration>, wall: Duration) -> Stats {
     }
 }
 
+/// One line of the latency table.
+fn row(label: &str, s: &Stats) {
+    println!(
+        "{:<26} {:>10.2} {:>10.2} {:>10.2} {:>12.0}",
+        label,
+        ms(s.p50),
+        ms(s.p99),
+        ms(s.mean),
+        s.per_sec
+    );
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -102,18 +114,26 @@ fn args() -> JsonObject {
     .unwrap()
 }
 
-/// One client: connect, initialize, `CALLS` calls; per-call latencies and the rows each saw.
-async fn mcp_client(path: PathBuf, i: usize, calls: usize) -> (Vec<Duration>, Vec<usize>) {
-    let stream = tokio::net::UnixStream::connect(&path)
+/// An rmcp client named `name`, connected to the socket at `path` and initialized.
+async fn connect(
+    path: &Path,
+    name: String,
+) -> rmcp::service::RunningService<rmcp::RoleClient, ClientConfig> {
+    let stream = tokio::net::UnixStream::connect(path)
         .await
         .expect("connect to the socket");
-    let client = ClientConfig::new(
+    ClientConfig::new(
         ClientCapabilities::default(),
-        Implementation::new(format!("bench-client-{i}"), "1.0.0"),
+        Implementation::new(name, "1.0.0"),
     )
     .serve(stream)
     .await
-    .expect("MCP initialize over the socket");
+    .expect("MCP initialize over the socket")
+}
+
+/// One client: connect, initialize, `CALLS` calls; per-call latencies and the rows each saw.
+async fn mcp_client(path: PathBuf, i: usize, calls: usize) -> (Vec<Duration>, Vec<usize>) {
+    let client = connect(&path, format!("bench-client-{i}")).await;
     let mut lat = Vec::with_capacity(calls);
     let mut rows = Vec::with_capacity(calls);
     for _ in 0..calls {
@@ -305,14 +325,7 @@ async fn run(base: &Path, url: String) {
 
     // A warm-up call on each side: the query as core sent it is what the direct side sends.
     let warm = {
-        let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
-        let client = ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("bench-warmup", "1.0.0"),
-        )
-        .serve(stream)
-        .await
-        .unwrap();
+        let client = connect(&path, "bench-warmup".into()).await;
         let r = client
             .call_tool(CallToolRequestParams::new("query-data").with_arguments(args()))
             .await
@@ -385,14 +398,7 @@ async fn run(base: &Path, url: String) {
     };
     // (e) The bare JSON-RPC round trip over the socket: resources/list, which reads nothing.
     let rt = {
-        let stream = tokio::net::UnixStream::connect(&path).await.unwrap();
-        let client = ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("bench-roundtrip", "1.0.0"),
-        )
-        .serve(stream)
-        .await
-        .unwrap();
+        let client = connect(&path, "bench-roundtrip".into()).await;
         let mut lat = Vec::with_capacity(SOLO_CALLS);
         for _ in 0..SOLO_CALLS {
             let t = Instant::now();
@@ -417,19 +423,8 @@ async fn run(base: &Path, url: String) {
         "{:<26} {:>10} {:>10} {:>10} {:>12}",
         "path", "p50 ms", "p99 ms", "mean ms", "calls/s"
     );
-    for (label, s) in [
-        ("MCP socket (rmcp client)", &m),
-        ("direct HTTP (reqwest)", &d),
-    ] {
-        println!(
-            "{:<26} {:>10.2} {:>10.2} {:>10.2} {:>12.0}",
-            label,
-            ms(s.p50),
-            ms(s.p99),
-            ms(s.mean),
-            s.per_sec
-        );
-    }
+    row("MCP socket (rmcp client)", &m);
+    row("direct HTTP (reqwest)", &d);
     println!(
         "{:<26} {:>9.2}x {:>9.2}x {:>9.2}x {:>11.2}x",
         "ratio MCP/direct",
@@ -439,21 +434,10 @@ async fn run(base: &Path, url: String) {
         m.per_sec / d.per_sec
     );
     println!("one client alone, {SOLO_CALLS} calls in a row on each side:");
-    for (label, s) in [
-        ("MCP socket, 1 client", &m1),
-        ("core query::run, 1 task", &c1),
-        ("MCP resources/list", &rt),
-        ("direct HTTP, 1 task", &d1),
-    ] {
-        println!(
-            "{:<26} {:>10.2} {:>10.2} {:>10.2} {:>12.0}",
-            label,
-            ms(s.p50),
-            ms(s.p99),
-            ms(s.mean),
-            s.per_sec
-        );
-    }
+    row("MCP socket, 1 client", &m1);
+    row("core query::run, 1 task", &c1);
+    row("MCP resources/list", &rt);
+    row("direct HTTP, 1 task", &d1);
     println!(
         "{:<26} {served:>10.2}   (p50 of the tool calls' time inside the server, activity log)",
         "MCP server's own part"
