@@ -4,6 +4,7 @@
 //! Covers the syntax every InfluxDB generation accepts: `measurement[,tag=v...] field=v[,...]
 //! [timestamp]` with floats, `i` integers, `u` unsigned, quoted strings and booleans.
 
+mod plain;
 mod scan;
 mod validate;
 

@@ -81,10 +81,37 @@ fn short_int(s: &[u8], signed: bool, max: usize) -> bool {
         Some(b'-') if signed => &s[1..],
         _ => s,
     };
-    !d.is_empty() && d.len() <= max && d.iter().all(u8::is_ascii_digit)
+    !d.is_empty() && d.len() <= max && digits(d)
 }
 
-fn is_i64(s: &str) -> bool {
+/// Whether every byte of `d` is an ASCII digit: whole words at a time (they may overlap), so
+/// a timestamp costs two checks and no branch per byte.
+fn digits(d: &[u8]) -> bool {
+    // Each byte of `w` is a digit: its high half is 3, and adding 6 keeps it 3 (0x30-0x39).
+    const fn all(w: u64, ones: u64) -> bool {
+        w & (0xF0 * ones) == 0x30 * ones && (w + 0x06 * ones) & (0xF0 * ones) == 0x30 * ones
+    }
+    const ONES8: u64 = 0x0101_0101_0101_0101;
+    const ONES4: u64 = 0x0101_0101;
+    let w8 = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&d[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let w4 = |i: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&d[i..i + 4]);
+        u64::from(u32::from_le_bytes(w))
+    };
+    let n = d.len();
+    match n {
+        0..4 => d.iter().all(u8::is_ascii_digit),
+        4..8 => all(w4(0), ONES4) && all(w4(n - 4), ONES4),
+        _ => (0..n - 8).step_by(8).all(|i| all(w8(i), ONES8)) && all(w8(n - 8), ONES8),
+    }
+}
+
+pub(super) fn is_i64(s: &str) -> bool {
     short_int(s.as_bytes(), true, 18) || s.parse::<i64>().is_ok()
 }
 
@@ -111,70 +138,103 @@ fn is_float(s: &str) -> bool {
     simple || s.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
-/// The type of a field value, as InfluxDB names it, or `None` for a bad value.
-fn kind(v: &str) -> Option<&'static str> {
+/// The type of a field value, as InfluxDB names it, or `None` for a bad value. Decided by its
+/// first and last bytes before anything is compared whole.
+pub(super) fn kind(v: &str) -> Option<&'static str> {
     let b = v.as_bytes();
-    if b.len() >= 2 && b[0] == b'"' && b[b.len() - 1] == b'"' {
-        return Some("string");
+    let (&first, &last) = (b.first()?, b.last()?);
+    if first == b'"' {
+        return (b.len() >= 2 && last == b'"').then_some("string");
     }
-    match v {
-        "t" | "T" | "true" | "True" | "TRUE" | "f" | "F" | "false" | "False" | "FALSE" => {
-            return Some("boolean");
-        }
-        _ => {}
+    if matches!(first, b't' | b'T' | b'f' | b'F') {
+        return matches!(
+            v,
+            "t" | "T" | "true" | "True" | "TRUE" | "f" | "F" | "false" | "False" | "FALSE"
+        )
+        .then_some("boolean");
     }
-    if let Some(n) = v.strip_suffix('i') {
-        return is_i64(n).then_some("integer");
+    match last {
+        b'i' => is_i64(&v[..v.len() - 1]).then_some("integer"),
+        b'u' => is_u64(&v[..v.len() - 1]).then_some("unsigned"),
+        _ => is_float(v).then_some("float"),
     }
-    if let Some(n) = v.strip_suffix('u') {
-        return is_u64(n).then_some("unsigned");
-    }
-    is_float(v).then_some("float")
 }
 
-/// The bytes that matter to the grammar: an escape, the separators, a quote.
-const SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'\\' as usize] = true;
-    t[b',' as usize] = true;
-    t[b'=' as usize] = true;
-    t[b' ' as usize] = true;
-    t[b'"' as usize] = true;
-    t
-};
+/// The special bytes of a line (an escape, the separators, a quote) as a bitmask, 64 bytes at
+/// a time: one pass of SIMD compares per block, then each special byte is one bit to find.
+struct Specials<'a> {
+    s: &'a [u8],
+    /// Where the block of `bits` starts.
+    base: usize,
+    /// Bit `j`: `s[base + j]` is special.
+    bits: u64,
+}
 
-/// The bytes of a word that equal `b`: the high bit of the first such byte is set (bytes
-/// after it may be flagged falsely, by the borrow; the first is exact).
+/// The special bytes of `s[at..]`'s first 64 bytes (bytes past the end are not special).
+fn block(s: &[u8], at: usize) -> u64 {
+    if let Some(b) = s.get(at..at + 64) {
+        return block64(b);
+    }
+    if s.len() >= 64 {
+        // The last 64 bytes of `s`, shifted so that bit 0 is `at`.
+        return block64(&s[s.len() - 64..]) >> (at + 64 - s.len());
+    }
+    let mut padded = [0u8; 64];
+    padded[..s.len() - at].copy_from_slice(&s[at..]);
+    block64(&padded)
+}
+
+/// The special bytes of 64 bytes.
 #[inline(always)]
-fn bytes_equal(w: u64, b: u8) -> u64 {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let x = w ^ (LO * u64::from(b));
-    x.wrapping_sub(LO) & !x & HI
+fn block64(b: &[u8]) -> u64 {
+    use wide::u8x16;
+    let (esc, comma, eq) = (u8x16::splat(b'\\'), u8x16::splat(b','), u8x16::splat(b'='));
+    let (space, quote) = (u8x16::splat(b' '), u8x16::splat(b'"'));
+    let mut bits = 0u64;
+    for (k, c) in b.chunks_exact(16).enumerate() {
+        let mut w = [0u8; 16];
+        w.copy_from_slice(c);
+        let v = u8x16::new(w);
+        let hit =
+            v.simd_eq(esc) | v.simd_eq(comma) | v.simd_eq(eq) | v.simd_eq(space) | v.simd_eq(quote);
+        bits |= u64::from(hit.to_bitmask()) << (16 * k);
+    }
+    bits
 }
 
-/// The index of the first special byte of `s` at or after `i` (`s.len()` when none): eight
-/// bytes at a time while they are plain.
-#[inline]
-fn skip(s: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = s.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(w);
-        let hit = bytes_equal(w, b'\\')
-            | bytes_equal(w, b',')
-            | bytes_equal(w, b'=')
-            | bytes_equal(w, b' ')
-            | bytes_equal(w, b'"');
-        if hit != 0 {
-            return i + (hit.trailing_zeros() / 8) as usize;
+impl<'a> Specials<'a> {
+    fn new(s: &'a [u8]) -> Self {
+        Specials {
+            s,
+            base: 0,
+            bits: block(s, 0),
         }
-        i += 8;
     }
-    while i < s.len() && !SPECIAL[s[i] as usize] {
-        i += 1;
+
+    /// The index of the first special byte at or after `i` (`s.len()` when none).
+    #[inline(always)]
+    fn next(&mut self, i: usize) -> usize {
+        if i < self.base {
+            // Never in `scan`, which only moves forward; exact all the same.
+            (self.base, self.bits) = (i, block(self.s, i));
+        }
+        let mut at = i;
+        loop {
+            let off = at - self.base;
+            let bits = if off < 64 { self.bits >> off << off } else { 0 };
+            if bits != 0 {
+                return self.base + bits.trailing_zeros() as usize;
+            }
+            // Nothing left in this block at or after `at`: the next block starts where this
+            // one ends, or at `at` when an escape skipped past it.
+            at = (self.base + 64).max(at);
+            if at >= self.s.len() {
+                (self.base, self.bits) = (self.s.len(), 0);
+                return self.s.len();
+            }
+            (self.base, self.bits) = (at, block(self.s, at));
+        }
     }
-    i
 }
 
 /// Check one line (already trimmed at the start, without its line ending, not blank and not a
@@ -182,8 +242,13 @@ fn skip(s: &[u8], mut i: usize) -> usize {
 /// `fields` (cleared first); a bad one gives `None`.
 pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     fields.clear();
+    if let Some(plain) = super::plain::scan_plain(line, fields) {
+        return Some(plain);
+    }
+    fields.clear();
     let s = line.as_bytes();
     let n = s.len();
+    let mut specials = Specials::new(s);
 
     // The series: the measurement, then `,tag=value`s. Commas and `=` split it whatever the
     // quotes; a quote only hides a space (as the parser's section split does).
@@ -197,7 +262,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
         Some(_) => eqs == 1 && eq_at > a && eq_at + 1 < b,
     };
     let series_end = loop {
-        i = skip(s, i);
+        i = specials.next(i);
         if i >= n {
             // One section: no fields.
             return None;
@@ -262,7 +327,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
         }
     };
     loop {
-        i = skip(s, i);
+        i = specials.next(i);
         if i >= n {
             if !field(start, n, eq, k_escaped) {
                 return None;
@@ -371,27 +436,61 @@ mod tests {
     }
 
     #[test]
-    fn skip_finds_the_first_special_byte() {
-        let s = b"abcdefghijklmnop";
-        for (i, special) in [b'\\', b',', b'=', b' ', b'"'].into_iter().enumerate() {
-            for at in 0..s.len() {
-                let mut t = s.to_vec();
-                t[at] = special;
-                // A later special byte (and a byte one above one) must not hide the first.
-                if at + 1 < t.len() {
-                    t[at + 1] = b'"';
-                }
-                for from in 0..=at {
-                    assert_eq!(skip(&t, from), at, "{i} at {at} from {from}");
+    fn specials_find_the_first_special_byte() {
+        // Lines shorter and longer than a block, every special byte at every place.
+        for len in [16, 63, 64, 65, 130] {
+            let s: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            for special in [b'\\', b',', b'=', b' ', b'"'] {
+                for at in 0..s.len() {
+                    let mut t = s.clone();
+                    t[at] = special;
+                    // A later special byte must not hide the first.
+                    if at + 1 < t.len() {
+                        t[at + 1] = b'"';
+                    }
+                    for from in [0, at / 2, at.saturating_sub(1), at] {
+                        assert_eq!(Specials::new(&t).next(from), at, "{len} {at} {from}");
+                    }
+                    // Moving forward through the line finds each in turn.
+                    let mut sp = Specials::new(&t);
+                    assert_eq!(sp.next(0), at, "{len} {at}");
+                    let after = if at + 1 < t.len() { at + 1 } else { t.len() };
+                    assert_eq!(sp.next(at + 1), after, "{len} {at}");
+                    assert_eq!(sp.next(after + 1), t.len(), "{len} {at}");
                 }
             }
+            assert_eq!(Specials::new(&s).next(0), s.len());
         }
-        assert_eq!(skip(s, 0), s.len());
+        // An escape can skip over the end of a block; a call behind the block is exact too.
+        let mut t = vec![b'x'; 200];
+        t[63] = b'\\';
+        t[150] = b',';
+        let mut sp = Specials::new(&t);
+        assert_eq!(sp.next(0), 63);
+        assert_eq!(sp.next(65), 150);
+        assert_eq!(sp.next(1), 63);
+        assert_eq!(sp.next(151), 200);
         assert_eq!(
-            skip(b"\xe9\x80\xff-+<>.", 0),
+            Specials::new(b"\xe9\x80\xff-+<>.").next(0),
             8,
             "bytes above 0x7f are plain"
         );
+    }
+
+    #[test]
+    fn digits_are_checked_at_every_length_and_byte() {
+        for n in 0..30usize {
+            let d: Vec<u8> = (0..n).map(|i| b'0' + (i % 10) as u8).collect();
+            assert!(digits(&d), "{n}");
+            for at in 0..n {
+                // The neighbours of the digits, and bytes whose low half is a digit's.
+                for b in [b'/', b':', b' ', b'a', b'\xb5', 0x3f, 0x20, 0x40, 0xf0] {
+                    let mut e = d.clone();
+                    e[at] = b;
+                    assert!(!digits(&e), "{n} {at} {b}");
+                }
+            }
+        }
     }
 
     #[test]
