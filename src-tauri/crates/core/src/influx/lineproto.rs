@@ -4,6 +4,7 @@
 //! Covers the syntax every InfluxDB generation accepts: `measurement[,tag=v...] field=v[,...]
 //! [timestamp]` with floats, `i` integers, `u` unsigned, quoted strings and booleans.
 
+mod bits;
 mod plain;
 mod scan;
 mod validate;
@@ -12,6 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::error::Result;
+pub(crate) use bits::Finder;
 pub use scan::has_timestamp;
 pub use validate::{Checked, TypeUse, Validator};
 

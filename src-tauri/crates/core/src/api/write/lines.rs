@@ -16,12 +16,11 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Mutex;
 
-use memchr::memchr;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
-use crate::influx::lineproto::{Checked, Validator, has_timestamp};
+use crate::influx::lineproto::{Checked, Finder, Validator, has_timestamp};
 
 mod reader;
 pub use reader::LineReader;
@@ -116,13 +115,13 @@ pub fn check_lines<R: Read>(lines: &mut LineReader<R>, v: &mut Validator) -> std
         let mut n = first;
         match std::str::from_utf8(block) {
             Ok(text) => {
-                let mut rest = text;
-                while !rest.is_empty() {
-                    let (line, next) = match memchr(b'\n', rest.as_bytes()) {
-                        Some(i) => (&rest[..i], &rest[i + 1..]),
-                        None => (rest, ""),
-                    };
-                    rest = next;
+                // Line ends by bitmask: a short line costs a bit, not a search.
+                let mut ends = Finder::new(text.as_bytes(), [b'\n']);
+                let mut at = 0;
+                while at < text.len() {
+                    let end = ends.next(at);
+                    let line = &text[at..end];
+                    at = end + 1;
                     verbatim &= line.as_bytes().last() != Some(&b'\r');
                     verbatim &= v.check_text(n, line) != Checked::Skip;
                     n += 1;

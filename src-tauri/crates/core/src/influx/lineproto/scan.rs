@@ -6,6 +6,11 @@
 
 use memchr::memchr3;
 
+use super::bits::Finder;
+
+/// The bytes that matter to the grammar: an escape, the separators, a quote.
+const SPECIAL: [u8; 5] = [b'\\', b',', b'=', b' ', b'"'];
+
 /// One field of a good line: where its (escaped) key is, and the type of its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldAt {
@@ -160,83 +165,6 @@ pub(super) fn kind(v: &str) -> Option<&'static str> {
     }
 }
 
-/// The special bytes of a line (an escape, the separators, a quote) as a bitmask, 64 bytes at
-/// a time: one pass of SIMD compares per block, then each special byte is one bit to find.
-struct Specials<'a> {
-    s: &'a [u8],
-    /// Where the block of `bits` starts.
-    base: usize,
-    /// Bit `j`: `s[base + j]` is special.
-    bits: u64,
-}
-
-/// The special bytes of `s[at..]`'s first 64 bytes (bytes past the end are not special).
-fn block(s: &[u8], at: usize) -> u64 {
-    if let Some(b) = s.get(at..at + 64) {
-        return block64(b);
-    }
-    if s.len() >= 64 {
-        // The last 64 bytes of `s`, shifted so that bit 0 is `at`.
-        return block64(&s[s.len() - 64..]) >> (at + 64 - s.len());
-    }
-    let mut padded = [0u8; 64];
-    padded[..s.len() - at].copy_from_slice(&s[at..]);
-    block64(&padded)
-}
-
-/// The special bytes of 64 bytes.
-#[inline(always)]
-fn block64(b: &[u8]) -> u64 {
-    use wide::u8x16;
-    let (esc, comma, eq) = (u8x16::splat(b'\\'), u8x16::splat(b','), u8x16::splat(b'='));
-    let (space, quote) = (u8x16::splat(b' '), u8x16::splat(b'"'));
-    let mut bits = 0u64;
-    for (k, c) in b.chunks_exact(16).enumerate() {
-        let mut w = [0u8; 16];
-        w.copy_from_slice(c);
-        let v = u8x16::new(w);
-        let hit =
-            v.simd_eq(esc) | v.simd_eq(comma) | v.simd_eq(eq) | v.simd_eq(space) | v.simd_eq(quote);
-        bits |= u64::from(hit.to_bitmask()) << (16 * k);
-    }
-    bits
-}
-
-impl<'a> Specials<'a> {
-    fn new(s: &'a [u8]) -> Self {
-        Specials {
-            s,
-            base: 0,
-            bits: block(s, 0),
-        }
-    }
-
-    /// The index of the first special byte at or after `i` (`s.len()` when none).
-    #[inline(always)]
-    fn next(&mut self, i: usize) -> usize {
-        if i < self.base {
-            // Never in `scan`, which only moves forward; exact all the same.
-            (self.base, self.bits) = (i, block(self.s, i));
-        }
-        let mut at = i;
-        loop {
-            let off = at - self.base;
-            let bits = if off < 64 { self.bits >> off << off } else { 0 };
-            if bits != 0 {
-                return self.base + bits.trailing_zeros() as usize;
-            }
-            // Nothing left in this block at or after `at`: the next block starts where this
-            // one ends, or at `at` when an escape skipped past it.
-            at = (self.base + 64).max(at);
-            if at >= self.s.len() {
-                (self.base, self.bits) = (self.s.len(), 0);
-                return self.s.len();
-            }
-            (self.base, self.bits) = (at, block(self.s, at));
-        }
-    }
-}
-
 /// Check one line (already trimmed at the start, without its line ending, not blank and not a
 /// comment) in one pass over its bytes. A good line gives where its parts are and fills
 /// `fields` (cleared first); a bad one gives `None`.
@@ -248,7 +176,7 @@ pub fn scan(line: &str, fields: &mut Vec<FieldAt>) -> Option<Scanned> {
     fields.clear();
     let s = line.as_bytes();
     let n = s.len();
-    let mut specials = Specials::new(s);
+    let mut specials = Finder::new(s, SPECIAL);
 
     // The series: the measurement, then `,tag=value`s. Commas and `=` split it whatever the
     // quotes; a quote only hides a space (as the parser's section split does).
@@ -433,48 +361,6 @@ mod tests {
         let (m, f, ts) = kinds("we\\ ather\\,x,k\\=x=v  t=-1e3").unwrap();
         assert_eq!((m.as_str(), f[0].1, ts), ("we\\ ather\\,x", "float", false));
         assert!(has_timestamp(b"m v=1 2") && !has_timestamp(b"m v=\"a b\""));
-    }
-
-    #[test]
-    fn specials_find_the_first_special_byte() {
-        // Lines shorter and longer than a block, every special byte at every place.
-        for len in [16, 63, 64, 65, 130] {
-            let s: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
-            for special in [b'\\', b',', b'=', b' ', b'"'] {
-                for at in 0..s.len() {
-                    let mut t = s.clone();
-                    t[at] = special;
-                    // A later special byte must not hide the first.
-                    if at + 1 < t.len() {
-                        t[at + 1] = b'"';
-                    }
-                    for from in [0, at / 2, at.saturating_sub(1), at] {
-                        assert_eq!(Specials::new(&t).next(from), at, "{len} {at} {from}");
-                    }
-                    // Moving forward through the line finds each in turn.
-                    let mut sp = Specials::new(&t);
-                    assert_eq!(sp.next(0), at, "{len} {at}");
-                    let after = if at + 1 < t.len() { at + 1 } else { t.len() };
-                    assert_eq!(sp.next(at + 1), after, "{len} {at}");
-                    assert_eq!(sp.next(after + 1), t.len(), "{len} {at}");
-                }
-            }
-            assert_eq!(Specials::new(&s).next(0), s.len());
-        }
-        // An escape can skip over the end of a block; a call behind the block is exact too.
-        let mut t = vec![b'x'; 200];
-        t[63] = b'\\';
-        t[150] = b',';
-        let mut sp = Specials::new(&t);
-        assert_eq!(sp.next(0), 63);
-        assert_eq!(sp.next(65), 150);
-        assert_eq!(sp.next(1), 63);
-        assert_eq!(sp.next(151), 200);
-        assert_eq!(
-            Specials::new(b"\xe9\x80\xff-+<>.").next(0),
-            8,
-            "bytes above 0x7f are plain"
-        );
     }
 
     #[test]
