@@ -185,7 +185,7 @@ mod tests {
         let col = |name: &str, values: Vec<serde_json::Value>| Column {
             name: name.into(),
             kind: ColumnType::Float,
-            values,
+            values: values.into(),
         };
         let frames = vec![
             Frame {
