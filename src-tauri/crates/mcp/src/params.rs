@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use influxdesk_core::chart::ChartSpec;
-use influxdesk_core::model::{Cell, Frame, Precision, QueryLanguage, Values};
+use influxdesk_core::model::{Frame, Precision, QueryLanguage};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -178,7 +178,7 @@ pub struct QueryDataResult {
 }
 
 impl Table {
-    /// The frames row by row: typed cells made into JSON from their types, JSON values moved.
+    /// The frames row by row: JSON made straight from typed cells, JSON values moved.
     pub fn from_frames(frames: Vec<Frame>) -> Vec<Table> {
         frames
             .into_iter()
@@ -190,20 +190,9 @@ impl Table {
                 let mut columns = Vec::with_capacity(f.columns.len());
                 for c in f.columns {
                     columns.push(c.name);
-                    match c.values {
-                        // JSON values as the server sent them: moved.
-                        Values::Mixed(values) => {
-                            let mut values = values.into_iter();
-                            for row in &mut rows {
-                                row.push(values.next().unwrap_or_default());
-                            }
-                        }
-                        // Typed cells: each made into its JSON value straight from its type.
-                        values => {
-                            for (i, row) in rows.iter_mut().enumerate() {
-                                row.push(values.get(i).map_or(Value::Null, Cell::to_value));
-                            }
-                        }
+                    let mut values = c.values.into_json();
+                    for row in &mut rows {
+                        row.push(values.next().unwrap_or_default());
                     }
                 }
                 Table {

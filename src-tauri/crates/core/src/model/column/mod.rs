@@ -7,250 +7,15 @@
 //! writes them, null for absent values), so the UI, MCP results and the CLI see the same JSON.
 //! [`Cell`] is one value read in place, the borrowed form of what [`Values::value`] returns.
 
-use std::borrow::Cow;
+mod cell;
 
 use serde::ser::{Serialize, SerializeSeq, Serializer};
-use serde_json::{Number, Value};
+use serde_json::Value;
 
 use super::ColumnType;
-use crate::influx::parse::{ns_to_rfc3339, parse_time_ns, rfc3339_in};
+use crate::influx::parse::{ns_to_rfc3339, parse_time_ns};
 
-/// A number as JSON gave it: integers stay integers (`1` is not `1.0`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Num {
-    Int(i64),
-    /// Above `i64::MAX` only (smaller ones are `Int`, as serde_json reads them).
-    UInt(u64),
-    /// Finite.
-    Float(f64),
-}
-
-impl Num {
-    fn from_u64(u: u64) -> Num {
-        i64::try_from(u).map_or(Num::UInt(u), Num::Int)
-    }
-    fn cell<'a>(self) -> Cell<'a> {
-        match self {
-            Num::Int(i) => Cell::Integer(i),
-            Num::UInt(u) => Cell::Unsigned(u),
-            Num::Float(f) => Cell::Float(f),
-        }
-    }
-}
-
-/// Where a text cell's bytes are in [`Strings::buf`]; `start > end` is null.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Span {
-    start: usize,
-    end: usize,
-}
-
-const NULL_SPAN: Span = Span {
-    start: usize::MAX,
-    end: 0,
-};
-
-/// Text cells in one buffer: no allocation per cell, and a value equal to the one above
-/// (a tag on consecutive rows) is stored once.
-#[derive(Debug, Clone, Default)]
-pub struct Strings {
-    buf: String,
-    spans: Vec<Span>,
-}
-
-impl Strings {
-    pub fn len(&self) -> usize {
-        self.spans.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
-    }
-    /// Cell `i` (`None` when null or past the end).
-    pub fn get(&self, i: usize) -> Option<&str> {
-        let s = self.spans.get(i)?;
-        self.buf.get(s.start..s.end)
-    }
-    pub fn push(&mut self, s: Option<&str>) {
-        let span = match s {
-            None => NULL_SPAN,
-            Some(s) => match self.spans.last() {
-                Some(&last) if self.buf.get(last.start..last.end) == Some(s) => last,
-                _ => {
-                    let start = self.buf.len();
-                    self.buf.push_str(s);
-                    Span {
-                        start,
-                        end: self.buf.len(),
-                    }
-                }
-            },
-        };
-        self.spans.push(span);
-    }
-    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
-        self.spans.iter().map(|s| self.buf.get(s.start..s.end))
-    }
-    fn nulls(n: usize) -> Strings {
-        Strings {
-            buf: String::new(),
-            spans: vec![NULL_SPAN; n],
-        }
-    }
-}
-
-/// One cell, read in place: what [`Values::value`] gives as JSON, with times as nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Cell<'a> {
-    Null,
-    /// Epoch nanoseconds (JSON: RFC 3339 UTC text).
-    Time(i64),
-    /// Finite.
-    Float(f64),
-    Integer(i64),
-    /// Above `i64::MAX` only: smaller unsigned values read as `Integer`, as in JSON.
-    Unsigned(u64),
-    Boolean(bool),
-    String(&'a str),
-    /// An array or object a server put in a cell.
-    Other(&'a Value),
-}
-
-impl<'a> Cell<'a> {
-    /// The cell of a JSON value.
-    pub fn of(v: &'a Value) -> Cell<'a> {
-        match v {
-            Value::Null => Cell::Null,
-            Value::Bool(b) => Cell::Boolean(*b),
-            Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-                (Some(i), _) => Cell::Integer(i),
-                (None, Some(u)) => Cell::Unsigned(u),
-                _ => Cell::Float(n.as_f64().unwrap_or_default()),
-            },
-            Value::String(s) => Cell::String(s),
-            other => Cell::Other(other),
-        }
-    }
-
-    pub fn is_null(self) -> bool {
-        self == Cell::Null
-    }
-
-    /// The JSON value (times as RFC 3339 text).
-    pub fn to_value(self) -> Value {
-        match self {
-            Cell::Null => Value::Null,
-            Cell::Time(ns) => Value::String(ns_to_rfc3339(ns)),
-            Cell::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
-            Cell::Integer(i) => Value::from(i),
-            Cell::Unsigned(u) => Value::from(u),
-            Cell::Boolean(b) => Value::Bool(b),
-            Cell::String(s) => Value::String(s.to_string()),
-            Cell::Other(v) => v.clone(),
-        }
-    }
-
-    /// A number as f64 (not booleans, not text).
-    pub fn as_f64(self) -> Option<f64> {
-        match self {
-            Cell::Float(f) => Some(f),
-            Cell::Integer(i) => Some(i as f64),
-            Cell::Unsigned(u) => Some(u as f64),
-            _ => None,
-        }
-    }
-
-    pub fn as_i64(self) -> Option<i64> {
-        match self {
-            Cell::Integer(i) => Some(i),
-            _ => None,
-        }
-    }
-
-    /// A non-negative integer.
-    pub fn as_u64(self) -> Option<u64> {
-        match self {
-            Cell::Integer(i) => u64::try_from(i).ok(),
-            Cell::Unsigned(u) => Some(u),
-            _ => None,
-        }
-    }
-
-    pub fn as_bool(self) -> Option<bool> {
-        match self {
-            Cell::Boolean(b) => Some(b),
-            _ => None,
-        }
-    }
-
-    /// Text cells (not times: see [`Cell::text`]).
-    pub fn as_str(self) -> Option<&'a str> {
-        match self {
-            Cell::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// Epoch nanoseconds of a time cell, of RFC 3339 text, or of an integer.
-    pub fn time_ns(self) -> Option<i64> {
-        match self {
-            Cell::Time(ns) | Cell::Integer(ns) => Some(ns),
-            Cell::String(s) => parse_time_ns(s),
-            _ => None,
-        }
-    }
-
-    /// The cell as text for people and CSV: "" for null, text as it is, anything else as
-    /// its JSON.
-    pub fn text(self) -> Cow<'a, str> {
-        match self {
-            Cell::Null => Cow::Borrowed(""),
-            Cell::String(s) => Cow::Borrowed(s),
-            Cell::Time(ns) => Cow::Owned(ns_to_rfc3339(ns)),
-            Cell::Integer(i) => Cow::Owned(i.to_string()),
-            Cell::Unsigned(u) => Cow::Owned(u.to_string()),
-            Cell::Boolean(b) => Cow::Borrowed(if b { "true" } else { "false" }),
-            other => Cow::Owned(other.to_value().to_string()),
-        }
-    }
-
-    /// The column type of this value as it reads in JSON (`Unknown` for null).
-    fn json_kind(self) -> ColumnType {
-        match self {
-            Cell::Null => ColumnType::Unknown,
-            Cell::Float(_) => ColumnType::Float,
-            Cell::Integer(_) => ColumnType::Integer,
-            Cell::Unsigned(_) => ColumnType::Unsigned,
-            Cell::Boolean(_) => ColumnType::Boolean,
-            Cell::Time(_) | Cell::String(_) | Cell::Other(_) => ColumnType::String,
-        }
-    }
-
-    /// Same JSON (a time equals its RFC 3339 text).
-    fn same(self, other: Cell) -> bool {
-        match (self, other) {
-            (Cell::Time(ns), Cell::String(s)) | (Cell::String(s), Cell::Time(ns)) => {
-                rfc3339_in(ns, &mut [0; 32]) == s
-            }
-            (Cell::Other(a), b) | (b, Cell::Other(a)) => *a == b.to_value(),
-            (a, b) => a == b,
-        }
-    }
-}
-
-impl Serialize for Cell<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match *self {
-            Cell::Null => s.serialize_unit(),
-            Cell::Time(ns) => s.serialize_str(rfc3339_in(ns, &mut [0; 32])),
-            Cell::Float(f) => s.serialize_f64(f),
-            Cell::Integer(i) => s.serialize_i64(i),
-            Cell::Unsigned(u) => s.serialize_u64(u),
-            Cell::Boolean(b) => s.serialize_bool(b),
-            Cell::String(t) => s.serialize_str(t),
-            Cell::Other(v) => v.serialize(s),
-        }
-    }
-}
+pub use cell::{Cell, Num, Strings};
 
 /// A column's values, row by row, stored by type (see the module doc).
 #[derive(Debug, Clone)]
@@ -296,7 +61,7 @@ impl FromIterator<Value> for Values {
     }
 }
 
-/// The storage matching `v`'s first non-null value, with `n` nulls.
+/// The storage a value being pushed needs.
 enum Want {
     Time,
     Float,
@@ -386,6 +151,15 @@ impl Values {
         self.iter().map(Cell::to_value).collect()
     }
 
+    /// Every row as JSON, each typed cell made into its value as it is taken (JSON values
+    /// are moved).
+    pub fn into_json(self) -> IntoJson {
+        match self {
+            Values::Mixed(v) => IntoJson::Moved(v.into_iter()),
+            values => IntoJson::Typed { values, next: 0 },
+        }
+    }
+
     /// Every row as JSON, moving what can be moved.
     pub fn into_vec(self) -> Vec<Value> {
         match self {
@@ -395,7 +169,8 @@ impl Values {
     }
 
     /// The type the values have as JSON: the one kind of all non-null values, floats with
-    /// integers as float, `String` for any other mix, `Unknown` when all are null.
+    /// integers as float, `String` for any other mix (times are RFC 3339 text there: a parser
+    /// that knows a column holds times says so itself), `Unknown` when all are null.
     pub fn kind(&self) -> ColumnType {
         let some = |any: bool, k| if any { k } else { ColumnType::Unknown };
         match self {
@@ -403,7 +178,7 @@ impl Values {
             Values::Integer(v) => some(v.iter().any(Option::is_some), ColumnType::Integer),
             Values::Boolean(v) => some(v.iter().any(Option::is_some), ColumnType::Boolean),
             Values::Time(v) => some(v.iter().any(Option::is_some), ColumnType::String),
-            Values::String(v) => some(v.spans.iter().any(|s| s.start <= s.end), ColumnType::String),
+            Values::String(v) => some(v.any(), ColumnType::String),
             _ => self
                 .iter()
                 .fold(ColumnType::Unknown, |k, c| join_kinds(k, c.json_kind())),
@@ -598,7 +373,7 @@ impl Values {
             Values::Unsigned(v) => v.truncate(n),
             Values::Number(v) => v.truncate(n),
             Values::Boolean(v) => v.truncate(n),
-            Values::String(v) => v.spans.truncate(n),
+            Values::String(v) => v.truncate(n),
             Values::Mixed(v) => v.truncate(n),
         }
     }
@@ -637,6 +412,26 @@ impl Values {
             })
             .collect();
         ns.map(|ns| *self = Values::Time(ns)).is_some()
+    }
+}
+
+/// The rows of a column as JSON values ([`Values::into_json`]).
+pub enum IntoJson {
+    Moved(std::vec::IntoIter<Value>),
+    Typed { values: Values, next: usize },
+}
+
+impl Iterator for IntoJson {
+    type Item = Value;
+    fn next(&mut self) -> Option<Value> {
+        match self {
+            IntoJson::Moved(v) => v.next(),
+            IntoJson::Typed { values, next } => {
+                let v = values.get(*next)?.to_value();
+                *next += 1;
+                Some(v)
+            }
+        }
     }
 }
 
@@ -717,144 +512,5 @@ impl Serialize for Values {
             }
         }
         seq.end()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    /// Each value pushed by type, then serialized: the same JSON text as the values.
-    fn round_trip(values: Vec<Value>) -> Values {
-        let typed = Values::from(values.clone());
-        assert_eq!(
-            serde_json::to_string(&typed).unwrap(),
-            serde_json::to_string(&values).unwrap(),
-            "{typed:?}"
-        );
-        assert_eq!(typed, values);
-        assert_eq!(typed.to_vec(), values);
-        typed
-    }
-
-    #[test]
-    fn typed_storage_serializes_as_the_json_values() {
-        let t = round_trip(vec![json!(1.5), Value::Null, json!(-2.25)]);
-        assert!(matches!(t, Values::Float(_)));
-        let t = round_trip(vec![Value::Null, json!(1), json!(-7), json!(i64::MAX)]);
-        assert!(matches!(t, Values::Integer(_)));
-        let t = round_trip(vec![json!(1), json!(0.5), json!(u64::MAX), json!(-0.0)]);
-        assert!(
-            matches!(t, Values::Number(_)),
-            "each number keeps its spelling"
-        );
-        let t = round_trip(vec![json!(u64::MAX), Value::Null]);
-        assert!(matches!(t, Values::Unsigned(_)));
-        let t = round_trip(vec![json!(true), json!(false), Value::Null]);
-        assert!(matches!(t, Values::Boolean(_)));
-        let t = round_trip(vec![
-            json!("a"),
-            json!("a"),
-            Value::Null,
-            json!(""),
-            json!("é\""),
-        ]);
-        assert!(matches!(t, Values::String(_)));
-        let t = round_trip(vec![
-            json!("a"),
-            json!(1),
-            json!([1, "x"]),
-            json!({"k": null}),
-        ]);
-        assert!(matches!(t, Values::Mixed(_)), "nothing is lost");
-        let t = round_trip(vec![Value::Null, Value::Null]);
-        assert_eq!(t.kind(), ColumnType::Unknown);
-        round_trip(vec![]);
-    }
-
-    #[test]
-    fn times_serialize_as_rfc3339_and_fall_back_exactly() {
-        let mut v = Values::with_kind(ColumnType::Time);
-        v.push_time(1_700_000_000_000_000_001);
-        v.push_null();
-        v.push_time(0);
-        let json = json!([
-            "2023-11-14T22:13:20.000000001Z",
-            null,
-            "1970-01-01T00:00:00Z"
-        ]);
-        assert_eq!(serde_json::to_value(&v).unwrap(), json);
-        assert_eq!(
-            v.get(0).and_then(Cell::time_ns),
-            Some(1_700_000_000_000_000_001)
-        );
-        // Text that is not a time in a time column: kept as text, the times as before.
-        v.push_str("not a time");
-        assert!(matches!(v, Values::Mixed(_)));
-        assert_eq!(
-            serde_json::to_value(&v).unwrap(),
-            json!([
-                "2023-11-14T22:13:20.000000001Z",
-                null,
-                "1970-01-01T00:00:00Z",
-                "not a time"
-            ])
-        );
-        assert!(!v.text_as_times());
-        v.truncate(3);
-        assert!(v.text_as_times());
-        assert!(matches!(v, Values::Time(_)));
-    }
-
-    #[test]
-    fn kinds_join_as_the_json_values_do() {
-        let kind = |v: Vec<Value>| Values::from(v).kind();
-        assert_eq!(kind(vec![json!(1), json!(2.5)]), ColumnType::Float);
-        assert_eq!(kind(vec![json!(1), json!(u64::MAX)]), ColumnType::String);
-        assert_eq!(kind(vec![json!(u64::MAX)]), ColumnType::Unsigned);
-        assert_eq!(kind(vec![json!(1), json!("x")]), ColumnType::String);
-        assert_eq!(kind(vec![Value::Null, json!(true)]), ColumnType::Boolean);
-        assert_eq!(kind(vec![json!([1])]), ColumnType::String);
-    }
-
-    #[test]
-    fn appending_keeps_every_value() {
-        let mut a = Values::from(vec![json!(1), json!(2)]);
-        a.append(Values::from(vec![json!(2.5), Value::Null]));
-        a.append(Values::from(vec![json!("x")]));
-        assert_eq!(
-            a,
-            vec![json!(1), json!(2), json!(2.5), Value::Null, json!("x")]
-        );
-        let mut t = Values::with_kind(ColumnType::Time);
-        t.push_time(5);
-        let mut u = Values::with_kind(ColumnType::Time);
-        u.push_time(6);
-        t.append(u);
-        assert!(matches!(&t, Values::Time(v) if v == &[Some(5), Some(6)]));
-    }
-
-    #[test]
-    fn cells_read_as_their_json() {
-        let v = Values::from(vec![json!(3), json!("2024-01-01T00:00:00Z"), Value::Null]);
-        assert_eq!(v.get(0).and_then(Cell::as_f64), Some(3.0));
-        assert_eq!(
-            v.get(1).and_then(Cell::time_ns),
-            Some(1_704_067_200_000_000_000)
-        );
-        assert_eq!(v.get(2), Some(Cell::Null));
-        assert_eq!(v.get(3), None);
-        assert_eq!(v.value(3), Value::Null);
-        assert_eq!(
-            v.get(1).map(Cell::text).as_deref(),
-            Some("2024-01-01T00:00:00Z")
-        );
-        let f = Values::from(vec![json!(0.1), json!(1e300)]);
-        assert_eq!(f.get(0).map(Cell::text).as_deref(), Some("0.1"));
-        assert_eq!(
-            f.get(1).map(Cell::text).as_deref(),
-            Some(&*json!(1e300).to_string())
-        );
     }
 }
