@@ -8,6 +8,8 @@
 //! [`Cell`] is one value read in place, the borrowed form of what [`Values::value`] returns.
 
 mod cell;
+#[cfg(test)]
+mod tests;
 
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value;
