@@ -497,8 +497,7 @@ async fn top_up(ctx: &Ctx, p: &Profile, now: DateTime<Utc>) -> Result<usize> {
         .first()
         .and_then(|f| f.column("time"))
         .and_then(|c| c.values.first())
-        .and_then(|v| v.as_str())
-        .and_then(crate::influx::parse::parse_time_ns)
+        .and_then(crate::model::Cell::time_ns)
         .and_then(|ns| DateTime::from_timestamp(ns / 1_000_000_000 + STEP_SECS, 0));
     let from = match last_time {
         Some(t) if t > day_ago => t,

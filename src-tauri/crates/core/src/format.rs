@@ -4,10 +4,8 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
-
 use crate::error::{Error, Result};
-use crate::model::{Frame, QueryResult};
+use crate::model::{Cell, Frame, QueryResult};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,14 +33,6 @@ pub fn render(r: &QueryResult, f: Format) -> String {
         Format::Json => serde_json::to_string_pretty(r).unwrap_or_default() + "\n",
         Format::Csv => csv(r),
         Format::Table => table(r),
-    }
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -89,7 +79,7 @@ pub fn csv(r: &QueryResult) -> String {
         for i in 0..f.rows() {
             let mut rec = vec![f.name.clone()];
             rec.extend(tag_keys.iter().map(|k| f.tags[*k].clone()));
-            rec.extend(f.columns.iter().map(|c| cell(&c.values[i])));
+            rec.extend(f.columns.iter().map(|c| c.cell(i).text().into_owned()));
             let _ = w.write_record(&rec);
         }
     }
@@ -105,7 +95,12 @@ pub fn table(r: &QueryResult) -> String {
             let _ = writeln!(out, "{t}");
         }
         let rows: Vec<Vec<String>> = (0..f.rows())
-            .map(|i| f.columns.iter().map(|c| cell(&c.values[i])).collect())
+            .map(|i| {
+                f.columns
+                    .iter()
+                    .map(|c| c.cell(i).text().into_owned())
+                    .collect()
+            })
             .collect();
         let widths: Vec<usize> = f
             .columns
@@ -149,12 +144,6 @@ pub fn table(r: &QueryResult) -> String {
     out
 }
 
-fn time_ns(v: &Value) -> Option<i64> {
-    v.as_str()
-        .and_then(crate::influx::parse::parse_time_ns)
-        .or_else(|| v.as_i64())
-}
-
 /// Line protocol: one point per row. Frame name and tags carry over; the `time`/`_time`
 /// column is the timestamp (ns); Flux's `_field`/`_value` pairs become one field; other
 /// columns are fields typed by their values. Rows without any field value are skipped.
@@ -175,18 +164,19 @@ pub fn line_protocol(r: &QueryResult) -> String {
         let value_col = f.column("_value");
         for i in 0..f.rows() {
             let mut fields = Vec::new();
-            let to_field = |v: &Value| -> Option<FieldValue> {
+            let to_field = |v: Cell| -> Option<FieldValue> {
                 match v {
-                    Value::Bool(b) => Some(FieldValue::Boolean(*b)),
-                    Value::String(s) => Some(FieldValue::String(s.clone())),
-                    Value::Number(n) if n.is_i64() => n.as_i64().map(FieldValue::Integer),
-                    Value::Number(n) if n.is_u64() => n.as_u64().map(FieldValue::Unsigned),
-                    Value::Number(n) => n.as_f64().map(FieldValue::Float),
-                    _ => None,
+                    Cell::Boolean(b) => Some(FieldValue::Boolean(b)),
+                    Cell::String(s) => Some(FieldValue::String(s.to_string())),
+                    Cell::Time(_) => Some(FieldValue::String(v.text().into_owned())),
+                    Cell::Integer(i) => Some(FieldValue::Integer(i)),
+                    Cell::Unsigned(u) => Some(FieldValue::Unsigned(u)),
+                    Cell::Float(f) => Some(FieldValue::Float(f)),
+                    Cell::Null | Cell::Other(_) => None,
                 }
             };
             if let (Some(fc), Some(vc)) = (field_col, value_col)
-                && let (Some(name), Some(v)) = (fc.values[i].as_str(), to_field(&vc.values[i]))
+                && let (Some(name), Some(v)) = (fc.str_at(i), to_field(vc.cell(i)))
             {
                 fields.push((name.to_string(), v));
             }
@@ -197,7 +187,7 @@ pub fn line_protocol(r: &QueryResult) -> String {
                 {
                     continue;
                 }
-                if let Some(v) = to_field(&c.values[i]) {
+                if let Some(v) = to_field(c.cell(i)) {
                     fields.push((c.name.clone(), v));
                 }
             }
@@ -218,7 +208,7 @@ pub fn line_protocol(r: &QueryResult) -> String {
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
                 fields,
-                timestamp: time.and_then(|t| time_ns(&t.values[i])),
+                timestamp: time.and_then(|t| t.time_ns_at(i)),
             };
             out.push_str(&p.to_line());
             out.push('\n');
@@ -231,6 +221,7 @@ pub fn line_protocol(r: &QueryResult) -> String {
 mod tests {
     use super::*;
     use crate::model::{Column, ColumnType, QueryLanguage};
+    use serde_json::Value;
 
     fn sample(truncated: bool) -> QueryResult {
         QueryResult {
@@ -238,16 +229,12 @@ mod tests {
                 name: "cpu".into(),
                 tags: [("host".to_string(), "a,b".to_string())].into(),
                 columns: vec![
-                    Column {
-                        name: "time".into(),
-                        kind: ColumnType::Time,
-                        values: vec!["2024-01-01T00:00:00Z".into()],
-                    },
-                    Column {
-                        name: "v".into(),
-                        kind: ColumnType::Float,
-                        values: vec![Value::from(1.5)],
-                    },
+                    Column::new(
+                        "time",
+                        ColumnType::Time,
+                        vec![Value::from("2024-01-01T00:00:00Z")],
+                    ),
+                    Column::new("v", ColumnType::Float, vec![Value::from(1.5)]),
                 ],
             }],
             language: QueryLanguage::Influxql,

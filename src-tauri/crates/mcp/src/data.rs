@@ -185,7 +185,7 @@ mod tests {
         let col = |name: &str, values: Vec<serde_json::Value>| Column {
             name: name.into(),
             kind: ColumnType::Float,
-            values,
+            values: values.into(),
         };
         let frames = vec![
             Frame {
@@ -229,6 +229,29 @@ mod tests {
             t.rows[1],
             vec![json!("2024-05-01T00:00:10Z"), json!(null), json!(null)]
         );
+    }
+
+    #[test]
+    fn typed_columns_become_the_rows_their_json_says() {
+        use influxdesk_core::influx::parse::{Budget, v1_json};
+        // Times, floats, integers, numbers of both spellings, text, booleans, a mixed column.
+        let body = br#"{"results":[{"series":[{"name":"m","columns":["time","f","i","n","s","b","x"],
+            "values":[[1700000000000000001,0.5,3,1,"a",true,"t"],[1700000000000000000,null,-4,2.5,null,false,7],
+            [null,1e300,null,18446744073709551615,"a",null,[1]]]}]}]}"#;
+        let frames = v1_json(body, &mut Budget::new(10)).unwrap();
+        let json = serde_json::to_value(&frames[0].columns).unwrap();
+        let t = &Table::from_frames(frames)[0];
+        assert_eq!(t.rows.len(), 3);
+        for (j, col) in json.as_array().unwrap().iter().enumerate() {
+            for (i, row) in t.rows.iter().enumerate() {
+                assert_eq!(row[j], col["values"][i], "row {i} column {j}");
+            }
+        }
+        assert_eq!(
+            t.rows[0][0],
+            serde_json::json!("2023-11-14T22:13:20.000000001Z")
+        );
+        assert_eq!(t.rows[0][3].to_string(), "1", "an integer stays an integer");
     }
 
     #[test]

@@ -10,14 +10,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use ts_rs::TS;
 
 use super::{Ctx, profiles};
 use crate::error::{Error, Result};
 use crate::influx::schema::flux_str;
 use crate::influx::timerange::parse_duration;
-use crate::model::{ApiKind, Frame, QueryLanguage};
+use crate::model::{ApiKind, Cell, Frame, QueryLanguage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(rename_all = "lowercase")]
@@ -86,7 +85,7 @@ fn stats<'a>(frames: &'a [Frame], module: &str) -> impl Iterator<Item = &'a Fram
 fn num(f: &Frame, col: &str) -> Option<f64> {
     f.column(col)
         .and_then(|c| c.values.first())
-        .and_then(Value::as_f64)
+        .and_then(Cell::as_f64)
 }
 
 /// Prometheus text exposition -> (name, labels, value) samples.
@@ -211,7 +210,7 @@ pub async fn get(ctx: &Ctx, req: GetMetricsReq, now: DateTime<Utc>) -> Result<Me
                     .find(|f| f.name == "system")
                     .and_then(|f| f.column("uptime"))
                     .and_then(|c| c.values.first())
-                    .and_then(Value::as_str)
+                    .and_then(Cell::as_str)
             {
                 metrics.push(metric("uptime", go_seconds(up), "s", &[]));
             }
@@ -237,7 +236,7 @@ pub async fn get(ctx: &Ctx, req: GetMetricsReq, now: DateTime<Utc>) -> Result<Me
                         f.first()
                             .and_then(|f| f.column("_value"))
                             .and_then(|c| c.values.first())
-                            .and_then(Value::as_f64)
+                            .and_then(Cell::as_f64)
                     });
                 let labels = [("bucket", b.name.as_str())];
                 if let Some(s) = series {

@@ -4,10 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::Value;
-
-use crate::influx::parse::parse_time_ns;
-use crate::model::{ColumnType, Frame};
+use crate::model::{Cell, ColumnType, Frame, Values};
 
 /// One line on a chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,19 +53,28 @@ fn time_column(frame: &Frame) -> Option<usize> {
         .or_else(|| idx.clone().find(is_time))
 }
 
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64().filter(|x| x.is_finite()),
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        _ => None,
+/// A number to chart: numbers, and booleans as 0/1.
+fn number(c: Cell) -> Option<f64> {
+    match c {
+        Cell::Boolean(b) => Some(f64::from(u8::from(b))),
+        c => c.as_f64().filter(|x| x.is_finite()),
     }
 }
 
-fn time(v: &Value) -> Option<i64> {
-    match v {
-        Value::String(s) => parse_time_ns(s),
-        Value::Number(n) => n.as_i64(),
-        _ => None,
+/// Row `i`'s number, read straight from typed storage.
+fn number_at(values: &Values, i: usize) -> Option<f64> {
+    match values {
+        Values::Float(v) => v.get(i).copied().flatten(),
+        Values::Integer(v) => v.get(i).copied().flatten().map(|x| x as f64),
+        other => number(other.get(i)?),
+    }
+}
+
+/// A time column's epoch nanoseconds (time cells, RFC 3339 text or integers).
+fn time_values(values: &Values) -> Vec<Option<i64>> {
+    match values {
+        Values::Time(v) => v.clone(),
+        other => other.iter().map(Cell::time_ns).collect(),
     }
 }
 
@@ -76,7 +82,7 @@ fn frame_series(frame: &Frame, out: &mut Vec<Draft>) {
     let rows = frame.rows();
     let tcol = time_column(frame);
     let times: Vec<Option<i64>> = match tcol {
-        Some(i) => frame.columns[i].values.iter().map(time).collect(),
+        Some(i) => time_values(&frame.columns[i].values),
         None => (0..rows as i64).map(Some).collect(),
     };
     let numeric: Vec<usize> = (0..frame.columns.len())
@@ -90,8 +96,8 @@ fn frame_series(frame: &Frame, out: &mut Vec<Draft>) {
                 | ColumnType::Boolean => true,
                 // Untyped (e.g. JSON Lines with mixed nulls): numeric if every value is.
                 ColumnType::Unknown => {
-                    c.values.iter().any(|v| !v.is_null())
-                        && c.values.iter().all(|v| v.is_null() || number(v).is_some())
+                    c.cells().any(|v| !v.is_null())
+                        && c.cells().all(|v| v.is_null() || number(v).is_some())
                 }
                 _ => false,
             }
@@ -116,13 +122,7 @@ fn frame_series(frame: &Frame, out: &mut Vec<Draft>) {
         for (r, g) in group_of_row.iter_mut().enumerate() {
             let k: Vec<&str> = strings
                 .iter()
-                .map(|c| {
-                    frame.columns[*c]
-                        .values
-                        .get(r)
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                })
+                .map(|c| frame.columns[*c].str_at(r).unwrap_or(""))
                 .collect();
             let next = found.len();
             let id = *seen.entry(k.clone()).or_insert(next);
@@ -162,13 +162,9 @@ fn frame_series(frame: &Frame, out: &mut Vec<Draft>) {
                 }
                 (_, None) => col.name.clone(),
             };
-            let mut points: Vec<(i64, f64)> = col
-                .values
-                .iter()
-                .zip(&times)
-                .zip(&group_of_row)
-                .filter(|(_, g)| **g == gi)
-                .filter_map(|((v, t), _)| Some(((*t)?, number(v)?)))
+            let mut points: Vec<(i64, f64)> = (0..rows.min(col.len()))
+                .filter(|r| group_of_row[*r] == gi)
+                .filter_map(|r| Some((times[r]?, number_at(&col.values, r)?)))
                 .collect();
             if points.is_empty() {
                 continue;
@@ -246,14 +242,10 @@ fn name_series(drafts: Vec<Draft>) -> Vec<Series> {
 mod tests {
     use super::*;
     use crate::model::Column;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn col(name: &str, kind: ColumnType, values: Vec<Value>) -> Column {
-        Column {
-            name: name.into(),
-            kind,
-            values,
-        }
+        Column::new(name, kind, values)
     }
 
     #[test]

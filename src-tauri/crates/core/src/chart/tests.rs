@@ -30,12 +30,12 @@ fn two_host_frames() -> Vec<Frame> {
                     Column {
                         name: "time".into(),
                         kind: ColumnType::Time,
-                        values: times,
+                        values: times.into(),
                     },
                     Column {
                         name: "usage_user".into(),
                         kind: ColumnType::Float,
-                        values,
+                        values: values.into(),
                     },
                 ],
             }
@@ -449,7 +449,7 @@ fn nothing_to_chart_and_bad_specs_are_invalid_input() {
         columns: vec![Column {
             name: "msg".into(),
             kind: ColumnType::String,
-            values: vec![json!("hello")],
+            values: vec![json!("hello")].into(),
         }],
     };
     let cases: Vec<(Vec<Series>, ChartSpec, &str)> = vec![

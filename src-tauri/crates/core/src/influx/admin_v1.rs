@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use super::Client;
 use super::buckets::{v1_retention_policies, v1_rp_duration};
 use super::schema::quote_ident;
@@ -125,7 +123,7 @@ impl Client {
         let first = |f: &crate::model::Frame, col: &str| {
             f.column(col)
                 .and_then(|c| c.values.first())
-                .and_then(Value::as_f64)
+                .and_then(crate::model::Cell::as_f64)
         };
         let mut out: HashMap<String, DbStats> = HashMap::new();
         for f in &frames {

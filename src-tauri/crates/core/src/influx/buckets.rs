@@ -9,7 +9,7 @@ use super::parse::Budget;
 use super::schema::quote_ident;
 use super::{Client, json_body};
 use crate::error::{Error, Result};
-use crate::model::{ApiKind, Bucket, RetentionPolicy};
+use crate::model::{ApiKind, Bucket, Cell, RetentionPolicy};
 
 /// Seconds as a short duration: 2592000 -> "30d", None -> "forever".
 pub fn human(secs: Option<u64>) -> String {
@@ -103,7 +103,7 @@ impl Client {
             };
             for (i, name) in names.values.iter().enumerate() {
                 let Some(name) = name.as_str() else { continue };
-                let cell = |c: &str| f.column(c).and_then(|c| c.values.get(i)).cloned();
+                let cell = |c: &str| f.column(c).and_then(|c| c.values.get(i));
                 if cell("deleted").and_then(|d| d.as_bool()) == Some(true) {
                     continue;
                 }
@@ -473,18 +473,18 @@ pub(crate) fn v1_retention_policies(frames: &[crate::model::Frame]) -> Vec<Reten
         let rep = f.column("replicaN");
         for i in 0..f.rows() {
             rps.push(RetentionPolicy {
-                name: n.values[i].as_str().unwrap_or_default().to_string(),
+                name: n.str_at(i).unwrap_or_default().to_string(),
                 duration_seconds: d
                     .values
                     .get(i)
                     .and_then(|v| v.as_str())
                     .and_then(v1_duration),
-                default: def.values.get(i).and_then(Value::as_bool).unwrap_or(false),
+                default: def.values.get(i).and_then(Cell::as_bool).unwrap_or(false),
                 shard_group_seconds: sg
                     .and_then(|c| c.values.get(i))
                     .and_then(|v| v.as_str())
                     .and_then(v1_duration),
-                replication: rep.and_then(|c| c.values.get(i)).and_then(Value::as_u64),
+                replication: rep.and_then(|c| c.values.get(i)).and_then(Cell::as_u64),
             });
         }
     }

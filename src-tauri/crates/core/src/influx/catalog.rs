@@ -104,7 +104,7 @@ fn rows(frames: &[Frame]) -> Vec<serde_json::Map<String, Value>> {
             out.push(
                 f.columns
                     .iter()
-                    .map(|c| (c.name.clone(), c.values.get(i).cloned().unwrap_or_default()))
+                    .map(|c| (c.name.clone(), c.value(i)))
                     .collect(),
             );
         }

@@ -664,20 +664,8 @@ fn type_rfc3339_time(frame: &mut Frame) {
         .iter_mut()
         .filter(|c| c.name == "time" && c.kind == ColumnType::String)
     {
-        let ns: Option<Vec<Option<i64>>> = col
-            .values
-            .iter()
-            .map(|v| match v {
-                Value::Null => Some(None),
-                v => v.as_str().and_then(parse::parse_time_ns).map(Some),
-            })
-            .collect();
-        if let Some(ns) = ns {
+        if col.values.text_as_times() {
             col.kind = ColumnType::Time;
-            col.values = ns
-                .into_iter()
-                .map(|n| n.map_or(Value::Null, |n| Value::String(parse::ns_to_rfc3339(n))))
-                .collect();
         }
     }
 }

@@ -152,11 +152,8 @@ mod tests {
 
     #[test]
     fn show_queries_rows() {
-        let col = |name: &str, kind, values: Vec<serde_json::Value>| Column {
-            name: name.into(),
-            kind,
-            values,
-        };
+        let col =
+            |name: &str, kind, values: Vec<serde_json::Value>| Column::new(name, kind, values);
         let f = Frame {
             columns: vec![
                 col("qid", ColumnType::Integer, vec![json!(3), json!(4)]),

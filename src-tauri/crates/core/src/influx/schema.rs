@@ -3,8 +3,6 @@
 //! the v1-compatible `SHOW FIELD KEYS` when the bucket has a DBRP mapping); v3: SQL
 //! `information_schema` and `SELECT DISTINCT`.
 
-use serde_json::Value;
-
 use super::Client;
 use crate::error::{Error, Result};
 use crate::model::{ApiKind, ColumnType, FieldKey, Frame, QueryLanguage};
@@ -56,7 +54,7 @@ fn strings(frames: &[Frame], column: &str) -> Vec<String> {
         .flat_map(|c| {
             c.values
                 .iter()
-                .filter_map(Value::as_str)
+                .filter_map(crate::model::Cell::as_str)
                 .map(str::to_string)
         })
         .collect();
@@ -354,7 +352,7 @@ mod tests {
         let col = |name: &str, v: &[&str]| Column {
             name: name.into(),
             kind: T::String,
-            values: v.iter().map(|s| Value::from(*s)).collect(),
+            values: v.iter().map(|s| serde_json::Value::from(*s)).collect(),
         };
         let f = Frame {
             name: "cpu".into(),

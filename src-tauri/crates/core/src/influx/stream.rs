@@ -231,7 +231,7 @@ fn append(into: &mut Frame, more: Frame) {
         } else {
             parse::join_kinds(col.kind, extra.kind)
         };
-        col.values.extend(extra.values);
+        col.values.append(extra.values);
         col.kind = kind;
     }
 }

@@ -205,7 +205,7 @@ impl Client {
                 continue;
             };
             for (i, name) in names.values.iter().enumerate() {
-                let cell = |c: &str| f.column(c).and_then(|c| c.values.get(i)).cloned();
+                let cell = |c: &str| f.column(c).and_then(|c| c.values.get(i));
                 let text = |c: &str| cell(c).and_then(|v| v.as_str().map(str::to_string));
                 out.push(Trigger {
                     database: db.to_string(),

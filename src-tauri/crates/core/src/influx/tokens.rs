@@ -136,7 +136,7 @@ impl Client {
                     for i in 0..f.rows() {
                         let mut row = serde_json::Map::new();
                         for c in &f.columns {
-                            row.insert(c.name.clone(), c.values[i].clone());
+                            row.insert(c.name.clone(), c.value(i));
                         }
                         out.push(v3_info(&Value::Object(row)));
                     }

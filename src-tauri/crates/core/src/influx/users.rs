@@ -5,7 +5,6 @@
 //! and proxies log), and a server error that echoes a password has it replaced.
 
 use reqwest::Method;
-use serde_json::Value;
 
 use super::Client;
 use super::parse::{self, Budget};
@@ -225,13 +224,13 @@ impl Client {
         let mut users = Vec::new();
         for f in &frames {
             let names = column_strings(f, "user");
-            let admins = f.column("admin").map(|c| c.values.clone());
+            let admins = f.column("admin");
             for (i, name) in names.into_iter().enumerate() {
                 let Some(name) = name else { continue };
                 let admin = admins
                     .as_ref()
-                    .and_then(|a| a.get(i))
-                    .and_then(Value::as_bool)
+                    .and_then(|a| a.values.get(i))
+                    .and_then(crate::model::Cell::as_bool)
                     .unwrap_or(false);
                 users.push(UserInfo {
                     name,

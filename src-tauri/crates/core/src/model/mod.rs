@@ -4,6 +4,7 @@
 //! except as write-only request fields of type [`Secret`](crate::secrets::Secret).
 
 mod bucket;
+mod column;
 mod history;
 mod profile;
 mod query;
@@ -12,6 +13,8 @@ mod smtp;
 mod write;
 
 pub use bucket::*;
+pub(crate) use column::join_kinds;
+pub use column::*;
 pub use history::*;
 pub use profile::*;
 pub use query::*;

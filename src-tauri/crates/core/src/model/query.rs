@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::ApiKind;
+use super::{ApiKind, Cell, Values};
 
 /// Query languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
@@ -110,8 +110,51 @@ pub enum ColumnType {
 pub struct Column {
     pub name: String,
     pub kind: ColumnType,
+    // Stored by type ([`Values`]: times as epoch nanoseconds, numbers, text in one buffer);
+    // serialized as the JSON array described above.
     #[ts(type = "Array<string | number | boolean | null>")]
-    pub values: Vec<serde_json::Value>,
+    pub values: Values,
+}
+
+impl Column {
+    /// A column of these values (JSON values are stored by type).
+    pub fn new(name: impl Into<String>, kind: ColumnType, values: impl Into<Values>) -> Column {
+        Column {
+            name: name.into(),
+            kind,
+            values: values.into(),
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+    /// Row `i` read in place (null past the end).
+    pub fn cell(&self, i: usize) -> Cell<'_> {
+        self.values.get(i).unwrap_or(Cell::Null)
+    }
+    /// Row `i` as JSON (null past the end), for code off the hot paths.
+    pub fn value(&self, i: usize) -> serde_json::Value {
+        self.values.value(i)
+    }
+    /// Row `i` as a number (integers and floats; not booleans or text).
+    pub fn f64_at(&self, i: usize) -> Option<f64> {
+        self.cell(i).as_f64()
+    }
+    /// Row `i` as epoch nanoseconds (a time, RFC 3339 text or an integer).
+    pub fn time_ns_at(&self, i: usize) -> Option<i64> {
+        self.cell(i).time_ns()
+    }
+    /// Row `i` when it is text.
+    pub fn str_at(&self, i: usize) -> Option<&str> {
+        self.cell(i).as_str()
+    }
+    /// Every row, read in place.
+    pub fn cells(&self) -> super::Cells<'_> {
+        self.values.iter()
+    }
 }
 
 /// One table of results: a series (v1), a table (Flux) or a result set (SQL).
@@ -127,7 +170,7 @@ pub struct Frame {
 
 impl Frame {
     pub fn rows(&self) -> usize {
-        self.columns.first().map_or(0, |c| c.values.len())
+        self.columns.first().map_or(0, |c| c.len())
     }
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)

@@ -90,7 +90,7 @@ async fn cpu_per_host(c: &Ctx, db: &str) -> Vec<(String, i64)> {
         .map(|f| {
             (
                 f.tags["host"].clone(),
-                f.column("count").unwrap().values[0].as_i64().unwrap(),
+                f.column("count").unwrap().value(0).as_i64().unwrap(),
             )
         })
         .collect();

@@ -78,7 +78,7 @@ async fn rows(c: &Ctx, db: &str, q: &str) -> Vec<BTreeMap<String, serde_json::Va
                 .map(|(k, v)| (k.clone(), serde_json::json!(v)))
                 .collect();
             for col in &f.columns {
-                row.insert(col.name.clone(), col.values[i].clone());
+                row.insert(col.name.clone(), col.value(i));
             }
             out.push(row);
         }

@@ -215,7 +215,7 @@ async fn flux_query_posts_the_query_schema_and_reads_two_tables_contract() {
         ]
     );
     assert_eq!(
-        a.column("_start").unwrap().values[0],
+        a.column("_start").unwrap().value(0),
         json!("2024-01-01T00:00:00Z")
     );
     assert!(

@@ -86,7 +86,10 @@ async fn the_demo_runs_with_auth_and_keeps_data_flowing() {
     let (status, body) = anonymous_drop(&d.profile.url).await;
     assert_eq!(status, 401, "an unauthenticated query is refused: {body}");
     let n = |r: &QueryResult| {
-        r.frames[0].column("count").unwrap().values[0]
+        r.frames[0]
+            .column("count")
+            .unwrap()
+            .value(0)
             .as_i64()
             .unwrap()
     };

@@ -239,7 +239,7 @@ async fn builder_queries_run_over_the_time_range_with_exact_aggregates() {
     .unwrap();
     // (1.x JSON writes the float 99.0 as 99.)
     assert_eq!(
-        r.frames[0].column("max").unwrap().values[0].as_f64(),
+        r.frames[0].column("max").unwrap().value(0).as_f64(),
         Some(99.0)
     );
 }
@@ -290,7 +290,7 @@ async fn cancel_stops_a_long_query_on_the_server_too() {
             .frames
             .iter()
             .filter_map(|f| f.column("query"))
-            .flat_map(|c| c.values.clone())
+            .flat_map(|c| c.values.to_vec())
             .any(|v| v.as_str().is_some_and(|t| t.contains("count(v) FROM m")));
         if seen {
             break;
@@ -322,7 +322,7 @@ async fn cancel_stops_a_long_query_on_the_server_too() {
             .frames
             .iter()
             .filter_map(|f| f.column("query"))
-            .flat_map(|c| c.values.clone())
+            .flat_map(|c| c.values.to_vec())
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect();
         // (The server lists it normalized: `fill(null)` dropped, times rewritten.)

@@ -711,7 +711,7 @@ async fn demo_starts_a_local_server_with_a_day_of_data() {
     .unwrap();
     assert_eq!(r.frames.len(), 3, "three hosts");
     for f in &r.frames {
-        let n = f.column("count").unwrap().values[0].as_i64().unwrap();
+        let n = f.column("count").unwrap().value(0).as_i64().unwrap();
         assert!(
             (1439..=1441).contains(&n),
             "one point a minute for a day on {:?}: {n}",

@@ -96,7 +96,8 @@ pub fn strings(r: &QueryResult, col: &str) -> Vec<String> {
         .filter_map(|f| f.column(col))
         .flat_map(|c| {
             c.values
-                .iter()
+                .to_vec()
+                .into_iter()
                 .filter_map(|v| v.as_str().map(str::to_string))
         })
         .collect()

@@ -43,7 +43,7 @@ pub async fn number(c: &Ctx, db: &str, text: &str) -> i64 {
         .first()
         .and_then(|f| f.columns.get(1))
         .and_then(|col| col.values.first())
-        .and_then(serde_json::Value::as_i64)
+        .and_then(influxdesk_core::model::Cell::as_i64)
         .unwrap_or(0)
 }
 

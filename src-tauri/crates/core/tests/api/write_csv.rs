@@ -33,7 +33,7 @@ async fn rows(c: &influxdesk_core::Ctx, db: &str, q: &str) -> Vec<Vec<Value>> {
     let r = run(c, db, q).await;
     let f = &r.frames[0];
     (0..f.rows())
-        .map(|i| f.columns.iter().map(|col| col.values[i].clone()).collect())
+        .map(|i| f.columns.iter().map(|col| col.value(i)).collect())
         .collect()
 }
 

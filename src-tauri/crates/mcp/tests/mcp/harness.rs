@@ -159,7 +159,7 @@ pub fn rows(r: &QueryResult) -> Vec<Vec<Value>> {
         return Vec::new();
     };
     (0..f.rows())
-        .map(|i| f.columns.iter().map(|c| c.values[i].clone()).collect())
+        .map(|i| f.columns.iter().map(|c| c.value(i)).collect())
         .collect()
 }
 

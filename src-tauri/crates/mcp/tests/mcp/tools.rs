@@ -153,7 +153,7 @@ async fn a_bad_point_is_a_clear_error_and_nothing_is_written() {
         let r = influxql(&ctx, None, "SELECT count(*) FROM cpu, jobs WHERE time > 0").await;
         r.frames
             .iter()
-            .flat_map(|f| f.columns[1..].iter().filter_map(|c| c.values[0].as_i64()))
+            .flat_map(|f| f.columns[1..].iter().filter_map(|c| c.value(0).as_i64()))
             .sum::<i64>()
     };
     let before = count(ctx.clone()).await;

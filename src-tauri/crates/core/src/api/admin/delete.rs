@@ -12,7 +12,6 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use ts_rs::TS;
 
 use crate::api::{Ctx, policy, profiles};
@@ -22,7 +21,7 @@ use crate::influx::parse::{ns_to_rfc3339, parse_time_ns};
 use crate::influx::predicate::Predicate;
 use crate::influx::schema::quote_ident;
 use crate::influx::{Client, split_db_rp};
-use crate::model::{Actor, ApiKind, Frame, QueryLanguage};
+use crate::model::{Actor, ApiKind, Cell, Frame, QueryLanguage};
 
 /// Delete data from a measurement (or the whole measurement).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
@@ -219,7 +218,7 @@ fn count_frames(frames: &[Frame]) -> (u64, u64) {
             .columns
             .iter()
             .filter(|c| c.name.starts_with("count"))
-            .filter_map(|c| c.values.first().and_then(Value::as_u64))
+            .filter_map(|c| c.values.first().and_then(Cell::as_u64))
             .max()
             .unwrap_or(0);
         if most > 0 {
@@ -303,7 +302,12 @@ async fn v3_counts(c: &Client, k: &Checked) -> Result<Option<(u64, u64)>> {
                 let key: Vec<String> = f
                     .columns
                     .iter()
-                    .map(|c| c.values.get(i).map(Value::to_string).unwrap_or_default())
+                    .map(|c| {
+                        c.values
+                            .get(i)
+                            .map(|v| v.to_value().to_string())
+                            .unwrap_or_default()
+                    })
                     .collect();
                 series.insert(key);
             }

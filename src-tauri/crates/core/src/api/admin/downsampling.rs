@@ -539,10 +539,7 @@ async fn first_point_ns(c: &crate::influx::Client, source: &str) -> Result<Optio
         .iter()
         .filter_map(|f| f.column("time"))
         .filter_map(|t| t.values.first())
-        .filter_map(|v| {
-            v.as_i64()
-                .or_else(|| v.as_str().and_then(crate::influx::parse::parse_time_ns))
-        })
+        .filter_map(crate::model::Cell::time_ns)
         .min())
 }
 

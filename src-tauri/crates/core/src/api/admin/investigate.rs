@@ -180,7 +180,7 @@ pub async fn investigate(
                                 row.insert(k.clone(), serde_json::Value::String(v.clone()));
                             }
                             for c in &f.columns {
-                                row.insert(c.name.clone(), c.values[i].clone());
+                                row.insert(c.name.clone(), c.value(i));
                             }
                             recent.push(row);
                         }

@@ -12,7 +12,7 @@ use super::{ALERTS_FILE, AlertStatus, AlertsFile, STATUS_MEASUREMENT, Silence, d
 use crate::api::{Ctx, profiles, query};
 use crate::error::{Error, Result};
 use crate::influx::builder::influxql_str as quote_string;
-use crate::model::{Actor, QueryLanguage, RunQueryReq, TimeRange};
+use crate::model::{Actor, Cell, QueryLanguage, RunQueryReq, TimeRange};
 
 /// Which changes of state to show.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema, TS)]
@@ -99,7 +99,7 @@ pub async fn history(ctx: &Ctx, req: AlertHistoryReq) -> Result<Vec<AlertChange>
                     .unwrap_or_default()
                     .to_string()
             };
-            let t = match &time[i] {
+            let t = match time.value(i) {
                 serde_json::Value::Number(n) => n
                     .as_i64()
                     .map(|ns| now_str(DateTime::from_timestamp_nanos(ns)))
@@ -109,7 +109,7 @@ pub async fn history(ctx: &Ctx, req: AlertHistoryReq) -> Result<Vec<AlertChange>
             out.push(AlertChange {
                 time: t,
                 series: text("series"),
-                status: status_of(status[i].as_str().unwrap_or_default()),
+                status: status_of(status.get(i).and_then(Cell::as_str).unwrap_or_default()),
                 value: col("value").and_then(|v| v.get(i)).and_then(|v| v.as_f64()),
                 muted: col("muted")
                     .and_then(|v| v.get(i))

@@ -6,11 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
-use super::{Budget, ns_to_rfc3339, parse_time_ns};
+use super::{Budget, parse_time_ns};
 use crate::error::{Error, Result};
-use crate::model::{Column, ColumnType, Frame};
+use crate::model::{Column, ColumnType, Frame, Values};
 
 /// Flux annotated CSV into frames (see the module doc).
 pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
@@ -144,16 +142,20 @@ impl FluxCsv {
             .zip(&mut self.last_times)
         {
             let field = cell(i).unwrap_or_default();
-            let v = match col.values.last() {
-                Some(above) if col.kind == ColumnType::Time && last[..] == *field => above.clone(),
-                _ if col.kind == ColumnType::Time => {
-                    last.clear();
-                    last.extend_from_slice(field);
-                    flux_value(col.kind, field)
+            match &mut col.values {
+                Values::Time(times) => {
+                    let above = times.last().copied();
+                    match above {
+                        Some(above) if last[..] == *field => times.push(above),
+                        _ => {
+                            last.clear();
+                            last.extend_from_slice(field);
+                            times.push(flux_time(field));
+                        }
+                    }
                 }
-                _ => flux_value(col.kind, field),
-            };
-            col.values.push(v);
+                values => push_flux_value(values, col.kind, field),
+            }
         }
         Ok(())
     }
@@ -177,10 +179,13 @@ impl FluxCsv {
         let columns = header
             .kept
             .iter()
-            .map(|&i| Column {
-                name: header.names[i].clone(),
-                kind: flux_type(self.datatypes.get(i).map_or("string", String::as_str)),
-                values: Vec::new(),
+            .map(|&i| {
+                let kind = flux_type(self.datatypes.get(i).map_or("string", String::as_str));
+                Column {
+                    name: header.names[i].clone(),
+                    kind,
+                    values: Values::with_kind(kind),
+                }
             })
             .collect();
         Frame {
@@ -219,25 +224,39 @@ fn flux_type(t: &str) -> ColumnType {
     }
 }
 
+/// A time cell: null when empty or not a time.
+fn flux_time(field: &[u8]) -> Option<i64> {
+    if field.is_empty() {
+        return None;
+    }
+    parse_time_ns(text(field))
+}
+
 /// One cell as its column's type (an empty cell is null, except in a string column; a cell
 /// that does not parse as its type is null).
-fn flux_value(kind: ColumnType, field: &[u8]) -> Value {
+fn push_flux_value(values: &mut Values, kind: ColumnType, field: &[u8]) {
     if field.is_empty() && kind != ColumnType::String {
-        return Value::Null;
+        return values.push_null();
     }
     let s = text(field);
     match kind {
-        ColumnType::Float => s
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map_or(Value::Null, Value::Number),
-        ColumnType::Integer => s.parse::<i64>().map_or(Value::Null, Value::from),
-        ColumnType::Unsigned => s.parse::<u64>().map_or(Value::Null, Value::from),
-        ColumnType::Boolean => Value::Bool(s == "true"),
-        ColumnType::Time => {
-            parse_time_ns(s).map_or(Value::Null, |ns| Value::String(ns_to_rfc3339(ns)))
-        }
-        _ => Value::String(s.to_string()),
+        ColumnType::Float => match s.parse::<f64>() {
+            Ok(f) => values.push_f64(f),
+            Err(_) => values.push_null(),
+        },
+        ColumnType::Integer => match s.parse::<i64>() {
+            Ok(i) => values.push_i64(i),
+            Err(_) => values.push_null(),
+        },
+        ColumnType::Unsigned => match s.parse::<u64>() {
+            Ok(u) => values.push_u64(u),
+            Err(_) => values.push_null(),
+        },
+        ColumnType::Boolean => values.push_bool(s == "true"),
+        ColumnType::Time => match parse_time_ns(s) {
+            Some(ns) => values.push_time(ns),
+            None => values.push_null(),
+        },
+        _ => values.push_str(s),
     }
 }

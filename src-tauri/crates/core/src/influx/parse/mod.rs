@@ -1,6 +1,7 @@
 //! Response parsers into the one result model ([`Frame`]): v1 InfluxQL JSON, v2 Flux annotated
 //! CSV, v3 JSON Lines. Each stops at a row limit and reports whether it cut rows. Times become
-//! RFC 3339 UTC strings (nanosecond precision kept). Each format has its module; all three
+//! epoch nanoseconds in typed columns, RFC 3339 UTC strings as JSON (nanosecond precision
+//! kept). Each format has its module; all three
 //! read the bytes straight into the frames' columns (no JSON tree or string record of the
 //! response in between) and are the same readers the streaming query path feeds chunk by
 //! chunk (`influx::stream`).
@@ -16,14 +17,16 @@ mod tests;
 mod time;
 mod v1;
 
+#[cfg(test)]
 use serde_json::Value;
 
 use crate::error::Error;
+#[cfg(test)]
 use crate::model::ColumnType;
 
 pub use flux::{FluxCsv, flux_csv};
 pub use jsonl::{JsonlFrames, jsonl};
-pub use time::{ns_to_rfc3339, parse_time_ns};
+pub use time::{ns_to_rfc3339, parse_time_ns, rfc3339_in};
 pub(crate) use v1::objects as v1_objects;
 pub use v1::v1_json;
 
@@ -51,6 +54,8 @@ impl Budget {
     }
 }
 
+/// The kind of a column of these JSON values (the old model's rule, kept for the oracle).
+#[cfg(test)]
 pub(crate) fn kind_of(values: &[Value]) -> ColumnType {
     let mut kind = ColumnType::Unknown;
     for v in values {
@@ -68,16 +73,7 @@ pub(crate) fn kind_of(values: &[Value]) -> ColumnType {
     kind
 }
 
-/// The kind of a column holding values of kinds `a` and `b`.
-pub(crate) fn join_kinds(a: ColumnType, b: ColumnType) -> ColumnType {
-    match (a, b) {
-        (ColumnType::Unknown, k) | (k, ColumnType::Unknown) => k,
-        (a, b) if a == b => a,
-        (ColumnType::Integer | ColumnType::Unsigned, ColumnType::Float)
-        | (ColumnType::Float, ColumnType::Integer | ColumnType::Unsigned) => ColumnType::Float,
-        _ => ColumnType::String,
-    }
-}
+pub(crate) use crate::model::join_kinds;
 
 /// A server-side error inside a v1 result, with the statement's text kept.
 pub fn classify_v1_error(msg: &str) -> Error {

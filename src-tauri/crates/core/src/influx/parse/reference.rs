@@ -7,7 +7,47 @@ use serde_json::Value;
 
 use super::{Budget, classify_v1_error, kind_of};
 use crate::error::{Error, Result};
-use crate::model::{Column, ColumnType, Frame};
+use crate::model::{self, ColumnType, Values};
+
+/// The old model's column: its JSON values.
+pub struct Column {
+    pub name: String,
+    pub kind: ColumnType,
+    pub values: Vec<Value>,
+}
+
+/// The old model's frame.
+pub struct Frame {
+    pub name: String,
+    pub tags: BTreeMap<String, String>,
+    pub columns: Vec<Column>,
+}
+
+impl Frame {
+    fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.values.len())
+    }
+}
+
+/// The frames as the model holds them, every column kept as its JSON values.
+fn model(frames: Vec<Frame>) -> Vec<model::Frame> {
+    frames
+        .into_iter()
+        .map(|f| model::Frame {
+            name: f.name,
+            tags: f.tags,
+            columns: f
+                .columns
+                .into_iter()
+                .map(|c| model::Column {
+                    name: c.name,
+                    kind: c.kind,
+                    values: Values::mixed(c.values),
+                })
+                .collect(),
+        })
+        .collect()
+}
 
 /// Format epoch nanoseconds as RFC 3339 UTC.
 pub fn ns_to_rfc3339(ns: i64) -> String {
@@ -25,7 +65,7 @@ pub fn parse_time_ns(s: &str) -> Option<i64> {
 }
 
 /// v1 `/query` JSON (with `epoch=ns`): `{"results":[{"series":[...],"error":...}]}`.
-pub fn v1_json(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
+pub fn v1_json(body: &[u8], budget: &mut Budget) -> Result<Vec<model::Frame>> {
     let v: Value = serde_json::from_slice(body).map_err(|e| {
         Error::Internal(format!(
             "InfluxDB sent a query response that is not JSON: {e}"
@@ -53,7 +93,7 @@ pub fn v1_json(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
             frames.push(v1_series(series, budget));
         }
     }
-    Ok(frames)
+    Ok(model(frames))
 }
 
 pub fn v1_series(series: &Value, budget: &mut Budget) -> Frame {
@@ -122,10 +162,10 @@ pub fn v1_series(series: &Value, budget: &mut Budget) -> Frame {
 
 /// Flux annotated CSV (`#datatype`, `#group`, `#default` annotations, tables separated by
 /// blank lines). A Flux runtime error arrives as a table with `error,reference` columns.
-pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
+pub fn flux_csv(body: &[u8], budget: &mut Budget) -> Result<Vec<model::Frame>> {
     let mut csv = FluxCsv::default();
     csv.records(body, budget)?;
-    Ok(csv.frames)
+    Ok(model(csv.frames))
 }
 
 /// Flux annotated CSV parsed record by record, as it streams in (see [`flux_csv`]).
@@ -291,7 +331,7 @@ fn flux_value(kind: ColumnType, s: &str) -> Value {
 
 /// v3 JSON Lines: one JSON object per row. Columns in order of first appearance; a column
 /// named `time` is the time column; `iox::measurement` (InfluxQL on v3) names the frames.
-pub fn jsonl(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
+pub fn jsonl(body: &[u8], budget: &mut Budget) -> Result<Vec<model::Frame>> {
     let mut rows = JsonlFrames::default();
     for line in body.split(|b| *b == b'\n') {
         rows.row(line, budget)?;
@@ -356,7 +396,7 @@ impl JsonlFrames {
     }
 
     /// The frames, with column kinds and times settled.
-    pub fn finish(mut self) -> Vec<Frame> {
+    pub fn finish(mut self) -> Vec<model::Frame> {
         for frame in &mut self.frames {
             for col in &mut frame.columns {
                 if col.name == "time" {
@@ -371,6 +411,6 @@ impl JsonlFrames {
                 }
             }
         }
-        self.frames
+        model(self.frames)
     }
 }

@@ -15,7 +15,8 @@ fn v1_json_series_become_frames_with_rfc3339_times() {
     let t = f[0].column("time").unwrap();
     assert_eq!(t.kind, ColumnType::Time);
     assert_eq!(
-        t.values[0], "2023-11-14T22:13:20.000000001Z",
+        t.value(0),
+        "2023-11-14T22:13:20.000000001Z",
         "nanoseconds are kept"
     );
     assert_eq!(f[0].column("usage").unwrap().kind, ColumnType::Float);
@@ -94,7 +95,7 @@ fn jsonl_rows_fill_sparse_columns_with_null() {
         vec![Value::from(1.5), Value::Null]
     );
     assert_eq!(
-        f[0].column("time").unwrap().values[0],
+        f[0].column("time").unwrap().value(0),
         "2024-01-01T00:00:00Z"
     );
 }

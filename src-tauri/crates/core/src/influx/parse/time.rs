@@ -13,6 +13,12 @@ pub fn ns_to_rfc3339(ns: i64) -> String {
     std::str::from_utf8(&buf[..n]).map_or_else(|_| String::new(), str::to_owned)
 }
 
+/// `ns` as RFC 3339 text in `buf`, without allocating (what [`ns_to_rfc3339`] returns).
+pub fn rfc3339_in(ns: i64, buf: &mut [u8; 32]) -> &str {
+    let n = format_ns(ns, buf);
+    std::str::from_utf8(&buf[..n]).unwrap_or_default()
+}
+
 /// Write `ns` as RFC 3339 into `out`, returning the length (at most 30 bytes).
 fn format_ns(ns: i64, out: &mut [u8; 32]) -> usize {
     let secs = ns.div_euclid(1_000_000_000);

@@ -12,9 +12,9 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{Budget, classify_v1_error, kind_of, ns_to_rfc3339};
+use super::{Budget, classify_v1_error};
 use crate::error::{Error, Result};
-use crate::model::{Column, ColumnType, Frame};
+use crate::model::{Column, ColumnType, Frame, Values};
 
 /// v1 `/query` JSON (with `epoch=ns`): `{"results":[{"series":[...],"error":...}]}`.
 pub fn v1_json(body: &[u8], budget: &mut Budget) -> Result<Vec<Frame>> {
@@ -293,24 +293,25 @@ struct Series {
     names: Vec<String>,
     /// `columns` came before `values`: cells past it are skipped unread into a column.
     width: Option<usize>,
-    cols: Vec<Vec<Value>>,
+    cols: Vec<Values>,
     rows: usize,
     partial: bool,
 }
 
 impl Series {
-    fn push(&mut self, i: usize, v: Value) {
+    /// Column `i`, made (null up to this row) when the row is wider than those before.
+    fn col(&mut self, i: usize) -> &mut Values {
         while self.cols.len() <= i {
-            self.cols.push(vec![Value::Null; self.rows]);
+            self.cols.push(Values::nulls(self.rows));
         }
-        self.cols[i].push(v);
+        &mut self.cols[i]
     }
 
     fn end_row(&mut self) {
         self.rows += 1;
         for c in &mut self.cols {
             if c.len() < self.rows {
-                c.push(Value::Null);
+                c.push_null();
             }
         }
     }
@@ -319,22 +320,17 @@ impl Series {
         let n = self.names.len();
         self.cols.truncate(n);
         while self.cols.len() < n {
-            self.cols.push(vec![Value::Null; self.rows]);
+            self.cols.push(Values::nulls(self.rows));
         }
         let columns = self
             .names
             .into_iter()
             .zip(self.cols)
             .map(|(name, mut values)| {
-                let kind = if name == "time" && values.iter().all(|v| v.is_i64() || v.is_null()) {
-                    for v in &mut values {
-                        if let Some(ns) = v.as_i64() {
-                            *v = Value::String(ns_to_rfc3339(ns));
-                        }
-                    }
+                let kind = if name == "time" && values.integers_as_times() {
                     ColumnType::Time
                 } else {
-                    kind_of(&values)
+                    values.kind()
                 };
                 Column { name, kind, values }
             })
@@ -344,6 +340,62 @@ impl Series {
             tags: self.tags,
             columns,
         }
+    }
+}
+
+/// One cell, pushed into its column by its type as it is read (an array or object in a cell
+/// is kept as a JSON value).
+struct CellSeed<'s>(&'s mut Values);
+
+impl<'de> DeserializeSeed<'de> for CellSeed<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> DeResult<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CellSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a value")
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> DeResult<(), E> {
+        self.0.push_bool(b);
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, i: i64) -> DeResult<(), E> {
+        self.0.push_i64(i);
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> DeResult<(), E> {
+        self.0.push_u64(u);
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, f: f64) -> DeResult<(), E> {
+        self.0.push_f64(f);
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> DeResult<(), E> {
+        self.0.push_str(s);
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> DeResult<(), E> {
+        self.0.push_null();
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> DeResult<(), E> {
+        self.0.push_null();
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> DeResult<(), A::Error> {
+        let v = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        self.0.push_value(v);
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> DeResult<(), A::Error> {
+        let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        self.0.push_value(v);
+        Ok(())
     }
 }
 
@@ -447,7 +499,7 @@ impl<'de> Visitor<'de> for Rows<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> DeResult<(), A::Error> {
         if let Some(w) = self.series.width {
-            self.series.cols.resize_with(w, Vec::new);
+            self.series.cols.resize_with(w, Values::default);
         }
         while seq
             .next_element_seed(Row {
@@ -493,9 +545,11 @@ impl<'de> Visitor<'de> for Row<'_> {
         let width = self.series.width.unwrap_or(usize::MAX);
         let mut i = 0;
         while i < width {
-            match seq.next_element::<Value>()? {
-                Some(v) => self.series.push(i, v),
-                None => break,
+            if seq
+                .next_element_seed(CellSeed(self.series.col(i)))?
+                .is_none()
+            {
+                break;
             }
             i += 1;
         }
