@@ -26,9 +26,24 @@ impl Masks {
     /// 64-bit halves (shifts of 128-bit words by a variable cost several instructions).
     fn of(s: &[u8]) -> Masks {
         let n = s.len();
-        let mut half = [[0u64; 4]; 2];
-        for k in 0..MAX / 16 {
-            let at = 16 * k;
+        let lo = Self::half(s, 0);
+        let hi = if n > 64 { Self::half(s, 64) } else { [0; 4] };
+        let join = |t: usize| u128::from(lo[t]) | u128::from(hi[t]) << 64;
+        Masks {
+            comma: join(0),
+            eq: join(1),
+            space: join(2),
+            rare: join(3),
+        }
+    }
+
+    /// The four masks of the 64 bytes from `from` (up to the end of `s`), in registers.
+    #[inline(always)]
+    fn half(s: &[u8], from: usize) -> [u64; 4] {
+        let n = s.len();
+        let (mut comma, mut eq, mut space, mut rare) = (0u64, 0u64, 0u64, 0u64);
+        for k in 0..4 {
+            let at = from + 16 * k;
             if at >= n {
                 break;
             }
@@ -38,19 +53,14 @@ impl Masks {
                 None if n >= 16 => (&s[n - 16..], at + 16 - n),
                 None => (&s[at..], 0),
             };
-            let bits = Self::chunk(chunk);
-            let h = &mut half[k / 4];
-            for t in 0..4 {
-                h[t] |= u64::from(bits[t] >> shift) << (16 * (k % 4));
-            }
+            let [c, e, sp, r] = Self::chunk(chunk);
+            let put = |bits: u32| u64::from(bits >> shift) << (16 * k);
+            comma |= put(c);
+            eq |= put(e);
+            space |= put(sp);
+            rare |= put(r);
         }
-        let join = |t: usize| u128::from(half[0][t]) | u128::from(half[1][t]) << 64;
-        Masks {
-            comma: join(0),
-            eq: join(1),
-            space: join(2),
-            rare: join(3),
-        }
+        [comma, eq, space, rare]
     }
 
     /// The comma, `=`, space and rare masks of up to 16 bytes (missing bytes are none).
