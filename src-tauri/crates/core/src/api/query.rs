@@ -19,6 +19,24 @@ pub const ASSISTANT_DEFAULT_RANGE: &str = "1h";
 
 /// Run `req.query`; results are capped at the row limit (and say so when it bites).
 pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResult> {
+    // A kept result is shared with the cache: copied here, for callers that own it.
+    Ok(Arc::unwrap_or_clone(run_shared(ctx, actor, req).await?.0))
+}
+
+/// A result shared with the cache of kept results (serialized as the result itself).
+#[derive(Debug, Clone)]
+pub struct SharedResult(pub Arc<QueryResult>);
+
+impl serde::Serialize for SharedResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// [`run`] without copying the result: the window's run, whose result is kept under its
+/// query id for the chart and the exports and answered from that same value (a copy of a
+/// 1M-row result costs tens of ms).
+pub async fn run_shared(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<SharedResult> {
     if req.query.trim().is_empty() {
         return Err(Error::invalid("the query is empty: type a query first"));
     }
@@ -49,13 +67,14 @@ pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResu
             result.rows, profile.name
         ),
     );
+    let result = Arc::new(result);
     if let (Some(id), Some(timing)) = (&result.query_id, timing) {
         ctx.results
             .lock()
             .expect("result cache")
-            .put(id.clone(), Arc::new(result.clone()), timing);
+            .put(id.clone(), result.clone(), timing);
     }
-    Ok(result)
+    Ok(SharedResult(result))
 }
 
 /// How the run kept under `query_id` went, stage by stage (the first byte, reading and

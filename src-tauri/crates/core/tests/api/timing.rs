@@ -25,9 +25,13 @@ async fn a_kept_run_says_when_its_first_byte_came_and_how_long_parsing_took() {
         time_range: None,
         query_id: id.map(str::to_string),
     };
-    query::run(&c, &Actor::User, req(format!("CREATE DATABASE \"{db}\""), None))
-        .await
-        .unwrap();
+    query::run(
+        &c,
+        &Actor::User,
+        req(format!("CREATE DATABASE \"{db}\""), None),
+    )
+    .await
+    .unwrap();
     let lines: Vec<String> = (0..POINTS)
         .map(|i| format!("m v={}.5 {}", i % 97, 1_600_000_000 + i))
         .collect();
@@ -56,11 +60,16 @@ async fn a_kept_run_says_when_its_first_byte_came_and_how_long_parsing_took() {
     let t = query::timing(&c, id).unwrap();
     assert_eq!((t.query_id.as_str(), t.rows), (id, POINTS));
     assert!(t.bytes > POINTS * 10, "the response's bytes: {}", t.bytes);
-    let first = t.first_byte_at_ms.expect("a 1.x response's first byte is seen");
+    let first = t
+        .first_byte_at_ms
+        .expect("a 1.x response's first byte is seen");
     let (server, read) = (t.server_ms.unwrap(), t.read_ms.unwrap());
     assert!(t.started_at_ms <= first && first <= t.parsed_at_ms, "{t:?}");
     assert!(server >= 0.0 && t.parse_ms > 0.0, "{t:?}");
-    assert!(t.parse_ms <= read + 1e-6, "parsing is part of reading: {t:?}");
+    assert!(
+        t.parse_ms <= read + 1e-6,
+        "parsing is part of reading: {t:?}"
+    );
     assert!(
         (first + read - t.parsed_at_ms).abs() < 0.01,
         "first byte + read = parsed: {t:?}"
@@ -81,6 +90,28 @@ async fn a_kept_run_says_when_its_first_byte_came_and_how_long_parsing_took() {
     .await
     .unwrap();
     assert!(drawn.render_ms > 0.0 && drawn.svg.starts_with("<svg"));
+
+    // The window's run answers with the kept result itself, not a copy of its rows.
+    let shared = query::run_shared(
+        &c,
+        &Actor::User,
+        req(
+            "SELECT v FROM m WHERE time > 0".into(),
+            Some("timing-run-2"),
+        ),
+    )
+    .await
+    .unwrap();
+    let kept = query::cached(&c, "timing-run-2").unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&shared.0, &kept),
+        "shared, not copied"
+    );
+    assert_eq!(
+        serde_json::to_value(&shared).unwrap(),
+        serde_json::to_value(&*kept).unwrap()
+    );
+    assert_eq!(shared.0.rows, POINTS);
 
     // A run never kept has no timing: NotFound, saying what to do.
     let e = query::timing(&c, "never-run").unwrap_err();
