@@ -13,7 +13,9 @@
 use serde_json::{Value, json};
 
 use crate::support::GuiWorld;
-use crate::webdriver::{app_bin, click, css, find_css, js, launch, shot, type_into, wait, wait_text};
+use crate::webdriver::{
+    app_bin, click, css, find_css, js, launch, shot, type_into, wait, wait_text,
+};
 
 const POINTS: usize = 1_000_000;
 /// Timed runs (after one to warm up).
@@ -143,7 +145,9 @@ async fn chart_of_1m_points_from_first_byte_to_painted() {
         click(c, "q-run").await;
         let s = wait(c, "the chart of the new result painted", || async {
             let s = js(c, &format!("{{ {STAGES} }}")).await;
-            let fresh = s["qid"].as_str().is_some_and(|q| !q.is_empty() && q != prev);
+            let fresh = s["qid"]
+                .as_str()
+                .is_some_and(|q| !q.is_empty() && q != prev);
             let timed = f(&s, "first_byte_at") > 0.0 && f(&s, "result_at") > 0.0;
             let painted = f(&s, "painted_at") >= f(&s, "result_at");
             // The timing belongs to this result when it came before the chart was asked for.
@@ -204,7 +208,10 @@ async fn chart_of_1m_points_from_first_byte_to_painted() {
         if total < GOAL_MS { "met" } else { "NOT met" }
     );
     let chart = css(c, "chart").await;
-    assert_eq!(chart.attr("data-rendered").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        chart.attr("data-rendered").await.unwrap().as_deref(),
+        Some("true")
+    );
     let note = wait_text(c, "chart-points", "points drawn").await;
     println!("chart: {note} of {POINTS}");
     shot(c, "chart-1m").await;
