@@ -17,6 +17,7 @@ mod gui_access;
 mod gui_admin;
 mod gui_alert_email;
 mod gui_alerts;
+mod gui_chart_1m;
 mod gui_dash_edit;
 mod gui_dash_interact;
 mod gui_dashboards;

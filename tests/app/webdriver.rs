@@ -36,8 +36,17 @@ impl App {
 fn caps() -> serde_json::Map<String, serde_json::Value> {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({ "application": BIN }));
+    caps.insert("tauri:options".into(), json!({ "application": app_bin() }));
     caps
+}
+
+/// The app binary the GUI runs: this build's, or `INFLUXDESK_APP_BIN` when set (the
+/// benchmarks point it at the release build).
+pub(crate) fn app_bin() -> String {
+    std::env::var("INFLUXDESK_APP_BIN")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| BIN.to_string())
 }
 
 /// Start the app binary under tauri-driver on a fresh Xvfb, with `env` (the private Secret

@@ -446,6 +446,7 @@ function renderChart(queryId: string, spec: ChartSpec): Rendered {
       decimated: false,
       drawn_points: vs.length,
     },
+    render_ms: 0,
   };
 }
 

@@ -106,6 +106,7 @@ import type { Profile } from './bindings/Profile';
 import type { ProfileList } from './bindings/ProfileList';
 import type { QueryLanguage } from './bindings/QueryLanguage';
 import type { QueryResult } from './bindings/QueryResult';
+import type { QueryTiming } from './bindings/QueryTiming';
 import type { RenderChartReq } from './bindings/RenderChartReq';
 import type { Rendered } from './bindings/Rendered';
 import type { RunningQuery } from './bindings/RunningQuery';
@@ -174,7 +175,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const appInfo = () => call<AppInfo>('app_info');
 export const demoStatus = () => call<DemoStatus>('demo_status');
 /** The window painted something useful for the first time (logged for the app bench). */
-export const startupMark = (mark: 'connections', readyMs: number) =>
+export const startupMark = (mark: 'connections' | 'chart', readyMs: number) =>
   call<null>('startup_mark', {
     mark,
     page: { origin_ms: performance.timeOrigin, ready_ms: readyMs, now_ms: performance.now() },
@@ -197,6 +198,8 @@ export const profileImportEnv = (name: string | null) =>
   call<ImportReport>('profile_import_env', { name });
 
 export const queryRun = (req: RunQueryReq) => call<QueryResult>('query_run', { req });
+/** How a kept run went: the server's first byte, the response read and parsed (by query id). */
+export const queryTiming = (id: string) => call<QueryTiming>('query_timing', { id });
 /** True when a query with that id was running (it then fails with code `Cancelled`). */
 export const queryCancel = (id: string) => call<boolean>('query_cancel', { id });
 export const queryBuild = (req: BuildQueryReq) => call<string>('query_build', { req });

@@ -1,5 +1,5 @@
 use influxdesk_core::api::query;
-use influxdesk_core::model::{QueryResult, RunQueryReq};
+use influxdesk_core::model::{QueryTiming, RunQueryReq};
 use influxdesk_core::{Actor, Result};
 use tauri::State;
 
@@ -7,6 +7,15 @@ use super::guarded;
 use crate::AppState;
 
 #[tauri::command]
-pub async fn query_run(state: State<'_, AppState>, req: RunQueryReq) -> Result<QueryResult> {
-    guarded(async { query::run(&state.ctx, &Actor::User, req).await }).await
+pub async fn query_run(
+    state: State<'_, AppState>,
+    req: RunQueryReq,
+) -> Result<query::SharedResult> {
+    guarded(async { query::run_shared(&state.ctx, &Actor::User, req).await }).await
+}
+
+/// How the kept run went, stage by stage (first byte, read and parsed).
+#[tauri::command]
+pub fn query_timing(state: State<'_, AppState>, id: String) -> Result<QueryTiming> {
+    query::timing(&state.ctx, &id)
 }

@@ -1,5 +1,5 @@
 //! Start-up marks: the window tells when it has painted something useful (the Connections list
-//! after the first profile load), and the app logs it on stderr with the time since it started
+//! after the first profile load; the first chart of a query result), and the app logs it on stderr with the time since it started
 //! (target `influxdesk::startup`, at info, which the app's default log filter shows), split into
 //! the time until the page began to load and the time inside the page. The app bench
 //! (`.ci/bench-app`) reads these lines to time start-up without guessing.
@@ -22,6 +22,8 @@ pub(crate) fn started() {
 pub enum StartupMark {
     /// The Connections screen with its list of profiles (loaded from the backend).
     Connections,
+    /// The first chart of a query result (Explore's chart view), drawn by the backend.
+    Chart,
 }
 
 /// The page's own clocks at the mark.

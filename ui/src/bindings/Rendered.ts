@@ -13,4 +13,9 @@ svg: string,
 /**
  * For time charts: what the window needs to show the point under the mouse.
  */
-hover: HoverData | null, summary: ChartSummary, };
+hover: HoverData | null, summary: ChartSummary, 
+/**
+ * How long the backend took to draw it, ms (from the kept result: its series, the
+ * decimation and the drawing).
+ */
+render_ms: number, };

@@ -11,10 +11,12 @@ import type { ExportResult } from '../bindings/ExportResult';
 import type { Profile } from '../bindings/Profile';
 import type { QueryLanguage } from '../bindings/QueryLanguage';
 import type { QueryResult } from '../bindings/QueryResult';
+import type { QueryTiming } from '../bindings/QueryTiming';
 import type { TimeRange } from '../bindings/TimeRange';
 import type { UserSettings } from '../bindings/UserSettings';
 import { defaultLanguage } from './format';
 import { schema } from './schema.svelte';
+import { wallNow } from './startup';
 import {
   emptyBuilder,
   newTab,
@@ -57,6 +59,10 @@ export class Tab {
   result = $state.raw<QueryResult | null>(null);
   /** The time range `result` was run over. */
   resultRange = $state.raw<TimeRange | null>(null);
+  /** How the run of `result` went in the backend (first byte, read and parsed). */
+  timing = $state.raw<QueryTiming | null>(null);
+  /** When `result` reached the window (wall clock, ms since the Unix epoch). */
+  resultAt = $state(0);
   error = $state<AppError | null>(null);
   /** The error of the builder's last query_build. */
   buildError = $state<AppError | null>(null);
@@ -282,8 +288,18 @@ class ExploreState {
         query_id: id,
       });
       if (tab.queryId !== id) return;
+      tab.resultAt = wallNow();
       tab.result = r;
       tab.resultRange = range;
+      tab.timing = null;
+      ipc.queryTiming(id).then(
+        (t) => {
+          if (tab.queryId === id) tab.timing = t;
+        },
+        () => {
+          // Only the result bar's "parsed in": the result itself is on screen.
+        },
+      );
     } catch (e) {
       if (tab.queryId !== id) return;
       const err = ipc.toAppError(e);

@@ -6,7 +6,17 @@ import * as ipc from '../ipc';
 
 const sent = new Set<string>();
 
-export function markPainted(mark: 'connections'): void {
+/** Resolves once what is in the DOM now has been painted (two animation frames). */
+export function painted(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+}
+
+/** Now on the wall clock, ms since the Unix epoch (the backend's clock for timings). */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export function markPainted(mark: 'connections' | 'chart'): void {
   if (sent.has(mark)) return;
   sent.add(mark);
   const ready = performance.now();

@@ -40,9 +40,16 @@ fn series(r: &QueryResult) -> Vec<chart::Series> {
 pub async fn render(ctx: &Ctx, req: RenderChartReq) -> Result<Rendered> {
     let r = query::cached(ctx, &req.query_id)?;
     let spec = req.spec;
-    tokio::task::spawn_blocking(move || chart::render_svg(&series(&r), &spec))
-        .await
-        .map_err(|e| Error::Internal(format!("chart task failed: {e}")))?
+    tokio::task::spawn_blocking(move || {
+        let start = std::time::Instant::now();
+        let series = series(&r);
+        let series_ms = start.elapsed().as_secs_f64() * 1e3;
+        let mut rendered = chart::render_svg(&series, &spec)?;
+        rendered.render_ms += series_ms;
+        Ok(rendered)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("chart task failed: {e}")))?
 }
 
 /// A chart image as bytes (PNG or SVG) for a result.

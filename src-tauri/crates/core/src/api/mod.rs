@@ -203,22 +203,36 @@ impl Drop for Ctx {
     }
 }
 
-/// The last few results, by query id (oldest dropped first).
+/// The last few results, by query id (oldest dropped first), with how their runs went.
 #[derive(Default)]
-pub(crate) struct ResultCache(std::collections::VecDeque<(String, Arc<crate::model::QueryResult>)>);
+pub(crate) struct ResultCache(std::collections::VecDeque<CachedRun>);
+
+pub(crate) struct CachedRun {
+    id: String,
+    result: Arc<crate::model::QueryResult>,
+    timing: crate::model::QueryTiming,
+}
 
 const RESULT_CACHE: usize = 16;
 
 impl ResultCache {
-    pub(crate) fn put(&mut self, id: String, r: Arc<crate::model::QueryResult>) {
-        self.0.retain(|(k, _)| k != &id);
-        self.0.push_back((id, r));
+    pub(crate) fn put(
+        &mut self,
+        id: String,
+        result: Arc<crate::model::QueryResult>,
+        timing: crate::model::QueryTiming,
+    ) {
+        self.0.retain(|c| c.id != id);
+        self.0.push_back(CachedRun { id, result, timing });
         while self.0.len() > RESULT_CACHE {
             self.0.pop_front();
         }
     }
     pub(crate) fn get(&self, id: &str) -> Option<Arc<crate::model::QueryResult>> {
-        self.0.iter().find(|(k, _)| k == id).map(|(_, r)| r.clone())
+        self.0.iter().find(|c| c.id == id).map(|c| c.result.clone())
+    }
+    pub(crate) fn timing(&self, id: &str) -> Option<crate::model::QueryTiming> {
+        self.0.iter().find(|c| c.id == id).map(|c| c.timing.clone())
     }
 }
 

@@ -10,13 +10,33 @@ use tokio_util::sync::CancellationToken;
 use super::{Ctx, profiles};
 use crate::error::{Error, Result};
 use crate::influx::{classify, timerange};
-use crate::model::{Actor, HistoryEntry, QueryResult, RunQueryReq, TimeRange};
+use crate::model::{
+    Actor, HistoryEntry, QueryResult, QueryTiming, RunQueryReq, TimeRange, WallClock, ms_between,
+};
 
 /// The time range of an assistant's query that names none: the last hour.
 pub const ASSISTANT_DEFAULT_RANGE: &str = "1h";
 
 /// Run `req.query`; results are capped at the row limit (and say so when it bites).
 pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResult> {
+    // A kept result is shared with the cache: copied here, for callers that own it.
+    Ok(Arc::unwrap_or_clone(run_shared(ctx, actor, req).await?.0))
+}
+
+/// A result shared with the cache of kept results (serialized as the result itself).
+#[derive(Debug, Clone)]
+pub struct SharedResult(pub Arc<QueryResult>);
+
+impl serde::Serialize for SharedResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// [`run`] without copying the result: the window's run, whose result is kept under its
+/// query id for the chart and the exports and answered from that same value (a copy of a
+/// 1M-row result costs tens of ms).
+pub async fn run_shared(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<SharedResult> {
     if req.query.trim().is_empty() {
         return Err(Error::invalid("the query is empty: type a query first"));
     }
@@ -29,8 +49,12 @@ pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResu
     }
     let profile = profiles::resolve(ctx, req.profile.as_deref()).await?;
     let start = Instant::now();
-    let outcome = run_resolved(ctx, actor, &profile, &req, start).await;
+    let outcome = run_timed(ctx, actor, &profile, &req, start).await;
     let elapsed_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let (outcome, timing) = match outcome {
+        Ok((r, t)) => (Ok(r), Some(t)),
+        Err(e) => (Err(e), None),
+    };
     if *actor != Actor::Scheduler {
         record_history(ctx, actor, &profile, &req, &outcome, elapsed_ms);
     }
@@ -43,13 +67,25 @@ pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResu
             result.rows, profile.name
         ),
     );
-    if let Some(id) = &result.query_id {
+    let result = Arc::new(result);
+    if let (Some(id), Some(timing)) = (&result.query_id, timing) {
         ctx.results
             .lock()
             .expect("result cache")
-            .put(id.clone(), Arc::new(result.clone()));
+            .put(id.clone(), result.clone(), timing);
     }
-    Ok(result)
+    Ok(SharedResult(result))
+}
+
+/// How the run kept under `query_id` went, stage by stage (the first byte, reading and
+/// parsing): Explore's result bar shows it, the app's benchmarks line it up with the window's
+/// paint.
+pub fn timing(ctx: &Ctx, query_id: &str) -> Result<QueryTiming> {
+    ctx.results
+        .lock()
+        .expect("result cache")
+        .timing(query_id)
+        .ok_or_else(|| not_kept(query_id))
 }
 
 pub(crate) async fn run_resolved(
@@ -59,6 +95,18 @@ pub(crate) async fn run_resolved(
     req: &RunQueryReq,
     start: Instant,
 ) -> Result<QueryResult> {
+    Ok(run_timed(ctx, actor, profile, req, start).await?.0)
+}
+
+/// [`run_resolved`], with the run's timing.
+async fn run_timed(
+    ctx: &Ctx,
+    actor: &Actor,
+    profile: &crate::model::Profile,
+    req: &RunQueryReq,
+    start: Instant,
+) -> Result<(QueryResult, QueryTiming)> {
+    let clock = WallClock::now();
     let client = ctx.client(profile).await?;
     let language = req
         .language
@@ -87,8 +135,8 @@ pub(crate) async fn run_resolved(
         .query_id
         .as_ref()
         .map(|id| ctx.register_running(id, token.clone()));
-    let (frames, truncated) = {
-        let run = client.query(language, database, &executed, row_limit);
+    let read = {
+        let run = client.query_read(language, database, &executed, row_limit);
         tokio::pin!(run);
         tokio::select! {
         r = &mut run => r?,
@@ -105,17 +153,32 @@ pub(crate) async fn run_resolved(
         }
     };
     let elapsed_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let frames = read.frames;
     let rows = frames.iter().map(|f| f.rows()).sum();
-    Ok(QueryResult {
+    let t = read.timing;
+    let parsed = t.parsed.unwrap_or_else(Instant::now);
+    let timing = QueryTiming {
+        query_id: req.query_id.clone().unwrap_or_default(),
+        started_at_ms: clock.ms(start),
+        first_byte_at_ms: t.first_byte.map(|f| clock.ms(f)),
+        server_ms: t.sent.zip(t.first_byte).map(|(s, f)| ms_between(s, f)),
+        read_ms: t.first_byte.map(|f| ms_between(f, parsed)),
+        parse_ms: t.parse.as_secs_f64() * 1e3,
+        parsed_at_ms: clock.ms(parsed),
+        bytes: read.bytes_read,
+        rows,
+    };
+    let result = QueryResult {
         frames,
         language,
         rows,
-        truncated,
+        truncated: read.capped,
         row_limit,
         elapsed_ms,
         executed_query: executed,
         query_id: req.query_id.clone(),
-    })
+    };
+    Ok((result, timing))
 }
 
 /// Cancel the running query with this id (no error when it already finished).
@@ -138,12 +201,18 @@ pub async fn cancel(ctx: &Ctx, actor: &Actor, query_id: &str) -> Result<bool> {
 
 /// A kept result (for charts and exports), by query id.
 pub fn cached(ctx: &Ctx, query_id: &str) -> Result<Arc<QueryResult>> {
-    ctx.results.lock().expect("result cache").get(query_id).ok_or_else(|| {
-        Error::NotFound(format!(
-            "no result is kept for query \"{query_id}\" (it was never run, or older results were \
-             dropped): run the query again"
-        ))
-    })
+    ctx.results
+        .lock()
+        .expect("result cache")
+        .get(query_id)
+        .ok_or_else(|| not_kept(query_id))
+}
+
+fn not_kept(query_id: &str) -> Error {
+    Error::NotFound(format!(
+        "no result is kept for query \"{query_id}\" (it was never run, or older results were \
+         dropped): run the query again"
+    ))
 }
 
 fn record_history(

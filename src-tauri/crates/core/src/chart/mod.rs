@@ -235,6 +235,9 @@ pub struct Rendered {
     /// For time charts: what the window needs to show the point under the mouse.
     pub hover: Option<HoverData>,
     pub summary: ChartSummary,
+    /// How long the backend took to draw it, ms (from the kept result: its series, the
+    /// decimation and the drawing).
+    pub render_ms: f64,
 }
 
 /// A chart as PNG, for MCP and export.
@@ -301,6 +304,7 @@ pub struct HoverSeries {
 
 /// Draw `series` as SVG.
 pub fn render_svg(series: &[Series], spec: &ChartSpec) -> Result<Rendered> {
+    let start = std::time::Instant::now();
     let plan = Plan::new(series, spec)?;
     let mut svg = String::new();
     let drawn = {
@@ -313,6 +317,7 @@ pub fn render_svg(series: &[Series], spec: &ChartSpec) -> Result<Rendered> {
         svg,
         summary: plan.summary(&drawn),
         hover: drawn.hover,
+        render_ms: start.elapsed().as_secs_f64() * 1e3,
     })
 }
 

@@ -19,7 +19,7 @@ pub mod queries;
 pub mod schema;
 pub mod stream;
 pub mod tasks;
-pub use stream::{MAX_RESPONSE_BYTES, QueryRead};
+pub use stream::{MAX_RESPONSE_BYTES, QueryRead, ReadTiming};
 pub mod timerange;
 pub mod tokens;
 pub mod users;
@@ -397,15 +397,20 @@ impl Client {
         let mut budget = Budget::new(row_limit);
         let mut bytes_read = 0;
         let mut killed = false;
+        let mut timing = stream::ReadTiming::start();
         let frames = match (self.api, lang) {
             (ApiKind::V1 | ApiKind::Auto, QueryLanguage::Influxql) => {
                 let r = self.query_v1_chunked(q, database, &mut budget).await?;
                 bytes_read = r.bytes_read;
                 killed = r.killed;
+                timing = r.timing;
                 r.frames
             }
             (ApiKind::V2, QueryLanguage::Influxql) => {
-                self.query_v1(q, database, &mut budget).await?
+                // Read whole, then parsed: the first byte is not seen apart.
+                let frames = self.query_v1(q, database, &mut budget).await?;
+                timing.parsed = Some(std::time::Instant::now());
+                frames
             }
             (ApiKind::V2, QueryLanguage::Flux) => {
                 let mut rb = self
@@ -424,7 +429,7 @@ impl Client {
                 let mut csv = parse::FluxCsv::default();
                 let mut pending: Vec<u8> = Vec::new();
                 let (read, _) = self
-                    .read_capped(&mut resp, &mut budget, |b, budget| {
+                    .read_capped(&mut resp, &mut budget, &mut timing, |b, budget| {
                         pending.extend_from_slice(b);
                         let end = stream::complete_records(&pending);
                         csv.records(&pending[..end], budget)?;
@@ -439,8 +444,9 @@ impl Client {
                     })
                     .await?;
                 if !budget.truncated {
-                    csv.records(&pending, &mut budget)?;
+                    timing.parsing(|| csv.records(&pending, &mut budget))?;
                 }
+                timing.parsed = Some(std::time::Instant::now());
                 bytes_read = read;
                 csv.frames
             }
@@ -464,10 +470,14 @@ impl Client {
                 let mut resp = self.check(self.send(rb, "query").await?, "query").await?;
                 let mut rows = stream::JsonLines::default();
                 let (read, _) = self
-                    .read_capped(&mut resp, &mut budget, |b, budget| rows.feed(b, budget))
+                    .read_capped(&mut resp, &mut budget, &mut timing, |b, budget| {
+                        rows.feed(b, budget)
+                    })
                     .await?;
                 bytes_read = read;
-                rows.finish(&mut budget)?
+                let frames = timing.parsing(|| rows.finish(&mut budget))?;
+                timing.parsed = Some(std::time::Instant::now());
+                frames
             }
             (api, lang) => {
                 return Err(Error::invalid(format!(
@@ -487,6 +497,7 @@ impl Client {
             capped: budget.truncated,
             bytes_read,
             killed,
+            timing,
         })
     }
 

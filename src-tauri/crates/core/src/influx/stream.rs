@@ -6,7 +6,7 @@
 //! [`complete_records`]. Also the client's side of it: reading a body chunk by chunk up to
 //! the caps, and 1.x `/query?chunked=true` with the KILL of a capped query.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, Response};
 
@@ -29,6 +29,40 @@ pub struct QueryRead {
     pub bytes_read: usize,
     /// A capped 1.x query was found and killed on the server.
     pub killed: bool,
+    /// When the response came and how long parsing it took.
+    pub timing: ReadTiming,
+}
+
+/// How reading one query response went in time (all on the monotonic clock).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadTiming {
+    /// When the request was sent.
+    pub sent: Option<Instant>,
+    /// When the response's first byte came (its status line and headers, which influxd sends
+    /// with the first chunk of rows).
+    pub first_byte: Option<Instant>,
+    /// When the frames were complete: the last byte read and parsed.
+    pub parsed: Option<Instant>,
+    /// Time spent in the parser, out of first byte to parsed (the rest is waiting for bytes).
+    pub parse: Duration,
+}
+
+impl ReadTiming {
+    /// Sent now.
+    pub fn start() -> Self {
+        ReadTiming {
+            sent: Some(Instant::now()),
+            ..ReadTiming::default()
+        }
+    }
+
+    /// Run `f` as parsing time.
+    pub fn parsing<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let out = f();
+        self.parse += t.elapsed();
+        out
+    }
 }
 
 impl Client {
@@ -40,8 +74,11 @@ impl Client {
         &self,
         resp: &mut Response,
         budget: &mut Budget,
+        timing: &mut ReadTiming,
         mut feed: impl FnMut(&[u8], &mut Budget) -> Result<()>,
     ) -> Result<(usize, bool)> {
+        // The headers are in: the response's first byte.
+        timing.first_byte.get_or_insert_with(Instant::now);
         let mut read = 0usize;
         loop {
             if budget.truncated {
@@ -59,7 +96,7 @@ impl Client {
                 None => return Ok((read, false)),
                 Some(b) => {
                     read += b.len();
-                    feed(&b, budget)?;
+                    timing.parsing(|| feed(&b, budget))?;
                 }
             }
         }
@@ -97,13 +134,17 @@ impl Client {
         let read_only = (first == "SELECT" && !contains_word(q, "INTO")) || first == "SHOW";
         let method = if read_only { Method::GET } else { Method::POST };
         let started = Instant::now();
+        let mut timing = ReadTiming::start();
         let rb = self.request(method, "/query").query(&params);
         let mut resp = self.check(self.send(rb, "query").await?, "query").await?;
         let mut chunks = V1Chunks::default();
         let (bytes_read, stopped) = self
-            .read_capped(&mut resp, budget, |b, budget| chunks.feed(b, budget))
+            .read_capped(&mut resp, budget, &mut timing, |b, budget| {
+                chunks.feed(b, budget)
+            })
             .await?;
-        let frames = chunks.finish(budget)?;
+        let frames = timing.parsing(|| chunks.finish(budget))?;
+        timing.parsed = Some(Instant::now());
         let mut killed = false;
         if stopped && first == "SELECT" {
             // Boxed: kill_query itself queries.
@@ -122,6 +163,7 @@ impl Client {
             capped: budget.truncated,
             bytes_read,
             killed,
+            timing,
         })
     }
 }

@@ -10,6 +10,7 @@ mod profile;
 mod query;
 mod schema;
 mod smtp;
+mod timing;
 mod write;
 
 pub use bucket::*;
@@ -20,4 +21,5 @@ pub use profile::*;
 pub use query::*;
 pub use schema::*;
 pub use smtp::*;
+pub use timing::*;
 pub use write::*;

@@ -32,6 +32,7 @@ mod metrics;
 mod policy;
 mod properties;
 mod read;
+mod timing;
 mod v1;
 mod v3;
 mod v3_catalog;
