@@ -4,7 +4,7 @@
 //! is sent.
 
 use influxdesk_core::api::admin::delete::{self, DeleteDataReq, DeletePlan};
-use influxdesk_core::api::{query, schema, write};
+use influxdesk_core::api::{query, schema};
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, Ctx, ErrorCode};
 
@@ -38,18 +38,7 @@ async fn seeded() -> (std::sync::Arc<Ctx>, String) {
     for i in 0..4 {
         lines.push(format!("mem,host=a used={i}i {}", t0 + i));
     }
-    write::write(
-        &c,
-        &Actor::User,
-        WriteReq {
-            profile: None,
-            bucket: Some(db.clone()),
-            precision: Precision::S,
-            lines: lines.join("\n"),
-        },
-    )
-    .await
-    .unwrap();
+    crate::harness::write_s(&c, &db, &lines).await;
     (c, db)
 }
 

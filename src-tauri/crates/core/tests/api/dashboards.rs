@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use influxdesk_core::api::dashboards::{self, *};
-use influxdesk_core::api::write;
 use influxdesk_core::chart::{ChartSpec, ChartType};
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, Ctx, ErrorCode};
@@ -31,18 +30,7 @@ async fn seeded(policy: AssistantPolicy) -> (Arc<Ctx>, String, i64) {
         lines.push(format!("cpu,host=web-01 usage={} {t}", 10 + i));
         lines.push(format!("cpu,host=db-01 usage={} {t}", 50 + i));
     }
-    write::write(
-        &c,
-        &Actor::User,
-        WriteReq {
-            profile: None,
-            bucket: Some(db.clone()),
-            precision: Precision::S,
-            lines: lines.join("\n"),
-        },
-    )
-    .await
-    .unwrap();
+    crate::harness::write_s(&c, &db, &lines).await;
     (c, db, now)
 }
 

@@ -9,7 +9,6 @@ use influxdesk_core::api::alerts::{
     self, CreateAlertReq, Notification, Operator, Severity, Threshold, ThresholdKind,
 };
 use influxdesk_core::api::dashboards::{self, *};
-use influxdesk_core::api::write;
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, ErrorCode};
 
@@ -25,18 +24,7 @@ async fn annotations_and_alert_changes_are_drawn_on_every_time_chart() {
         .map(|i| format!("cpu,host=a usage={} {}", 50 + i, now.timestamp() - i * 60))
         .collect();
     lines.push(format!("cpu,host=a usage=99 {}", now.timestamp() - 5));
-    write::write(
-        &c,
-        &Actor::User,
-        WriteReq {
-            profile: None,
-            bucket: Some(db.clone()),
-            precision: Precision::S,
-            lines: lines.join("\n"),
-        },
-    )
-    .await
-    .unwrap();
+    crate::harness::write_s(&c, &db, &lines).await;
     let u = Actor::User;
     dashboards::create(
         &c,

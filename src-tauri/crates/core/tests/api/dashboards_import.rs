@@ -5,7 +5,6 @@
 //! what does not is listed, and the imported dashboard runs against the real influxd.
 
 use influxdesk_core::api::dashboards::{self, *};
-use influxdesk_core::api::write;
 use influxdesk_core::chart::{ChartType, HistogramLayout};
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, ErrorCode};
@@ -119,18 +118,7 @@ async fn profile_with_data() -> (std::sync::Arc<influxdesk_core::Ctx>, String) {
             ]
         })
         .collect();
-    write::write(
-        &c,
-        &Actor::User,
-        WriteReq {
-            profile: None,
-            bucket: Some(db.clone()),
-            precision: Precision::S,
-            lines: lines.join("\n"),
-        },
-    )
-    .await
-    .unwrap();
+    crate::harness::write_s(&c, &db, &lines).await;
     (c, db)
 }
 

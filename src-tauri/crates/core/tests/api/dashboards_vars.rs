@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use influxdesk_core::api::dashboards::{self, *};
-use influxdesk_core::api::write;
 use influxdesk_core::model::*;
 use influxdesk_core::{Actor, Ctx, ErrorCode};
 
@@ -26,18 +25,7 @@ async fn seeded() -> (Arc<Ctx>, String) {
         lines.push(format!("cpu,region=eu,host=eu-2 usage={} {t}", 100 + i));
         lines.push(format!("cpu,region=us,host=us-1 usage={} {t}", 200 + i));
     }
-    write::write(
-        &c,
-        &Actor::User,
-        WriteReq {
-            profile: None,
-            bucket: Some(db.clone()),
-            precision: Precision::S,
-            lines: lines.join("\n"),
-        },
-    )
-    .await
-    .unwrap();
+    crate::harness::write_s(&c, &db, &lines).await;
     (c, db)
 }
 

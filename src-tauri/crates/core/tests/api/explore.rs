@@ -63,18 +63,7 @@ async fn seeded() -> (std::sync::Arc<influxdesk_core::Ctx>, String, i64) {
         "cpu,host=web-01,region=eu usage=99.0,cores=4i {}",
         base - 2 * 86_400
     ));
-    write::write(
-        &c,
-        &Actor::User,
-        WriteReq {
-            profile: None,
-            bucket: Some(db.clone()),
-            precision: Precision::S,
-            lines: lines.join("\n"),
-        },
-    )
-    .await
-    .unwrap();
+    crate::harness::write_s(&c, &db, &lines).await;
     (c, db, base)
 }
 

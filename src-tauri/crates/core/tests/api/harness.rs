@@ -124,6 +124,23 @@ pub fn unique_db(prefix: &str) -> String {
     )
 }
 
+/// Write `lines` (line protocol, second timestamps) into database `db` of the active profile
+/// as the user; the write must work.
+pub async fn write_s<S: std::borrow::Borrow<str>>(ctx: &Ctx, db: &str, lines: &[S]) {
+    influxdesk_core::api::write::write(
+        ctx,
+        &Actor::User,
+        WriteReq {
+            profile: None,
+            bucket: Some(db.to_string()),
+            precision: Precision::S,
+            lines: lines.join("\n"),
+        },
+    )
+    .await
+    .expect("writing the test's points must work");
+}
+
 /// A context with a profile "local" on the shared influxd whose default database is a new,
 /// created database named from `prefix` (the assistant policy as given, else the default).
 pub async fn profile_with_db(prefix: &str, policy: Option<AssistantPolicy>) -> (Arc<Ctx>, String) {

@@ -3,7 +3,7 @@
 //! number of bytes, not the whole answer.
 
 use influxdesk_core::Actor;
-use influxdesk_core::api::{query, write};
+use influxdesk_core::api::query;
 use influxdesk_core::influx::Client;
 use influxdesk_core::model::*;
 
@@ -46,18 +46,7 @@ async fn a_capped_query_reads_a_bounded_part_of_the_response() {
             )
         })
         .collect();
-    write::write(
-        &c,
-        &Actor::User,
-        WriteReq {
-            profile: None,
-            bucket: Some(db.clone()),
-            precision: Precision::S,
-            lines: lines.join("\n"),
-        },
-    )
-    .await
-    .unwrap();
+    crate::harness::write_s(&c, &db, &lines).await;
 
     let client = Client::new(&profile, None).unwrap();
     let q = "SELECT * FROM m WHERE time > 0";
@@ -122,18 +111,7 @@ async fn a_capped_query_is_killed_on_the_server() {
                 )
             })
             .collect();
-        write::write(
-            &c,
-            &Actor::User,
-            WriteReq {
-                profile: None,
-                bucket: Some(db.clone()),
-                precision: Precision::S,
-                lines: lines.join("\n"),
-            },
-        )
-        .await
-        .unwrap();
+        crate::harness::write_s(&c, &db, &lines).await;
     }
     let q = "SELECT * FROM wide WHERE time > 0";
     let capped = client

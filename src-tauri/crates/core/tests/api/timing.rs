@@ -3,7 +3,7 @@
 //! long the backend took to draw it.
 
 use influxdesk_core::Actor;
-use influxdesk_core::api::{charts, query, write};
+use influxdesk_core::api::{charts, query};
 use influxdesk_core::chart::ChartSpec;
 use influxdesk_core::model::*;
 
@@ -35,18 +35,7 @@ async fn a_kept_run_says_when_its_first_byte_came_and_how_long_parsing_took() {
     let lines: Vec<String> = (0..POINTS)
         .map(|i| format!("m v={}.5 {}", i % 97, 1_600_000_000 + i))
         .collect();
-    write::write(
-        &c,
-        &Actor::User,
-        WriteReq {
-            profile: None,
-            bucket: Some(db.clone()),
-            precision: Precision::S,
-            lines: lines.join("\n"),
-        },
-    )
-    .await
-    .unwrap();
+    crate::harness::write_s(&c, &db, &lines).await;
 
     let id = "timing-run-1";
     let r = query::run(
