@@ -120,6 +120,16 @@ async fn chart_of_1m_points_from_first_byte_to_painted() {
     click(c, "row-limit-open").await;
     type_into(c, "row-limit", &POINTS.to_string()).await;
     click(c, "row-limit-save").await;
+    // The popover closes once the backend has saved the limit: only then does a run use it.
+    wait(c, "the row limit saved", || async {
+        let open = js(
+            c,
+            "return !!document.querySelector('[data-testid=\"row-limit\"]');",
+        )
+        .await;
+        (open == Value::Bool(false)).then_some(())
+    })
+    .await;
 
     println!(
         "Explore's chart of {POINTS} points from a real influxd 1.6.7, in the real WebKitGTK \
