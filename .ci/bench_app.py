@@ -105,6 +105,24 @@ class NoMark(Exception):
     pass
 
 
+def user_env(home, extra_env=None):
+    """The environment of a new user whose files all live under `home` (no profile from the
+    caller's environment, X11 rather than Wayland), with `extra_env` on top."""
+    env = dict(os.environ)
+    env.update(
+        HOME=home,
+        XDG_CONFIG_HOME=f"{home}/.config",
+        XDG_DATA_HOME=f"{home}/.local/share",
+        XDG_CACHE_HOME=f"{home}/.cache",
+        INFLUXDESK_SOCKET=f"{home}/mcp.sock",
+        RUST_LOG="warn,influxdesk=info",
+    )
+    env.update(extra_env or {})
+    for k in ("INFLUX_URL", "INFLUXDESK_CONFIG_DIR", "INFLUXDESK_DATA_DIR", "WAYLAND_DISPLAY"):
+        env.pop(k, None)
+    return env
+
+
 class Run:
     """One start of the app: spawn, wait for the mark, wait for quiet, read memory, stop."""
 
@@ -113,18 +131,7 @@ class Run:
         # (ms since spawn, since main, page began to load, list in the DOM, painted: in the page)
         self.mark = None
         self.got_mark = threading.Event()
-        env = dict(os.environ)
-        env.update(
-            HOME=home,
-            XDG_CONFIG_HOME=f"{home}/.config",
-            XDG_DATA_HOME=f"{home}/.local/share",
-            XDG_CACHE_HOME=f"{home}/.cache",
-            INFLUXDESK_SOCKET=f"{home}/mcp.sock",
-            RUST_LOG="warn,influxdesk=info",
-        )
-        env.update(extra_env)
-        for k in ("INFLUX_URL", "INFLUXDESK_CONFIG_DIR", "INFLUXDESK_DATA_DIR", "WAYLAND_DISPLAY"):
-            env.pop(k, None)
+        env = user_env(home, extra_env)
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(
             [binary], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -256,17 +263,7 @@ def chart_start(binary, home, driver):
     and wait for the chart's mark. (ms from the session request to the mark, the mark's ms
     since main, Run clicked to chart painted in the page)."""
     port, native = free_port(), free_port()
-    env = dict(os.environ)
-    env.update(
-        HOME=home,
-        XDG_CONFIG_HOME=f"{home}/.config",
-        XDG_DATA_HOME=f"{home}/.local/share",
-        XDG_CACHE_HOME=f"{home}/.cache",
-        INFLUXDESK_SOCKET=f"{home}/mcp.sock",
-        RUST_LOG="warn,influxdesk=info",
-    )
-    for k in ("INFLUX_URL", "INFLUXDESK_CONFIG_DIR", "INFLUXDESK_DATA_DIR", "WAYLAND_DISPLAY"):
-        env.pop(k, None)
+    env = user_env(home)
     proc = subprocess.Popen(
         [driver, "--port", str(port), "--native-port", str(native), "--native-driver", "/usr/bin/WebKitWebDriver"],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
