@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::support::GuiWorld;
 use crate::webdriver::{
-    app_bin, click, css, find_css, js, launch, shot, type_into, wait, wait_text,
+    app_bin, click, css, js, launch, shot, type_into, type_query, wait, wait_text,
 };
 
 const POINTS: usize = 1_000_000;
@@ -110,13 +110,7 @@ async fn chart_of_1m_points_from_first_byte_to_painted() {
     let c = &app.c;
     wait_text(c, "switcher-status", "1.6.7").await;
     click(c, "nav-explore").await;
-    let editor = find_css(c, "the editor", "[data-testid=\"editor\"] .cm-content").await;
-    editor.click().await.unwrap();
-    editor
-        .send_keys("SELECT value FROM m WHERE $timeFilter")
-        .await
-        .unwrap();
-    wait_text(c, "editor-text", "FROM m WHERE $timeFilter").await;
+    type_query(c, "SELECT value FROM m WHERE $timeFilter").await;
     click(c, "row-limit-open").await;
     type_into(c, "row-limit", &POINTS.to_string()).await;
     click(c, "row-limit-save").await;

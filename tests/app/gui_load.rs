@@ -7,7 +7,7 @@
 use influxdesk_testkit::secret_service::SecretService;
 
 use crate::support::{influxd, run, scratch, text};
-use crate::webdriver::{click, css, find_css, launch, shot, wait, wait_text};
+use crate::webdriver::{click, css, find_css, launch, shot, type_query, wait, wait_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paste_validate_fix_write_and_see_the_points_in_explore() {
@@ -218,13 +218,7 @@ async fn paste_validate_fix_write_and_see_the_points_in_explore() {
     shot(&c, "load-setup").await;
 
     click(&c, "nav-explore").await;
-    let editor = find_css(&c, "the editor", "[data-testid=\"editor\"] .cm-content").await;
-    editor.click().await.unwrap();
-    editor
-        .send_keys("SELECT temp, city FROM weather WHERE $timeFilter")
-        .await
-        .unwrap();
-    wait_text(&c, "editor-text", "FROM weather").await;
+    type_query(&c, "SELECT temp, city FROM weather WHERE $timeFilter").await;
     click(&c, "q-run").await;
     let summary = wait_text(&c, "q-summary", "rows").await;
     assert!(summary.contains("3 rows"), "the three points: {summary}");

@@ -12,7 +12,7 @@
 use serde_json::{Value, json};
 
 use crate::support::{GuiWorld, scratch};
-use crate::webdriver::{click, css, find_css, launch, shot, wait, wait_text};
+use crate::webdriver::{click, css, launch, shot, type_query, wait, wait_text};
 
 const POINTS: usize = 100_000;
 /// Frames measured per phase (at most 20 s of them).
@@ -145,13 +145,11 @@ async fn table_scrolls_100k_rows_in_the_real_webview() {
 async fn measure(c: &fantoccini::Client, compositing: bool) {
     wait_text(c, "switcher-status", "1.6.7").await;
     click(c, "nav-explore").await;
-    let editor = find_css(c, "the editor", "[data-testid=\"editor\"] .cm-content").await;
-    editor.click().await.unwrap();
-    editor
-        .send_keys("SELECT value, count, note, host FROM m WHERE $timeFilter")
-        .await
-        .unwrap();
-    wait_text(c, "editor-text", "FROM m WHERE $timeFilter").await;
+    type_query(
+        c,
+        "SELECT value, count, note, host FROM m WHERE $timeFilter",
+    )
+    .await;
     click(c, "q-run").await;
     let summary = wait_text(c, "q-summary", "rows").await;
     assert!(summary.contains("100,000 rows"), "every point: {summary}");

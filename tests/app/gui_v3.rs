@@ -12,7 +12,9 @@ use influxdesk_testkit::secret_service::SecretService;
 
 use crate::gui::chart_series;
 use crate::support::{run, scratch, text};
-use crate::webdriver::{click, css, find_css, launch, shot, visible_text, wait, wait_text};
+use crate::webdriver::{
+    click, css, find_css, launch, shot, type_query, visible_text, wait, wait_text,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explore_a_real_influxdb3_core_through_the_gui() {
@@ -95,13 +97,11 @@ async fn explore_a_real_influxdb3_core_through_the_gui() {
 
     // A SQL query over the picked time range (raw values: this server build cannot plan
     // aggregates over a table, so the field click's mean() is not used here).
-    let editor = find_css(&c, "the editor", "[data-testid=\"editor\"] .cm-content").await;
-    editor.click().await.unwrap();
-    editor
-        .send_keys("SELECT time, host, usage FROM cpu WHERE $timeFilter ORDER BY time")
-        .await
-        .unwrap();
-    wait_text(&c, "editor-text", "FROM cpu WHERE $timeFilter").await;
+    type_query(
+        &c,
+        "SELECT time, host, usage FROM cpu WHERE $timeFilter ORDER BY time",
+    )
+    .await;
     click(&c, "q-run").await;
     let summary = wait_text(&c, "q-summary", "rows").await;
     assert!(

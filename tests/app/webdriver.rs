@@ -250,6 +250,15 @@ pub(crate) async fn type_into(c: &Client, testid: &str, text: &str) {
     el.send_keys(text).await.unwrap();
 }
 
+/// Type `query` into Explore's (empty) editor as a user does, and wait until the editor holds
+/// it.
+pub(crate) async fn type_query(c: &Client, query: &str) {
+    let editor = find_css(c, "the editor", "[data-testid=\"editor\"] .cm-content").await;
+    editor.click().await.unwrap();
+    editor.send_keys(query).await.unwrap();
+    wait_text(c, "editor-text", query).await;
+}
+
 pub(crate) async fn find_css(c: &Client, what: &str, sel: &str) -> fantoccini::elements::Element {
     wait(c, what, || async { c.find(Locator::Css(sel)).await.ok() }).await
 }
