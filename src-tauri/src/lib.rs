@@ -180,6 +180,7 @@ pub fn run_gui() -> Result<(), Box<dyn std::error::Error>> {
             commands::profiles::profile_import_env,
             commands::query::query_run,
             commands::query::query_timing,
+            commands::query::query_rows,
             commands::startup::startup_mark,
             commands::load::load_check,
             commands::load::load_run,

@@ -24,6 +24,7 @@ mod gui_dashboards;
 mod gui_load;
 mod gui_ops;
 mod gui_table_fps;
+mod gui_table_pages;
 mod gui_theme;
 mod gui_v3;
 mod load;

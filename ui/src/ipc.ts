@@ -105,7 +105,8 @@ import type { McpStatus } from './bindings/McpStatus';
 import type { Profile } from './bindings/Profile';
 import type { ProfileList } from './bindings/ProfileList';
 import type { QueryLanguage } from './bindings/QueryLanguage';
-import type { QueryResult } from './bindings/QueryResult';
+import type { ResultHead } from './bindings/ResultHead';
+import type { RowPage } from './bindings/RowPage';
 import type { QueryTiming } from './bindings/QueryTiming';
 import type { RenderChartReq } from './bindings/RenderChartReq';
 import type { Rendered } from './bindings/Rendered';
@@ -197,7 +198,11 @@ export const profileImportCli = (path: string | null) =>
 export const profileImportEnv = (name: string | null) =>
   call<ImportReport>('profile_import_env', { name });
 
-export const queryRun = (req: RunQueryReq) => call<QueryResult>('query_run', { req });
+/** Run a query: its head (each frame's first page); the rest stays kept under its query id. */
+export const queryRun = (req: RunQueryReq) => call<ResultHead>('query_run', { req });
+/** Rows `offset..offset + limit` of frame `frame` of the result kept under query id `id`. */
+export const queryRows = (id: string, frame: number, offset: number, limit: number) =>
+  call<RowPage>('query_rows', { id, frame, offset, limit });
 /** How a kept run went: the server's first byte, the response read and parsed (by query id). */
 export const queryTiming = (id: string) => call<QueryTiming>('query_timing', { id });
 /** True when a query with that id was running (it then fails with code `Cancelled`). */

@@ -10,7 +10,7 @@ import type { ColumnType } from '../bindings/ColumnType';
 import type { ExportResult } from '../bindings/ExportResult';
 import type { Profile } from '../bindings/Profile';
 import type { QueryLanguage } from '../bindings/QueryLanguage';
-import type { QueryResult } from '../bindings/QueryResult';
+import type { ResultHead } from '../bindings/ResultHead';
 import type { QueryTiming } from '../bindings/QueryTiming';
 import type { TimeRange } from '../bindings/TimeRange';
 import type { UserSettings } from '../bindings/UserSettings';
@@ -56,7 +56,7 @@ export class Tab {
   /** The id of the latest run (running or done). */
   queryId = $state<string | null>(null);
   /** Large: not deeply reactive. */
-  result = $state.raw<QueryResult | null>(null);
+  result = $state.raw<ResultHead | null>(null);
   /** The time range `result` was run over. */
   resultRange = $state.raw<TimeRange | null>(null);
   /** How the run of `result` went in the backend (first byte, read and parsed). */

@@ -203,7 +203,8 @@ impl Drop for Ctx {
     }
 }
 
-/// The last few results, by query id (oldest dropped first), with how their runs went.
+/// The last few results, by query id (the least recently run or read dropped first), with
+/// how their runs went.
 #[derive(Default)]
 pub(crate) struct ResultCache(std::collections::VecDeque<CachedRun>);
 
@@ -228,8 +229,14 @@ impl ResultCache {
             self.0.pop_front();
         }
     }
-    pub(crate) fn get(&self, id: &str) -> Option<Arc<crate::model::QueryResult>> {
-        self.0.iter().find(|c| c.id == id).map(|c| c.result.clone())
+    /// The result kept under `id`; reading it makes it the last to be dropped (the table
+    /// on screen reads its pages, the chart redraws it).
+    pub(crate) fn get(&mut self, id: &str) -> Option<Arc<crate::model::QueryResult>> {
+        let i = self.0.iter().position(|c| c.id == id)?;
+        let run = self.0.remove(i)?;
+        let result = run.result.clone();
+        self.0.push_back(run);
+        Some(result)
     }
     pub(crate) fn timing(&self, id: &str) -> Option<crate::model::QueryTiming> {
         self.0.iter().find(|c| c.id == id).map(|c| c.timing.clone())

@@ -11,7 +11,8 @@ use super::{Ctx, profiles};
 use crate::error::{Error, Result};
 use crate::influx::{classify, timerange};
 use crate::model::{
-    Actor, HistoryEntry, QueryResult, QueryTiming, RunQueryReq, TimeRange, WallClock, ms_between,
+    Actor, HistoryEntry, MAX_PAGE_ROWS, QueryResult, QueryTiming, RowPage, RunQueryReq, TimeRange,
+    WallClock, ms_between,
 };
 
 /// The time range of an assistant's query that names none: the last hour.
@@ -20,23 +21,13 @@ pub const ASSISTANT_DEFAULT_RANGE: &str = "1h";
 /// Run `req.query`; results are capped at the row limit (and say so when it bites).
 pub async fn run(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<QueryResult> {
     // A kept result is shared with the cache: copied here, for callers that own it.
-    Ok(Arc::unwrap_or_clone(run_shared(ctx, actor, req).await?.0))
-}
-
-/// A result shared with the cache of kept results (serialized as the result itself).
-#[derive(Debug, Clone)]
-pub struct SharedResult(pub Arc<QueryResult>);
-
-impl serde::Serialize for SharedResult {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        self.0.serialize(s)
-    }
+    Ok(Arc::unwrap_or_clone(run_shared(ctx, actor, req).await?))
 }
 
 /// [`run`] without copying the result: the window's run, whose result is kept under its
-/// query id for the chart and the exports and answered from that same value (a copy of a
-/// 1M-row result costs tens of ms).
-pub async fn run_shared(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<SharedResult> {
+/// query id for the table's pages, the chart and the exports, and answered from that same
+/// value (a copy of a 1M-row result costs tens of ms).
+pub async fn run_shared(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<Arc<QueryResult>> {
     if req.query.trim().is_empty() {
         return Err(Error::invalid("the query is empty: type a query first"));
     }
@@ -74,7 +65,7 @@ pub async fn run_shared(ctx: &Ctx, actor: &Actor, req: RunQueryReq) -> Result<Sh
             .expect("result cache")
             .put(id.clone(), result.clone(), timing);
     }
-    Ok(SharedResult(result))
+    Ok(result)
 }
 
 /// How the run kept under `query_id` went, stage by stage (the first byte, reading and
@@ -197,6 +188,37 @@ pub async fn cancel(ctx: &Ctx, actor: &Actor, query_id: &str) -> Result<bool> {
         }
         None => Ok(false),
     }
+}
+
+/// Rows `offset..offset + limit` of frame `frame` of the result kept under `query_id`: the
+/// window's table reads a large result this way, a page at a time, after the run's head
+/// ([`QueryResult::head`]). A page past the frame's end is empty.
+pub fn rows(
+    ctx: &Ctx,
+    query_id: &str,
+    frame: usize,
+    offset: usize,
+    limit: usize,
+) -> Result<RowPage> {
+    if limit == 0 || limit > MAX_PAGE_ROWS {
+        return Err(Error::invalid(format!(
+            "limit must be between 1 and {MAX_PAGE_ROWS} rows (read a large result page by page)"
+        )));
+    }
+    let result = cached(ctx, query_id)?;
+    let f = result.frames.get(frame).ok_or_else(|| {
+        Error::invalid(format!(
+            "the result of query \"{query_id}\" has {} frame(s): there is no frame {frame} \
+             (frames count from 0)",
+            result.frames.len()
+        ))
+    })?;
+    Ok(RowPage {
+        frame,
+        offset,
+        rows: f.rows(),
+        columns: f.page(offset, limit),
+    })
 }
 
 /// A kept result (for charts and exports), by query id.

@@ -195,6 +195,115 @@ pub struct QueryResult {
     pub query_id: Option<String>,
 }
 
+/// Rows of a frame sent to the window at a time: the head of each frame, and each page the
+/// table reads after it (`query::rows`).
+pub const PAGE_ROWS: usize = 500;
+/// At most this many rows in a result's head over all its frames: frames past it start with no
+/// rows (the table reads a frame's first page when it is picked).
+pub const HEAD_ROWS: usize = 20_000;
+/// The most rows one page may ask for.
+pub const MAX_PAGE_ROWS: usize = 5_000;
+
+impl QueryResult {
+    /// The result as the window gets it: everything but the rows past each frame's first page
+    /// (see [`ResultHead`]). A result kept under no query id has nowhere to read pages from,
+    /// so its head holds every row.
+    pub fn head(&self) -> ResultHead {
+        let mut budget = if self.query_id.is_some() {
+            HEAD_ROWS
+        } else {
+            usize::MAX
+        };
+        let page = if self.query_id.is_some() {
+            PAGE_ROWS
+        } else {
+            usize::MAX
+        };
+        let frames = self
+            .frames
+            .iter()
+            .map(|f| {
+                let n = f.rows().min(page).min(budget);
+                budget -= n;
+                FrameHead {
+                    name: f.name.clone(),
+                    tags: f.tags.clone(),
+                    rows: f.rows(),
+                    columns: f.page(0, n),
+                }
+            })
+            .collect();
+        ResultHead {
+            frames,
+            language: self.language,
+            rows: self.rows,
+            truncated: self.truncated,
+            row_limit: self.row_limit,
+            elapsed_ms: self.elapsed_ms,
+            executed_query: self.executed_query.clone(),
+            query_id: self.query_id.clone(),
+        }
+    }
+}
+
+impl Frame {
+    /// Rows `offset..offset + n` (clamped to the frame) of every column.
+    pub fn page(&self, offset: usize, n: usize) -> Vec<Column> {
+        self.columns
+            .iter()
+            .map(|c| Column {
+                name: c.name.clone(),
+                kind: c.kind,
+                values: c.values.slice(offset..offset.saturating_add(n)),
+            })
+            .collect()
+    }
+}
+
+/// A result as the window gets it from a run: the run's summary and each frame's first rows
+/// (a page; all of them when the frame is small). The rest stays in the kept result, and the
+/// table reads it a page at a time ([`RowPage`]), so a million-row result does not cross to
+/// the window as JSON when the chart is drawn from the kept result anyway.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ResultHead {
+    pub frames: Vec<FrameHead>,
+    pub language: QueryLanguage,
+    /// Total rows over all frames.
+    pub rows: usize,
+    /// True when rows were dropped because of the row limit.
+    pub truncated: bool,
+    pub row_limit: usize,
+    pub elapsed_ms: f64,
+    /// The query text as sent, after time-range substitution.
+    pub executed_query: String,
+    /// The query id the whole result is kept under (for pages, charts and exports).
+    pub query_id: Option<String>,
+}
+
+/// A frame's name, tags and size, and its first rows: `columns[c].values` holds rows
+/// `0..columns[c].values.length` of the frame's `rows`.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct FrameHead {
+    pub name: String,
+    pub tags: BTreeMap<String, String>,
+    /// Rows in the whole frame.
+    pub rows: usize,
+    pub columns: Vec<Column>,
+}
+
+/// Rows `offset..` of one frame of a kept result (as many as asked for, fewer at its end).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct RowPage {
+    pub frame: usize,
+    pub offset: usize,
+    /// Rows in the whole frame.
+    pub rows: usize,
+    pub columns: Vec<Column>,
+}
+
 /// The time range a query runs over (the time picker's value, or an MCP `time_range`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -29,6 +29,7 @@ mod explore;
 mod harness;
 mod keychain;
 mod metrics;
+mod pages;
 mod policy;
 mod properties;
 mod read;

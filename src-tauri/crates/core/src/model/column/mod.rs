@@ -380,6 +380,27 @@ impl Values {
         }
     }
 
+    /// Rows `rows` (clamped to the column) as values of their own, stored the same way (so
+    /// they serialize as those rows of this column do): a page of a kept result.
+    pub fn slice(&self, rows: std::ops::Range<usize>) -> Values {
+        let end = rows.end.min(self.len());
+        let r = rows.start.min(end)..end;
+        match self {
+            Values::Time(v) => Values::Time(v[r].to_vec()),
+            Values::Integer(v) => Values::Integer(v[r].to_vec()),
+            Values::Float(v) => Values::Float(v[r].to_vec()),
+            Values::Unsigned(v) => Values::Unsigned(v[r].to_vec()),
+            Values::Number(v) => Values::Number(v[r].to_vec()),
+            Values::Boolean(v) => Values::Boolean(v[r].to_vec()),
+            Values::String(v) => {
+                let mut out = Strings::default();
+                r.for_each(|i| out.push(v.get(i)));
+                Values::String(out)
+            }
+            Values::Mixed(v) => Values::Mixed(v[r].to_vec()),
+        }
+    }
+
     /// These values as times when every one is an integer (epoch nanoseconds) or null.
     pub fn integers_as_times(&mut self) -> bool {
         match self {

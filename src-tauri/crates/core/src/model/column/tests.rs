@@ -134,3 +134,48 @@ fn cells_read_as_their_json() {
         Some(&*json!(1e300).to_string())
     );
 }
+
+#[test]
+fn a_slice_serializes_as_those_rows_of_the_column() {
+    let columns = [
+        vec![json!(1.5), Value::Null, json!(-2.25), json!(3.0)],
+        vec![json!(1), json!(0.5), Value::Null, json!(u64::MAX)],
+        vec![json!("a"), json!("a"), Value::Null, json!("é\"")],
+        vec![json!(true), Value::Null, json!(false), json!(true)],
+        vec![json!("a"), json!(1), json!([1, "x"]), Value::Null],
+    ];
+    let mut times = Values::with_kind(ColumnType::Time);
+    [Some(1_700_000_000_000_000_001), None, Some(0), Some(5)]
+        .into_iter()
+        .for_each(|t| match t {
+            Some(ns) => times.push_time(ns),
+            None => times.push_null(),
+        });
+    let all = columns
+        .into_iter()
+        .map(Values::from)
+        .chain([times])
+        .collect::<Vec<_>>();
+    for v in &all {
+        let json = v.to_vec();
+        for start in 0..=5 {
+            for end in 0..=6 {
+                let s = v.slice(start..end);
+                let (a, b) = (start.min(4), end.min(4));
+                let want = json[a.min(b)..b].to_vec();
+                assert_eq!(
+                    serde_json::to_string(&s).unwrap(),
+                    serde_json::to_string(&want).unwrap(),
+                    "{v:?} rows {start}..{end}"
+                );
+                if !want.is_empty() {
+                    assert_eq!(
+                        std::mem::discriminant(&s),
+                        std::mem::discriminant(v),
+                        "stored the same way"
+                    );
+                }
+            }
+        }
+    }
+}
