@@ -89,5 +89,12 @@ async fn the_table_reads_the_rows_past_the_first_page_as_it_scrolls() {
     )
     .await;
     assert_eq!(none, serde_json::json!(true), "no page failed");
+
+    // The row limit's popover (its look is shared with the other popovers): it holds the
+    // limit in force.
+    click(c, "row-limit-open").await;
+    let limit = css(c, "row-limit").await.prop("value").await.unwrap();
+    assert_eq!(limit.as_deref(), Some("100000"), "the default row limit");
+    shot(c, "table-pages-row-limit").await;
     c.clone().close().await.unwrap();
 }
