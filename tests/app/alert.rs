@@ -3,45 +3,26 @@
 //! `alert allow-host` allows it, `alert test` reports the HTTP status, and with `influxdesk
 //! serve` running, another process names serve as the one evaluator.
 
-use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 use std::time::Duration;
 
-use influxdesk_testkit::secret_service::SecretService;
 use influxdesk_testkit::webhook::receiver;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 
-use crate::support::{BIN, files_containing, influxd, run, scratch, text};
+use crate::alert_cli::{AlertWorld, serve};
+use crate::support::{files_containing, run, text};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn channels_live_in_the_keychain_tests_report_status_and_one_process_evaluates() {
-    let ss = SecretService::start(true);
-    let server = influxd(None);
-    let config = scratch("alert-config-");
-    let sock_dir = scratch("alert-sock-");
-    std::fs::set_permissions(&sock_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let mut env = ss.env();
-    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
-    env.push((
-        "INFLUXDESK_SOCKET".into(),
-        sock_dir.join("mcp.sock").display().to_string(),
-    ));
+    let w = AlertWorld::start("alert-", true);
+    let (ss, env, config) = (&w.ss, &w.env, &w.config);
     let ok = |args: &[&str]| -> String {
-        let o = run(args, &env, None);
+        let o = run(args, env, None);
         let (out, err) = text(&o);
         assert!(o.status.success(), "influxdesk {args:?} failed: {err}");
         out
     };
-    ok(&[
-        "profile",
-        "add",
-        "local",
-        "--url",
-        &server.url(),
-        "--database",
-        "alerts",
-    ]);
+    w.profile(&|args, _| ok(args), "alerts", false);
     let profiles: serde_json::Value =
         serde_json::from_str(&ok(&["profile", "list", "--json"])).unwrap();
     let profile_id = profiles["profiles"][0]["id"].as_str().unwrap().to_string();
@@ -59,7 +40,7 @@ async fn channels_live_in_the_keychain_tests_report_status_and_one_process_evalu
     std::fs::write(&file, serde_json::to_vec_pretty(&rules).unwrap()).unwrap();
 
     // Loopback is refused (the URL moved to the keychain on the way), saying how to allow it.
-    let o = run(&["alert", "test", "cpu"], &env, None);
+    let o = run(&["alert", "test", "cpu"], env, None);
     let (out, err) = text(&o);
     assert!(
         !o.status.success(),
@@ -88,7 +69,7 @@ async fn channels_live_in_the_keychain_tests_report_status_and_one_process_evalu
         "nothing lost"
     );
     assert!(
-        files_containing(&config, "SECRET").is_empty(),
+        files_containing(config, "SECRET").is_empty(),
         "no URL in the config dir"
     );
 
@@ -108,17 +89,7 @@ async fn channels_live_in_the_keychain_tests_report_status_and_one_process_evalu
         list.contains("no influxdesk process evaluates alerts"),
         "{list}"
     );
-    let mut serve = Command::new(BIN)
-        .arg("serve")
-        .env_remove("INFLUX_URL")
-        .env_remove("INFLUX_TOKEN")
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn influxdesk serve");
+    let mut serve = serve(env, Stdio::piped());
     let pid = serve.id().unwrap();
     let mut lines = BufReader::new(serve.stdout.take().unwrap()).lines();
     let mut ready = Vec::new();
@@ -142,7 +113,7 @@ async fn channels_live_in_the_keychain_tests_report_status_and_one_process_evalu
     );
     serve.start_kill().unwrap();
     let _ = serve.wait().await;
-    assert!(files_containing(&config, "SECRET").is_empty());
+    assert!(files_containing(config, "SECRET").is_empty());
 }
 
 /// A rule's life on the command line against a real influxd: create with warn/crit levels per
@@ -150,30 +121,15 @@ async fn channels_live_in_the_keychain_tests_report_status_and_one_process_evalu
 /// depend on where the minute grid falls), edit it, mute one series, show it, then delete.
 #[tokio::test(flavor = "multi_thread")]
 async fn create_backtest_edit_mute_and_show_a_rule() {
-    let ss = SecretService::start(true);
-    let server = influxd(None);
-    let config = scratch("alert-life-");
-    let mut env = ss.env();
-    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
+    let w = AlertWorld::start("alert-life-", false);
+    let env = &w.env;
     let ok = |args: &[&str], stdin: Option<&str>| -> String {
-        let o = run(args, &env, stdin);
+        let o = run(args, env, stdin);
         let (out, err) = text(&o);
         assert!(o.status.success(), "influxdesk {args:?} failed: {err}");
         out
     };
-    ok(
-        &[
-            "profile",
-            "add",
-            "local",
-            "--url",
-            &server.url(),
-            "--database",
-            "life",
-        ],
-        None,
-    );
-    ok(&["query", "CREATE DATABASE life"], None);
+    w.profile(&ok, "life", true);
     let now = chrono::Utc::now().timestamp();
     let mut lines = String::new();
     for s in (0..=35 * 60).step_by(10) {
@@ -243,17 +199,13 @@ async fn create_backtest_edit_mute_and_show_a_rule() {
         None,
     );
     assert!(out.contains("crit 99") && out.contains("every 2m"), "{out}");
-    let o = run(&["alert", "edit", "cpu levels"], &env, None);
+    let o = run(&["alert", "edit", "cpu levels"], env, None);
     assert!(
         !o.status.success() && text(&o).1.contains("nothing to change"),
         "{:?}",
         text(&o)
     );
-    let o = run(
-        &["alert", "edit", "cpu levels", "--every", "1s"],
-        &env,
-        None,
-    );
+    let o = run(&["alert", "edit", "cpu levels", "--every", "1s"], env, None);
     assert!(text(&o).1.contains("too often"), "{:?}", text(&o));
 
     ok(

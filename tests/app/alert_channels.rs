@@ -5,34 +5,19 @@
 //! when it is OK again (`resolve`, same key). The Teams URL and the routing key stay in the
 //! keychain: never in a file, the rule list or any output.
 
-use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
-use influxdesk_testkit::secret_service::SecretService;
 use influxdesk_testkit::webhook::{Bodies, receiver};
 use serde_json::{Value, json};
-use tokio::process::Command;
 
-use crate::support::{BIN, files_containing, influxd, run, scratch, text};
+use crate::alert_cli::{AlertWorld, cpu_rule, serve, wait_for, write_hot_cpu};
+use crate::support::{files_containing, run, text};
 
 const KEY: &str = "R0UT1NGKEYSECRET0123456789abcdef";
 
 /// Wait until `got` holds `n` bodies (the evaluator notifies when it gets to it).
 async fn bodies(got: &Bodies, n: usize, what: &str) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let seen = got.lock().unwrap().clone();
-        if seen.len() >= n {
-            return seen;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(90),
-            "{what}: {} of {n} notifications: {seen:#?}",
-            seen.len()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for(got, n, what, "notifications").await
 }
 
 /// `v` without the fields that carry the time of sending.
@@ -56,22 +41,13 @@ fn timeless(mut v: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn teams_and_pagerduty_get_their_exact_bodies_and_keep_their_secrets() {
-    let ss = SecretService::start(true);
-    let server = influxd(None);
-    let config = scratch("alert-chan-config-");
-    let sock_dir = scratch("alert-chan-sock-");
-    std::fs::set_permissions(&sock_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut w = AlertWorld::start("alert-chan-", true);
     let (teams, teams_got) = receiver().await;
     let (pd, pd_got) = receiver().await;
-    let mut env = ss.env();
-    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
-    env.push((
-        "INFLUXDESK_SOCKET".into(),
-        sock_dir.join("mcp.sock").display().to_string(),
-    ));
-    env.push(("INFLUXDESK_PAGERDUTY_URL".into(), pd.clone()));
+    w.env.push(("INFLUXDESK_PAGERDUTY_URL".into(), pd.clone()));
+    let (ss, env, config) = (&w.ss, &w.env, &w.config);
     let ok = |args: &[&str], stdin: Option<&str>| -> String {
-        let o = run(args, &env, stdin);
+        let o = run(args, env, stdin);
         let (out, err) = text(&o);
         assert!(o.status.success(), "influxdesk {args:?} failed: {err}");
         assert!(
@@ -80,25 +56,9 @@ async fn teams_and_pagerduty_get_their_exact_bodies_and_keep_their_secrets() {
         );
         out
     };
-    ok(
-        &[
-            "profile",
-            "add",
-            "local",
-            "--url",
-            &server.url(),
-            "--database",
-            "chan",
-        ],
-        None,
-    );
-    ok(&["query", "CREATE DATABASE chan"], None);
+    w.profile(&ok, "chan", true);
     ok(&["alert", "allow-host", "127.0.0.1"], None);
-    let now = chrono::Utc::now().timestamp();
-    ok(
-        &["write", "--bucket", "chan", "--precision", "s", "-"],
-        Some(&format!("cpu,host=web-01 usage=97 {}\n", now - 2)),
-    );
+    write_hot_cpu(&ok, "chan");
     let teams_channel = format!("teams:{teams}/webhookb2/SECRETteams");
     let pd_channel = format!("pagerduty:{KEY}");
     // A bad routing key is refused with what to give.
@@ -116,36 +76,13 @@ async fn teams_and_pagerduty_get_their_exact_bodies_and_keep_their_secrets() {
             "--channel",
             "pagerduty:not a key",
         ],
-        &env,
+        env,
         None,
     );
     assert!(!o.status.success());
     assert!(text(&o).1.contains("Events API v2"), "{:?}", text(&o));
 
-    ok(
-        &[
-            "alert",
-            "create",
-            "cpu",
-            "--query",
-            "SELECT last(usage) FROM cpu GROUP BY host",
-            "--op",
-            ">",
-            "--warn",
-            "80",
-            "--crit",
-            "90",
-            "--every",
-            "10s",
-            "--channel",
-            &teams_channel,
-            "--channel",
-            &pd_channel,
-            "--message",
-            "CPU is high",
-        ],
-        None,
-    );
+    ok(&cpu_rule(&[&teams_channel, &pd_channel]), None);
     let listed: Value = serde_json::from_str(&ok(&["alert", "list", "--json"], None)).unwrap();
     let rule_id = listed[0]["id"].as_str().unwrap().to_string();
     assert_eq!(
@@ -205,17 +142,7 @@ async fn teams_and_pagerduty_get_their_exact_bodies_and_keep_their_secrets() {
     );
 
     // The evaluator: crit, then OK again once a low value is written.
-    let mut serve = Command::new(BIN)
-        .arg("serve")
-        .env_remove("INFLUX_URL")
-        .env_remove("INFLUX_TOKEN")
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn influxdesk serve");
+    let mut serve = serve(env, Stdio::null());
     let p = bodies(&pd_got, 2, "pagerduty trigger").await;
     let series = p[1]["payload"]["custom_details"]["series"]
         .as_str()
@@ -271,7 +198,7 @@ async fn teams_and_pagerduty_get_their_exact_bodies_and_keep_their_secrets() {
     serve.start_kill().unwrap();
     let _ = serve.wait().await;
     assert!(
-        files_containing(&config, "SECRET").is_empty(),
+        files_containing(config, "SECRET").is_empty(),
         "no channel secret in the config dir"
     );
 }

@@ -8,18 +8,16 @@
 //! the system's CA store (here `SSL_CERT_FILE`) trusts it, then delivered.
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use influxdesk_testkit::secret_service::SecretService;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::support::{BIN, files_containing, influxd, run, scratch, text};
+use crate::alert_cli::{AlertWorld, cpu_rule, serve, wait_for, write_hot_cpu};
+use crate::support::{files_containing, run, scratch, text};
 
 pub(crate) const PASSWORD: &str = "SMTPSECRET-pw-0123";
 
@@ -81,19 +79,7 @@ async fn smtp_sink_with(env: &[(&str, &str)]) -> (u16, Mails, Child) {
 
 /// Wait until the sink holds `n` mails.
 pub(crate) async fn wait_mails(got: &Mails, n: usize, what: &str) -> Vec<Value> {
-    let start = Instant::now();
-    loop {
-        let seen = got.lock().unwrap().clone();
-        if seen.len() >= n {
-            return seen;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(90),
-            "{what}: {} of {n} mails: {seen:#?}",
-            seen.len()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for(got, n, what, "mails").await
 }
 
 /// A raw mail's headers (unfolded) and body (CRLF as LF) as the sink took them.
@@ -154,20 +140,11 @@ fn timeless(body: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn email_alerts_reach_a_real_smtp_server_with_the_password_from_the_keychain() {
-    let ss = SecretService::start(true);
-    let server = influxd(None);
+    let w = AlertWorld::start("alert-mail-", true);
     let (port, mails, _sink) = smtp_sink().await;
-    let config = scratch("alert-mail-config-");
-    let sock_dir = scratch("alert-mail-sock-");
-    std::fs::set_permissions(&sock_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let mut env = ss.env();
-    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
-    env.push((
-        "INFLUXDESK_SOCKET".into(),
-        sock_dir.join("mcp.sock").display().to_string(),
-    ));
+    let (ss, env, config) = (&w.ss, &w.env, &w.config);
     let go = |args: &[&str], stdin: Option<&str>| -> (bool, String, String) {
-        let o = run(args, &env, stdin);
+        let o = run(args, env, stdin);
         let (out, err) = text(&o);
         assert!(
             !out.contains("SMTPSECRET") && !err.contains("SMTPSECRET"),
@@ -180,43 +157,9 @@ async fn email_alerts_reach_a_real_smtp_server_with_the_password_from_the_keycha
         assert!(good, "influxdesk {args:?} failed: {err}");
         out
     };
-    ok(
-        &[
-            "profile",
-            "add",
-            "local",
-            "--url",
-            &server.url(),
-            "--database",
-            "mail",
-        ],
-        None,
-    );
-    ok(&["query", "CREATE DATABASE mail"], None);
-    let now = chrono::Utc::now().timestamp();
-    ok(
-        &["write", "--bucket", "mail", "--precision", "s", "-"],
-        Some(&format!("cpu,host=web-01 usage=97 {}\n", now - 2)),
-    );
-    let create = [
-        "alert",
-        "create",
-        "cpu",
-        "--query",
-        "SELECT last(usage) FROM cpu GROUP BY host",
-        "--op",
-        ">",
-        "--warn",
-        "80",
-        "--crit",
-        "90",
-        "--every",
-        "10s",
-        "--channel",
-        "email:ops@example.com,oncall@example.org",
-        "--message",
-        "CPU is high",
-    ];
+    w.profile(&ok, "mail", true);
+    write_hot_cpu(&ok, "mail");
+    let create = cpu_rule(&["email:ops@example.com,oncall@example.org"]);
     // No SMTP account yet: the rule is refused with how to set one.
     let (good, _, err) = go(&create, None);
     assert!(!good);
@@ -291,17 +234,7 @@ async fn email_alerts_reach_a_real_smtp_server_with_the_password_from_the_keycha
     );
 
     // The evaluator: the rule goes CRIT for host web-01 and mails it.
-    let mut serve = Command::new(BIN)
-        .arg("serve")
-        .env_remove("INFLUX_URL")
-        .env_remove("INFLUX_TOKEN")
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn influxdesk serve");
+    let mut serve = serve(env, Stdio::null());
     let got = wait_mails(&mails, 2, "crit mail").await;
     serve.start_kill().unwrap();
     let _ = serve.wait().await;
@@ -330,7 +263,7 @@ async fn email_alerts_reach_a_real_smtp_server_with_the_password_from_the_keycha
     assert!(out.contains("535") || err.contains("535"), "{out}{err}");
     assert_eq!(mails.lock().unwrap().len(), 2, "no mail without the login");
     assert!(
-        files_containing(&config, "SMTPSECRET").is_empty(),
+        files_containing(config, "SMTPSECRET").is_empty(),
         "no password in the config dir"
     );
 }
@@ -362,17 +295,15 @@ fn self_signed(dir: &std::path::Path) -> (PathBuf, PathBuf) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn starttls_and_tls_verify_the_server_certificate() {
-    let ss = SecretService::start(true);
-    let server = influxd(None);
-    let config = scratch("alert-mail-tls-config-");
+    let mut w = AlertWorld::start("alert-mail-tls-", false);
     let (cert, key) = self_signed(&scratch("alert-mail-cert-"));
     let (cert_s, key_s) = (cert.display().to_string(), key.display().to_string());
-    let mut env = ss.env();
-    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
     // Nothing but the test's own CA file is trusted, so the outcome does not depend on the
     // machine's CA store.
     let empty = scratch("alert-mail-no-ca-");
-    env.push(("SSL_CERT_DIR".into(), empty.display().to_string()));
+    w.env
+        .push(("SSL_CERT_DIR".into(), empty.display().to_string()));
+    let env = &w.env;
     let run_with = |args: &[&str], stdin: Option<&str>, ca: Option<&str>| {
         let mut env = env.clone();
         env.push((
@@ -395,18 +326,7 @@ async fn starttls_and_tls_verify_the_server_certificate() {
         assert!(good, "influxdesk {args:?} failed: {err}");
         out
     };
-    ok(
-        &[
-            "profile",
-            "add",
-            "local",
-            "--url",
-            &server.url(),
-            "--database",
-            "mailtls",
-        ],
-        None,
-    );
+    w.profile(&ok, "mailtls", false);
     ok(&["alert", "allow-host", "127.0.0.1"], None);
     // The SMTP account is set first: an email channel needs it.
     ok(
@@ -483,5 +403,5 @@ async fn starttls_and_tls_verify_the_server_certificate() {
         let (h, _) = parse(got[0]["data"].as_str().unwrap());
         assert_eq!(h["subject"], "[influxdesk] test: disk", "{mode}");
     }
-    assert!(files_containing(&config, "SMTPSECRET").is_empty());
+    assert!(files_containing(&w.config, "SMTPSECRET").is_empty());
 }

@@ -6,9 +6,8 @@
 //! Explore. Screenshots go to `test-artifacts/gui/` (`alerts-*.png`).
 
 use fantoccini::Locator;
-use influxdesk_testkit::secret_service::SecretService;
 
-use crate::support::{influxd, run, scratch, text};
+use crate::support::GuiWorld;
 use crate::webdriver::{click, css, find_css, js, launch, shot, wait_text};
 
 async fn type_into(c: &fantoccini::Client, testid: &str, s: &str) {
@@ -32,31 +31,7 @@ fn usage(m: f64) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_backtest_and_see_a_rule_fire_in_the_alerts_screen() {
-    let ss = SecretService::start(true);
-    let server = influxd(None);
-    let config = scratch("gui-alerts-config-");
-    let data = scratch("gui-alerts-data-");
-    let mut env = ss.env();
-    env.push(("INFLUXDESK_CONFIG_DIR".into(), config.display().to_string()));
-    let ok = |args: &[&str], stdin: Option<&str>| {
-        let o = run(args, &env, stdin);
-        assert!(o.status.success(), "influxdesk {args:?}: {:?}", text(&o));
-    };
-    ok(
-        &[
-            "profile",
-            "add",
-            "local",
-            "--url",
-            &server.url(),
-            "--api",
-            "v1",
-            "--database",
-            "guialerts",
-        ],
-        None,
-    );
-    ok(&["db", "create", "guialerts"], None);
+    let w = GuiWorld::v1("gui-alerts-", "guialerts", &[]);
     // Points every 10 s from 90 minutes before the reference time to 30 minutes after it (the
     // crit goes on while the test runs; the backtest only sees points up to its own now).
     let t0 = std::time::SystemTime::now()
@@ -70,12 +45,12 @@ async fn create_backtest_and_see_a_rule_fire_in_the_alerts_screen() {
             format!("cpu,host=web-01 usage={} {t}\n", usage(before))
         })
         .collect();
-    ok(
+    w.ok(
         &["write", "--bucket", "guialerts", "--precision", "s", "-"],
         Some(&lines),
     );
 
-    let app = launch("alerts", &ss.env(), &config, &data).await;
+    let app = launch("alerts", &w.ss.env(), &w.config, &w.data).await;
     let c = app.c.clone();
 
     wait_text(&c, "switcher-name", "local").await;

@@ -7,6 +7,7 @@ mod access;
 mod admin;
 mod alert;
 mod alert_channels;
+mod alert_cli;
 mod alert_email;
 mod alert_server;
 mod cli;

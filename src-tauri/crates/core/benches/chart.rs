@@ -7,8 +7,6 @@
 //! median of 3 runs; `CHART_BENCH_OUT=dir` keeps the four images.
 //! Plain main (no criterion): `cargo bench -p influxdesk-core --bench chart`.
 
-use std::time::Instant;
-
 use influxdesk_core::chart::{ChartSpec, Series, decimate, render_png, render_svg};
 use plotters::prelude::*;
 
@@ -45,16 +43,8 @@ fn data() -> Vec<Series> {
 }
 
 /// Median wall time of 3 runs, in ms, and the last result.
-fn median3<T>(mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut times = Vec::new();
-    let mut out = None;
-    for _ in 0..3 {
-        let start = Instant::now();
-        out = Some(std::hint::black_box(f()));
-        times.push(start.elapsed().as_secs_f64() * 1e3);
-    }
-    times.sort_by(f64::total_cmp);
-    (times[1], out.expect("ran"))
+fn median3<T>(f: impl FnMut() -> T) -> (f64, T) {
+    influxdesk_testkit::bench::median_ms(3, f)
 }
 
 /// The undecimated baseline: the same chart, every point handed to plotters.

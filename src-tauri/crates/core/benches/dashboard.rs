@@ -6,8 +6,6 @@
 //! Times are the median of 3 runs, printed with their ratio. Plain main (no criterion):
 //! `cargo bench -p influxdesk-core --bench dashboard`.
 
-use std::time::Instant;
-
 use influxdesk_core::chart::{ChartSpec, Series, render_svg};
 use plotters::prelude::*;
 
@@ -42,16 +40,9 @@ fn data() -> Vec<Vec<Series>> {
         .collect()
 }
 
-fn median3<T>(mut f: impl FnMut() -> T) -> (f64, T) {
-    let mut times = Vec::new();
-    let mut out = None;
-    for _ in 0..3 {
-        let start = Instant::now();
-        out = Some(std::hint::black_box(f()));
-        times.push(start.elapsed().as_secs_f64() * 1e3);
-    }
-    times.sort_by(f64::total_cmp);
-    (times[1], out.expect("ran"))
+/// Median wall time of 3 runs, in ms, and the last result.
+fn median3<T>(f: impl FnMut() -> T) -> (f64, T) {
+    influxdesk_testkit::bench::median_ms(3, f)
 }
 
 /// One cell with every point given to plotters (same size, labels and stroke).

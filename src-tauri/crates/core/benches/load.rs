@@ -29,18 +29,7 @@ use influxdesk_core::influx::lineproto::Validator;
 use influxdesk_core::local::{LocalConfig, LocalServer};
 use influxdesk_core::model::*;
 use influxdesk_core::secrets::SecretStore;
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+use influxdesk_testkit::bench::{median, peak_rss_mib};
 
 /// A file of `n` lines (10 hosts, 2 fields, second timestamps); its size in bytes.
 fn make_file(path: &Path, n: usize, header: &str) -> u64 {
@@ -326,12 +315,6 @@ async fn main() {
         return;
     }
     rss(&c, dir.path(), &url, size as f64 / n as f64, rss_mb).await;
-}
-
-/// The median of `xs` (sorted in place).
-fn median(xs: &mut [f64]) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// `influx -import` of `file` (its header names database `db`): seconds, or why it did not run.

@@ -11,6 +11,7 @@ use std::time::Instant;
 use influxdesk_core::influx::Client;
 use influxdesk_core::local::{LocalConfig, LocalServer};
 use influxdesk_core::model::{ApiKind, Frame, Profile, QueryLanguage};
+use influxdesk_testkit::bench::peak_rss_mib;
 
 const DB: &str = "bench";
 const QUERY: &str = "SELECT * FROM m WHERE time > 0";
@@ -27,19 +28,6 @@ fn profile(url: &str) -> Profile {
         timeout_ms: 600_000,
         ..Profile::default()
     }
-}
-
-/// Peak resident set of this process, in MiB (Linux `VmHWM`).
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 /// The child: run the query with `limit`, print `rows bytes_read capped peak_mib seconds`.

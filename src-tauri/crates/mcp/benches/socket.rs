@@ -16,6 +16,7 @@ use influxdesk_core::model::{
 };
 use influxdesk_core::secrets::SecretStore;
 use influxdesk_core::{Actor, Ctx, CtxOptions};
+use influxdesk_testkit::bench::{self, cpu_lines, median, percentile, scratch};
 use rmcp::ServiceExt;
 use rmcp::model::{
     CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, JsonObject,
@@ -33,12 +34,6 @@ const QUERY: &str = "SELECT usage_user, usage_system FROM cpu GROUP BY host";
 const TIME_RANGE: &str = "-1h";
 /// Runs of each stage timed in the breakdown.
 const STAGE_RUNS: usize = 101;
-
-fn scratch(base: &Path, name: &str) -> PathBuf {
-    let d = base.join(name);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// `POST /query` or `/write` for setup; panics unless influxd says 2xx.
 async fn post(http: &reqwest::Client, url: &str, form: &[(&str, &str)], body: Option<String>) {
@@ -75,7 +70,7 @@ struct Stats {
 fn stats(mut lat: Vec<Duration>, wall: Duration) -> Stats {
     lat.sort();
     let n = lat.len();
-    let at = |q: f64| lat[((n as f64 * q).ceil() as usize).clamp(1, n) - 1];
+    let at = |q: f64| percentile(&lat, q);
     Stats {
         p50: at(0.50),
         p99: at(0.99),
@@ -267,17 +262,7 @@ async fn run(base: &Path, url: String) {
     )
     .await;
     let end = chrono::Utc::now().timestamp() - 60;
-    let lines: String = (0..POINTS)
-        .map(|i| {
-            format!(
-                "cpu,host=host-{} usage_user={:.3},usage_system={:.3} {}\n",
-                i % HOSTS,
-                10.0 + (i % 97) as f64 * 0.731,
-                2.0 + (i % 13) as f64 * 0.37,
-                end - (POINTS - i) as i64
-            )
-        })
-        .collect();
+    let lines = cpu_lines(POINTS, HOSTS, end);
     post(
         &http,
         &write_url,
@@ -393,8 +378,7 @@ async fn run(base: &Path, url: String) {
             .filter(|e| e.client == format!("bench-client-{CLIENTS}"))
             .map(|e| e.duration_ms)
             .collect();
-        d.sort_by(f64::total_cmp);
-        d.get(d.len() / 2).copied().unwrap_or(f64::NAN)
+        median(&mut d)
     };
     // (e) The bare JSON-RPC round trip over the socket: resources/list, which reads nothing.
     let rt = {
@@ -464,16 +448,8 @@ async fn run(base: &Path, url: String) {
 }
 
 /// The median time of `f` over `STAGE_RUNS` runs, in ms.
-fn median_ms(mut f: impl FnMut()) -> f64 {
-    let mut t: Vec<f64> = (0..STAGE_RUNS)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[t.len() / 2]
+fn median_ms(f: impl FnMut()) -> f64 {
+    bench::median_ms(STAGE_RUNS, f).0
 }
 
 /// Times each stage of one `query-data` call in this process, on influxd's answer `body`:

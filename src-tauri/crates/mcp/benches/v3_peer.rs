@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use influxdesk_core::api::EnvProfile;
 use influxdesk_core::secrets::SecretStore;
 use influxdesk_core::{Ctx, CtxOptions};
+use influxdesk_testkit::bench::{cpu_lines, percentile, scratch};
 use influxdesk_testkit::influxdb3;
 use rmcp::ServiceExt;
 use rmcp::model::{
@@ -181,18 +182,12 @@ struct Stats {
 fn stats(mut lat: Vec<Duration>) -> Stats {
     lat.sort();
     let n = lat.len();
-    let at = |q: f64| lat[((n as f64 * q).ceil() as usize).clamp(1, n) - 1].as_secs_f64() * 1e3;
+    let at = |q: f64| percentile(&lat, q).as_secs_f64() * 1e3;
     Stats {
         p50: at(0.50),
         p99: at(0.99),
         mean: lat.iter().sum::<Duration>().as_secs_f64() * 1e3 / n as f64,
     }
-}
-
-fn scratch(base: &Path, name: &str) -> PathBuf {
-    let d = base.join(name);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 async fn run(server: &'static influxdb3::Influxdb3, peer: &Path) {
@@ -203,17 +198,7 @@ async fn run(server: &'static influxdb3::Influxdb3, peer: &Path) {
 
     // The data: POINTS rows of `cpu` over HOSTS hosts, one a second, ending a minute ago.
     let end = chrono::Utc::now().timestamp() - 60;
-    let lines: String = (0..POINTS)
-        .map(|i| {
-            format!(
-                "cpu,host=host-{} usage_user={:.3},usage_system={:.3} {}\n",
-                i % HOSTS,
-                10.0 + (i % 97) as f64 * 0.731,
-                2.0 + (i % 13) as f64 * 0.37,
-                end - (POINTS - i) as i64
-            )
-        })
-        .collect();
+    let lines = cpu_lines(POINTS, HOSTS, end);
     let resp = http
         .post(format!("{base}/api/v3/write_lp"))
         .query(&[("db", db.name.as_str()), ("precision", "second")])

@@ -1,3 +1,4 @@
+pub mod bench;
 pub mod held_query;
 pub mod influxdb3;
 pub mod secret_service;

@@ -22,16 +22,13 @@ fn assistant() -> Actor {
 /// A profile on the shared influxd with a database of cpu points (two hosts, one a minute
 /// over the last 30 minutes) as its default.
 async fn seeded(policy: AssistantPolicy) -> (Arc<Ctx>, String, i64) {
-    let (c, db) = harness::profile_with_db("dash", Some(policy)).await;
-    let now = chrono::Utc::now().timestamp();
-    let mut lines = Vec::new();
-    for i in 1..=30i64 {
-        let t = now - i * 60;
-        lines.push(format!("cpu,host=web-01 usage={} {t}", 10 + i));
-        lines.push(format!("cpu,host=db-01 usage={} {t}", 50 + i));
-    }
-    crate::harness::write_s(&c, &db, &lines).await;
-    (c, db, now)
+    harness::seeded_minutes("dash", Some(policy), 30, |i, t| {
+        vec![
+            format!("cpu,host=web-01 usage={} {t}", 10 + i),
+            format!("cpu,host=db-01 usage={} {t}", 50 + i),
+        ]
+    })
+    .await
 }
 
 fn rfc3339(t: i64) -> String {

@@ -16,16 +16,14 @@ use crate::harness::{self};
 
 /// A profile with a database of cpu points: hosts eu-1, eu-2 (region eu) and us-1 (region us).
 async fn seeded() -> (Arc<Ctx>, String) {
-    let (c, db) = harness::profile_with_db("dvars", None).await;
-    let now = chrono::Utc::now().timestamp();
-    let mut lines = Vec::new();
-    for i in 1..=10i64 {
-        let t = now - i * 60;
-        lines.push(format!("cpu,region=eu,host=eu-1 usage={i} {t}"));
-        lines.push(format!("cpu,region=eu,host=eu-2 usage={} {t}", 100 + i));
-        lines.push(format!("cpu,region=us,host=us-1 usage={} {t}", 200 + i));
-    }
-    crate::harness::write_s(&c, &db, &lines).await;
+    let (c, db, _) = harness::seeded_minutes("dvars", None, 10, |i, t| {
+        vec![
+            format!("cpu,region=eu,host=eu-1 usage={i} {t}"),
+            format!("cpu,region=eu,host=eu-2 usage={} {t}", 100 + i),
+            format!("cpu,region=us,host=us-1 usage={} {t}", 200 + i),
+        ]
+    })
+    .await;
     (c, db)
 }
 

@@ -141,6 +141,36 @@ pub async fn write_s<S: std::borrow::Borrow<str>>(ctx: &Ctx, db: &str, lines: &[
     .expect("writing the test's points must work");
 }
 
+/// A query `text` on database `db` of the active profile, in the profile's default language,
+/// kept under `query_id` when given (for `query::timing`, `query::cached`, charts).
+pub fn query_req(db: &str, text: impl Into<String>, query_id: Option<&str>) -> RunQueryReq {
+    RunQueryReq {
+        profile: None,
+        language: None,
+        database: Some(db.to_string()),
+        query: text.into(),
+        row_limit: None,
+        time_range: None,
+        query_id: query_id.map(str::to_string),
+    }
+}
+
+/// A profile on the shared influxd (as [`profile_with_db`]) whose database holds, for each of
+/// the last `minutes` minutes (`i` = 1..=minutes at `t` = now - i * 60 s), the lines
+/// `at(i, t)`. Returns the context, the database and now (Unix seconds).
+pub async fn seeded_minutes(
+    prefix: &str,
+    policy: Option<AssistantPolicy>,
+    minutes: i64,
+    at: impl Fn(i64, i64) -> Vec<String>,
+) -> (Arc<Ctx>, String, i64) {
+    let (c, db) = profile_with_db(prefix, policy).await;
+    let now = chrono::Utc::now().timestamp();
+    let lines: Vec<String> = (1..=minutes).flat_map(|i| at(i, now - i * 60)).collect();
+    write_s(&c, &db, &lines).await;
+    (c, db, now)
+}
+
 /// A context with a profile "local" on the shared influxd whose default database is a new,
 /// created database named from `prefix` (the assistant policy as given, else the default).
 pub async fn profile_with_db(prefix: &str, policy: Option<AssistantPolicy>) -> (Arc<Ctx>, String) {
@@ -156,13 +186,8 @@ pub async fn profile_with_db(prefix: &str, policy: Option<AssistantPolicy>) -> (
         &c,
         &Actor::User,
         RunQueryReq {
-            profile: None,
             language: Some(QueryLanguage::Influxql),
-            database: Some(db.clone()),
-            query: format!("CREATE DATABASE \"{db}\""),
-            row_limit: None,
-            time_range: None,
-            query_id: None,
+            ..query_req(&db, format!("CREATE DATABASE \"{db}\""), None)
         },
     )
     .await

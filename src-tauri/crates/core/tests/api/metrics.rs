@@ -34,15 +34,7 @@ async fn v1_system_database_and_query_metrics() {
     let c = ctx();
     add(&c, fields("local", &s.url, ApiKind::V1), None).await;
     let db = unique_db("metrics");
-    let q = |text: String| RunQueryReq {
-        profile: None,
-        language: None,
-        database: Some(db.clone()),
-        query: text,
-        row_limit: None,
-        time_range: None,
-        query_id: None,
-    };
+    let q = |text: String| harness::query_req(&db, text, None);
     query::run(&c, &Actor::User, q(format!("CREATE DATABASE \"{db}\"")))
         .await
         .unwrap();

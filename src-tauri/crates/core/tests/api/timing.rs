@@ -16,15 +16,7 @@ async fn a_kept_run_says_when_its_first_byte_came_and_how_long_parsing_took() {
     let c = ctx();
     add(&c, fields("local", &s.url, ApiKind::V1), None).await;
     let db = unique_db("timing");
-    let req = |text: String, id: Option<&str>| RunQueryReq {
-        profile: None,
-        language: None,
-        database: Some(db.clone()),
-        query: text,
-        row_limit: None,
-        time_range: None,
-        query_id: id.map(str::to_string),
-    };
+    let req = |text: String, id: Option<&str>| harness::query_req(&db, text, id);
     query::run(
         &c,
         &Actor::User,

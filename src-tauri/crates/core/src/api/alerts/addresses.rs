@@ -4,7 +4,7 @@
 //! address) and the cloud metadata services are refused with an error saying how to allow
 //! the host. A name is resolved once and every address is judged; the connection is then
 //! pinned to those addresses, so a second lookup cannot point elsewhere (DNS rebinding). Not
-//! here: sending (that is `channels`).
+//! here: sending (that is `send`).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;

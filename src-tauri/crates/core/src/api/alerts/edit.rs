@@ -11,7 +11,7 @@ use ts_rs::TS;
 use super::condition::Condition;
 use super::{
     ALERTS_FILE, AlertRule, AlertStatus, AlertsFile, Severity, Threshold, addresses, channels,
-    duration, every, now_str, redact_channel,
+    duration, every, keychain, now_str, redact_channel,
 };
 use crate::api::{Ctx, profiles};
 use crate::error::{Error, Result};
@@ -170,7 +170,7 @@ pub async fn update(
     crate::api::policy::check_write(ctx, actor, &p, &what).await?;
 
     // New URLs to the keychain first; removed again if the file cannot be written.
-    let (kept_fresh, fresh_accounts) = channels::keep(ctx, &fresh).await?;
+    let (kept_fresh, fresh_accounts) = keychain::keep(ctx, &fresh).await?;
     let mut dropped: Vec<String> = Vec::new();
     if req.channels.is_some() {
         let mut fresh_iter = kept_fresh.into_iter().zip(fresh_accounts.iter().cloned());
@@ -214,10 +214,10 @@ pub async fn update(
         Ok(())
     });
     if let Err(e) = stored {
-        channels::forget(ctx, &fresh_accounts).await;
+        keychain::forget(ctx, &fresh_accounts).await;
         return Err(e);
     }
-    channels::forget(ctx, &dropped).await;
+    keychain::forget(ctx, &dropped).await;
     ctx.emit(actor, "alert.update", &old.name);
     let mut shown = new;
     shown.notification.channels = shown

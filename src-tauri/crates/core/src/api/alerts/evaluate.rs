@@ -13,7 +13,7 @@ use ts_rs::TS;
 use super::condition::{Condition, Machine};
 use super::{
     ALERTS_FILE, AlertRule, AlertStatus, AlertsFile, MIN_EVERY_SECS, STATUS_MEASUREMENT,
-    SeriesState, ThresholdKind, channels, duration, now_str,
+    SeriesState, ThresholdKind, duration, now_str, send,
 };
 use crate::api::{Ctx, query, write};
 use crate::chart::Series;
@@ -152,7 +152,7 @@ pub(crate) async fn evaluate_within(
         each: if result.is_ok() { each } else { Vec::new() },
     };
     for e in eval.each.iter().filter(|e| e.transition && !e.muted) {
-        channels::notify(ctx, rule, e, now).await;
+        send::notify(ctx, rule, e, now).await;
     }
     // A server that did not answer the query will not take the status points either.
     if result.is_ok() {

@@ -1,7 +1,7 @@
 //! The bodies of the notification services that are not plain webhooks: Microsoft Teams
 //! (an incoming webhook's MessageCard) and PagerDuty Events API v2 (trigger on a firing state,
 //! resolve on OK, one incident per rule and series through the dedup key). Not here: where
-//! they go and under which address rules (that is `channels`).
+//! they go and under which address rules (that is `channels` and `send`).
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
