@@ -8,19 +8,7 @@ use influxdesk_core::model::*;
 use influxdesk_core::{Actor, ErrorCode};
 use serde_json::Value;
 
-use crate::harness::{self, add, ctx, fields, unique_db};
-
-fn req(db: &str, text: &str, id: Option<&str>) -> RunQueryReq {
-    RunQueryReq {
-        profile: None,
-        language: None,
-        database: Some(db.into()),
-        query: text.into(),
-        row_limit: Some(100_000),
-        time_range: None,
-        query_id: id.map(str::to_string),
-    }
-}
+use crate::harness::{self, query_req as req};
 
 fn json(columns: &[Column]) -> Vec<Value> {
     columns
@@ -35,17 +23,7 @@ async fn a_result_reaches_the_window_as_a_head_and_pages_that_add_up_to_it() {
     // more than the head carries.
     const BIG: usize = 1_234;
     const SMALL: usize = 45;
-    let s = harness::open_server();
-    let c = ctx();
-    add(&c, fields("local", &s.url, ApiKind::V1), None).await;
-    let db = unique_db("pages");
-    query::run(
-        &c,
-        &Actor::User,
-        req(&db, &format!("CREATE DATABASE \"{db}\""), None),
-    )
-    .await
-    .unwrap();
+    let (c, db) = harness::profile_with_db("pages", None).await;
     let mut lines: Vec<String> = (0..BIG)
         .map(|i| format!("m,h=big v={i}.5,n=\"r{i}\" {}", 1_600_000_000 + i))
         .collect();
@@ -148,17 +126,7 @@ async fn a_result_reaches_the_window_as_a_head_and_pages_that_add_up_to_it() {
 
 #[tokio::test]
 async fn the_result_the_table_reads_stays_kept_while_newer_runs_push_older_ones_out() {
-    let s = harness::open_server();
-    let c = ctx();
-    add(&c, fields("local", &s.url, ApiKind::V1), None).await;
-    let db = unique_db("pages_kept");
-    query::run(
-        &c,
-        &Actor::User,
-        req(&db, &format!("CREATE DATABASE \"{db}\""), None),
-    )
-    .await
-    .unwrap();
+    let (c, db) = harness::profile_with_db("pages_kept", None).await;
     harness::write_s(&c, &db, &["m v=1 1600000000"]).await;
     let run = |id: String| {
         let c = c.clone();
