@@ -7,7 +7,8 @@
 //! (first byte, read and parsed: `query_timing`, shown in the result bar) and the chart's own
 //! times (asked, answered, painted two animation frames after the DOM held it: the plot's data
 //! attributes). Peers in the same webview, with no app code: the same chart as a plain `<img>`
-//! of its PNG export, and the app's SVG put in a plain element. It asserts only that every
+//! of its PNG export, and the app's SVG put in a plain element; for the first stage, influxd
+//! streaming the same answer to a plain HTTP client. It asserts only that every
 //! point came and the chart was drawn decimated.
 
 use serde_json::{Value, json};
@@ -245,6 +246,41 @@ async fn chart_of_1m_points_from_first_byte_to_painted() {
         median(img.iter().map(|x| x.1).collect()),
         median(svg),
         med[5]
+    );
+
+    // Peer for the first stage: influxd's own streaming of the same answer, the query sent
+    // straight to it as core sends it (chunked, epoch=ns), read to the end and not parsed.
+    let http = reqwest::Client::builder().no_gzip().build().unwrap();
+    let url = format!("{}/query", w.server.url().trim_end_matches('/'));
+    let mut streamed = Vec::new();
+    for _ in 0..RUNS {
+        let mut resp = http
+            .get(&url)
+            .query(&[
+                ("q", "SELECT value FROM m WHERE time >= now() - 6h"),
+                ("db", "c1m"),
+                ("epoch", "ns"),
+                ("chunked", "true"),
+                ("chunk_size", "10000"),
+            ])
+            .send()
+            .await
+            .expect("influxd answers");
+        let first = std::time::Instant::now();
+        let mut bytes = 0;
+        while let Some(chunk) = resp.chunk().await.expect("the answer streams") {
+            bytes += chunk.len();
+        }
+        streamed.push((first.elapsed().as_secs_f64() * 1e3, bytes));
+    }
+    let bytes = streamed[0].1;
+    let ms = median(streamed.iter().map(|x| x.0).collect());
+    println!(
+        "peer: influxd streaming the same answer straight to a plain HTTP client (headers to \
+         last byte, {:.1} MB, not parsed): {ms:.1} ms (median of {RUNS}); read+prs above is \
+         {:.2}x it",
+        bytes as f64 / 1e6,
+        med[0] / ms
     );
     app.c.clone().close().await.unwrap();
 }
