@@ -1,9 +1,9 @@
 //! The query history (every query run, searchable, kept across restarts) and saved queries.
 //!
 //! A query's entry is not written on the query's own path: it joins a queue that one
-//! blocking task writes in a batch (one read-modify-write of `history.json` for all the
-//! queries that ran meanwhile), so concurrent queries (50 MCP clients) do not wait on the
-//! file, its lock and its fsync one after another. Whoever reads the history writes the queue
+//! blocking task appends in a batch to the history log (one append and sync for all the
+//! queries that ran meanwhile, see `store::history`), so concurrent queries (50 MCP clients)
+//! do not wait on the file, its lock and its sync one after another. Whoever reads the history writes the queue
 //! first, and the context writes what is left when it is dropped: nothing is lost.
 
 use std::sync::Mutex;
@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::{Ctx, profiles};
 use crate::error::{Error, Result};
 use crate::model::{Actor, HistoryEntry, ListHistoryReq, SaveQueryReq, SavedQuery};
-use crate::store::{HISTORY_CAP, HISTORY_FILE, HistoryFile, SAVED_QUERIES_FILE, SavedQueriesFile};
+use crate::store::{SAVED_QUERIES_FILE, SavedQueriesFile};
 
 /// History entries waiting to be written.
 #[derive(Default)]
@@ -66,21 +66,15 @@ pub(crate) fn flush(ctx: &Ctx) {
     if batch.is_empty() {
         return;
     }
-    let saved = ctx.store.update(HISTORY_FILE, |h: &mut HistoryFile| {
-        h.entries.extend(batch);
-        let over = h.entries.len().saturating_sub(HISTORY_CAP);
-        h.entries.drain(..over);
-        Ok(())
-    });
-    if let Err(e) = saved {
+    if let Err(e) = ctx.store.history_append(&batch) {
         tracing::warn!("could not record queries in the history: {e}");
     }
 }
 
-/// The history file with every queued entry in it.
-pub(crate) fn load(ctx: &Ctx) -> Result<HistoryFile> {
+/// The history (newest last) with every queued entry in it.
+pub(crate) fn load(ctx: &Ctx) -> Result<Vec<HistoryEntry>> {
     flush(ctx);
-    ctx.store.load(HISTORY_FILE)
+    ctx.store.history()
 }
 
 /// Newest first, filtered by text and profile.
@@ -95,8 +89,7 @@ pub async fn list(ctx: &Ctx, req: ListHistoryReq) -> Result<Vec<HistoryEntry>> {
         .map(str::to_lowercase)
         .filter(|s| !s.is_empty());
     let h = load(ctx)?;
-    Ok(h.entries
-        .into_iter()
+    Ok(h.into_iter()
         .rev()
         .filter(|e| profile_id.as_ref().is_none_or(|p| &e.profile_id == p))
         .filter(|e| {
@@ -111,10 +104,7 @@ pub async fn list(ctx: &Ctx, req: ListHistoryReq) -> Result<Vec<HistoryEntry>> {
 /// Forget the whole history.
 pub async fn clear(ctx: &Ctx, actor: &Actor) -> Result<()> {
     flush(ctx);
-    ctx.store.update(HISTORY_FILE, |h: &mut HistoryFile| {
-        h.entries.clear();
-        Ok(())
-    })?;
+    ctx.store.clear_history()?;
     ctx.emit(actor, "history.clear", "");
     Ok(())
 }

@@ -349,7 +349,6 @@ fn query_metrics(ctx: &Ctx, req: &GetMetricsReq, now: DateTime<Utc>) -> Result<M
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let h = super::history::load(ctx)?;
     let entries: Vec<_> = h
-        .entries
         .iter()
         .filter(|e| {
             DateTime::parse_from_rfc3339(&e.at).is_ok_and(|t| t.with_timezone(&Utc) >= since)

@@ -18,12 +18,16 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::Profile;
 
+mod history;
+pub use history::{COMPACT_BYTES, HISTORY_LOG};
+
 pub const PROFILES_FILE: &str = "profiles.json";
 pub const SETTINGS_FILE: &str = "settings.json";
+/// The history file of versions before the history log ([`HISTORY_LOG`]); moved into it.
 pub const HISTORY_FILE: &str = "history.json";
 pub const SAVED_QUERIES_FILE: &str = "saved-queries.json";
 
-/// The query history (newest last), capped at [`HISTORY_CAP`] entries.
+/// The query history of earlier versions (newest last), capped at [`HISTORY_CAP`] entries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HistoryFile {

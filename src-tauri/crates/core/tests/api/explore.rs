@@ -370,7 +370,7 @@ async fn concurrent_queries_all_reach_the_history_and_outlive_the_context() {
     drop(c);
     // The flush task may still hold the context for a moment: wait for the file (a
     // condition), then read it through a new context.
-    let file = config.join("history.json");
+    let file = config.join(influxdesk_core::store::HISTORY_LOG);
     for _ in 0..300 {
         if std::fs::read_to_string(&file).is_ok_and(|t| t.contains(last)) {
             break;
