@@ -18,8 +18,8 @@ use serde_json::json;
 
 use crate::support::{BIN, files_containing, influxd, scratch};
 use crate::webdriver::{
-    artifacts, click, css, find_css, js, launch, shot, text_of, type_into, visible_text, wait,
-    wait_text,
+    artifacts, click, css, find_css, js, launch, shot, table_rows, text_of, type_into,
+    visible_text, wait, wait_text,
 };
 
 const PASSWORD: &str = "gui-e2e-Pa55word-91c2";
@@ -226,16 +226,7 @@ async fn explore_the_demo(c: &Client) {
     );
 
     // The table view: a virtualized table with rows, then back to the chart.
-    css(c, "view-table").await.click().await.unwrap();
-    let table = css(c, "result-table").await;
-    let total: u64 = table
-        .attr("data-rows")
-        .await
-        .unwrap()
-        .unwrap_or_default()
-        .parse()
-        .unwrap_or(0);
-    assert!(total > 0, "the table has rows");
+    assert!(table_rows(c).await > 0, "the table has rows");
     let drawn = c
         .find_all(Locator::Css("[data-testid=\"result-row\"]"))
         .await

@@ -12,7 +12,7 @@
 use serde_json::{Value, json};
 
 use crate::support::{GuiWorld, scratch};
-use crate::webdriver::{click, css, launch, shot, type_query, wait, wait_text};
+use crate::webdriver::{click, launch, shot, table_rows, type_query, wait_text};
 
 const POINTS: usize = 100_000;
 /// Frames measured per phase (at most 20 s of them).
@@ -153,13 +153,7 @@ async fn measure(c: &fantoccini::Client, compositing: bool) {
     click(c, "q-run").await;
     let summary = wait_text(c, "q-summary", "rows").await;
     assert!(summary.contains("100,000 rows"), "every point: {summary}");
-    click(c, "view-table").await;
-    let table = css(c, "result-table").await;
-    let total = wait(c, "table rows", || async {
-        let n: usize = table.attr("data-rows").await.ok()??.parse().ok()?;
-        (n > 0).then_some(n)
-    })
-    .await;
+    let total = table_rows(c).await;
     assert_eq!(total, POINTS, "the table holds every row");
 
     println!(

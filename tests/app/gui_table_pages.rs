@@ -4,7 +4,7 @@
 //! them, read page by page from the kept result, with the values the server holds.
 
 use crate::support::GuiWorld;
-use crate::webdriver::{click, css, js, launch, shot, type_query, wait, wait_text};
+use crate::webdriver::{click, css, js, launch, shot, table_rows, type_query, wait, wait_text};
 
 /// More rows than the run's first page (500) by many pages, not a multiple of a page.
 const POINTS: usize = 12_345;
@@ -60,13 +60,7 @@ async fn the_table_reads_the_rows_past_the_first_page_as_it_scrolls() {
     click(c, "q-run").await;
     let summary = wait_text(c, "q-summary", "rows").await;
     assert!(summary.contains("12,345 rows"), "every point: {summary}");
-    click(c, "view-table").await;
-    let table = css(c, "result-table").await;
-    let total = wait(c, "the table's rows", || async {
-        let n: usize = table.attr("data-rows").await.ok()??.parse().ok()?;
-        (n > 0).then_some(n)
-    })
-    .await;
+    let total = table_rows(c).await;
     assert_eq!(
         total, POINTS,
         "the table counts every row, not the first page's"

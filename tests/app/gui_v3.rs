@@ -13,7 +13,7 @@ use influxdesk_testkit::secret_service::SecretService;
 use crate::gui::chart_series;
 use crate::support::{run, scratch, text};
 use crate::webdriver::{
-    click, css, find_css, launch, shot, type_query, visible_text, wait, wait_text,
+    click, find_css, launch, shot, table_rows, type_query, visible_text, wait_text,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,14 +125,7 @@ async fn explore_a_real_influxdb3_core_through_the_gui() {
     );
     shot(&c, "v3-explore-chart").await;
 
-    click(&c, "view-table").await;
-    let table = css(&c, "result-table").await;
-    let total = wait(&c, "table rows", || async {
-        let n: u64 = table.attr("data-rows").await.ok()??.parse().ok()?;
-        (n > 0).then_some(n)
-    })
-    .await;
-    assert_eq!(total, 80);
+    assert_eq!(table_rows(&c).await, 80);
     shot(&c, "v3-explore-table").await;
     c.close().await.unwrap();
 }

@@ -259,6 +259,17 @@ pub(crate) async fn type_query(c: &Client, query: &str) {
     wait_text(c, "editor-text", query).await;
 }
 
+/// Open Explore's table view and wait until the table counts rows; their number.
+pub(crate) async fn table_rows(c: &Client) -> usize {
+    click(c, "view-table").await;
+    let table = css(c, "result-table").await;
+    wait(c, "the table's rows", || async {
+        let n: usize = table.attr("data-rows").await.ok()??.parse().ok()?;
+        (n > 0).then_some(n)
+    })
+    .await
+}
+
 pub(crate) async fn find_css(c: &Client, what: &str, sel: &str) -> fantoccini::elements::Element {
     wait(c, what, || async { c.find(Locator::Css(sel)).await.ok() }).await
 }
